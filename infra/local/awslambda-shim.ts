@@ -1,0 +1,104 @@
+/**
+ * A local stand-in for the `awslambda` global that the Lambda Node.js runtime provides to response-streaming
+ * functions. It follows the runtime's wire protocol: `HttpResponseStream.from` writes a JSON prelude
+ * (`statusCode`, `headers`, ...) and eight NUL bytes, then the body; {@link LocalResponseStream} parses that
+ * back into an HTTP response, as API Gateway does, and forwards each body chunk as it arrives.
+ */
+import type { ServerResponse } from 'node:http';
+import { Writable } from 'node:stream';
+
+const STREAMING = Symbol.for('ionos-backend.local.streamifyResponse');
+const INTEGRATION_TYPE = 'application/vnd.awslambda.http-integration-response';
+const DELIMITER = Buffer.alloc(8);
+
+/** The response stream handed to a streaming handler. */
+export class LocalResponseStream extends Writable {
+  #res: ServerResponse;
+  #contentType: string | undefined;
+  #pending: Buffer | undefined = Buffer.alloc(0); // prelude bytes until the head is written
+  #onHead: () => void;
+
+  /** @param onHead called once the status line and headers are sent. */
+  constructor(res: ServerResponse, onHead: () => void = () => undefined) {
+    super();
+    this.#res = res;
+    this.#onHead = onHead;
+  }
+
+  /** Called by the runtime protocol (and by handlers that stream without a prelude). */
+  setContentType(contentType: string): void {
+    this.#contentType = contentType;
+  }
+
+  /** True once the status and headers have gone to the client. */
+  get headSent(): boolean {
+    return this.#pending === undefined;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    let body: Buffer = chunk;
+    if (this.#pending !== undefined) {
+      if (this.#contentType !== INTEGRATION_TYPE) {
+        this.#writeHead(200, { 'content-type': this.#contentType ?? 'application/octet-stream' });
+      } else {
+        const buffered = Buffer.concat([this.#pending, chunk]);
+        const end = buffered.indexOf(DELIMITER);
+        if (end === -1) {
+          this.#pending = buffered;
+          return callback();
+        }
+        const prelude = JSON.parse(buffered.subarray(0, end).toString('utf8')) as Prelude;
+        this.#writeHead(prelude.statusCode ?? 200, prelude.headers ?? {}, prelude.multiValueHeaders, prelude.cookies);
+        body = buffered.subarray(end + DELIMITER.length);
+      }
+    }
+    if (body.length === 0 || this.#res.write(body)) return callback();
+    this.#res.once('drain', () => callback());
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (this.#pending !== undefined) this.#writeHead(200, { 'content-type': this.#contentType ?? 'application/octet-stream' });
+    this.#res.end(() => callback());
+  }
+
+  #writeHead(status: number, headers: Record<string, string>, multi?: Record<string, string[]>, cookies?: string[]): void {
+    this.#pending = undefined;
+    const all: Record<string, string | string[]> = { ...headers, ...multi };
+    if (cookies && cookies.length > 0) all['set-cookie'] = cookies;
+    this.#res.writeHead(status, all);
+    this.#res.flushHeaders();
+    this.#onHead();
+  }
+}
+
+interface Prelude {
+  statusCode?: number;
+  headers?: Record<string, string>;
+  multiValueHeaders?: Record<string, string[]>;
+  cookies?: string[];
+}
+
+/** True when `handler` was wrapped by `awslambda.streamifyResponse`. */
+export function isStreamingHandler(handler: unknown): boolean {
+  return typeof handler === 'function' && (handler as unknown as Record<symbol, unknown>)[STREAMING] === true;
+}
+
+/** Installs the `awslambda` global, unless a real runtime already provides one. Idempotent. */
+export function installAwsLambdaShim(): void {
+  const g = globalThis as unknown as { awslambda?: unknown };
+  if (g.awslambda !== undefined) return;
+  g.awslambda = {
+    streamifyResponse<T extends object>(handler: T): T {
+      Object.defineProperty(handler, STREAMING, { value: true });
+      return handler;
+    },
+    HttpResponseStream: {
+      from(stream: LocalResponseStream, prelude: Prelude): LocalResponseStream {
+        stream.setContentType(INTEGRATION_TYPE);
+        stream.write(JSON.stringify(prelude));
+        stream.write(DELIMITER);
+        return stream;
+      },
+    },
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * The local API server: for each HTTP request it finds the route in the shared route table, builds the API
+ * Gateway REST proxy event, calls the same handler module Lambda runs (buffered or response-streaming),
+ * and writes the result back. Gateway-level answers (404, 405, 413) use the same error envelope.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { BadGatewayError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, toErrorResponse } from '#shared/errors.ts';
+import { FUNCTIONS, matchRoute, type FunctionName } from '#shared/routes.ts';
+import { installAwsLambdaShim, isStreamingHandler, LocalResponseStream } from '#infra/local/awslambda-shim.ts';
+import { buildContext, buildProxyEvent } from '#infra/local/lambda-event.ts';
+
+/** API Gateway's payload limit for REST APIs. */
+export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** A running local API. */
+export interface LocalApi {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+type AnyHandler = (...args: unknown[]) => Promise<unknown>;
+
+/** Imports every function's handler module once, as Lambda does at init; config errors surface here. */
+async function loadHandlers(): Promise<Map<FunctionName, AnyHandler>> {
+  installAwsLambdaShim();
+  const handlers = new Map<FunctionName, AnyHandler>();
+  for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+    const module = (await import(new URL(`../../functions/${name}.ts`, import.meta.url).href)) as { handler: AnyHandler };
+    handlers.set(name, module.handler);
+  }
+  return handlers;
+}
+
+function send(res: ServerResponse, result: Partial<APIGatewayProxyResult>): void {
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
+  for (const [k, v] of Object.entries(result.multiValueHeaders ?? {})) headers[k] = v.map(String);
+  res.writeHead(result.statusCode ?? 200, headers);
+  res.end(result.body === undefined ? '' : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'));
+}
+
+function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.removeAllListeners('data');
+        req.resume(); // drain without keeping it, so the 413 can still be sent
+        reject(new PayloadTooLargeError(maxBytes));
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+async function handle(handlers: Map<FunctionName, AnyHandler>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = req.method ?? 'GET';
+  // Split by hand: `new URL('//host/x', base)` would read a host out of a double-slash path.
+  const raw = req.url ?? '/';
+  const queryAt = raw.indexOf('?');
+  const path = queryAt === -1 ? raw : raw.slice(0, queryAt);
+  const url = new URL('http://localhost');
+  url.pathname = path.startsWith('/') ? path : `/${path}`;
+  url.search = queryAt === -1 ? '' : raw.slice(queryAt);
+
+  const match = matchRoute(method, url.pathname);
+  if (match === undefined) return send(res, toErrorResponse(new NotFoundError(`No route for ${method} ${url.pathname}. The README lists the API's routes.`)));
+  if ('allowed' in match) return send(res, toErrorResponse(new MethodNotAllowedError(method, url.pathname, match.allowed)));
+
+  const body = await readRequestBody(req, GATEWAY_MAX_BODY_BYTES);
+  const name = match.route.function;
+  const spec = FUNCTIONS[name];
+  const handler = handlers.get(name) as AnyHandler;
+  const event = buildProxyEvent(req, url, match, body);
+  const context = buildContext(name, spec.timeoutSeconds, spec.memoryMb);
+
+  if (!isStreamingHandler(handler)) {
+    send(res, (await handler(event, context)) as APIGatewayProxyResult);
+    return;
+  }
+  const stream = new LocalResponseStream(res);
+  res.on('close', () => {
+    if (!res.writableFinished) stream.destroy(new Error('client disconnected'));
+  });
+  await handler(event, stream, context);
+}
+
+/** Starts the local API. Handlers are imported first, so invalid configuration fails the start. */
+export async function startLocalApi(options: { port?: number; host?: string } = {}): Promise<LocalApi> {
+  const handlers = await loadHandlers();
+  const server = createServer((req, res) => {
+    handle(handlers, req, res).catch((err: unknown) => {
+      if (res.headersSent) {
+        res.destroy(); // mid-stream failure: cut the connection so it cannot pass for a complete answer
+      } else if (err instanceof PayloadTooLargeError) {
+        send(res, { ...toErrorResponse(err), headers: { 'content-type': 'application/json', connection: 'close' } });
+      } else {
+        console.error('local server: the function failed outside its error handler', err);
+        send(res, toErrorResponse(new BadGatewayError('The function failed to produce a response.')));
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8000, options.host ?? '127.0.0.1', resolve);
+  });
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * The IONOS simulator: a loopback HTTP server that answers like the AI Model Hub (OpenAI-compatible paths)
+ * and AI Model Studio (job API under `/studio/api/v1`), checks bearer tokens, enforces the contract rate
+ * limit, and takes faults and scripted replies from tests (JS API, or HTTP under `/__sim/`).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { SimulatorControl, type Fault, type SeenRequest } from './control.ts';
+import { chatCompletions, completions, embeddings, imageGenerations, ionosError, listModels, type SimAnswer } from './hub.ts';
+import { RateLimiter, type RateLimit } from './rate-limiter.ts';
+import { StudioJobs } from './studio.ts';
+import { handleControl } from './control-api.ts';
+
+/** Simulator settings; everything has a default. */
+export interface SimulatorOptions {
+  port?: number;
+  host?: string;
+  hubToken?: string;
+  studioApiKey?: string;
+  studioOrgId?: string;
+  /** IONOS's default contract limit unless given; `{ rps: 0 }` is fast mode (no limit). */
+  rateLimit?: RateLimit;
+}
+
+/** A running simulator. */
+export interface Simulator {
+  url: string;
+  hubBaseUrl: string;
+  studioBaseUrl: string;
+  control: SimulatorControl;
+  limiter: RateLimiter;
+  /** Bearer tokens the Hub accepts; replace to simulate a rotation. */
+  hubTokens: Set<string>;
+  studioApiKey: string;
+  studioOrgId: string;
+  close(): Promise<void>;
+}
+
+const STUDIO_PREFIX = '/studio/api/v1';
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const MAX_LOGGED = 1_000;
+const UNAUTHORIZED = ionosError(401, 'Unauthorized: the bearer token is missing or not valid.', 'paas-auth-1');
+
+const HUB_ROUTES: Record<string, { method: string; answer: (body: Record<string, unknown>, control: SimulatorControl) => SimAnswer }> = {
+  '/v1/models': { method: 'GET', answer: () => listModels() },
+  '/v1/chat/completions': { method: 'POST', answer: chatCompletions },
+  '/v1/completions': { method: 'POST', answer: (body) => completions(body) },
+  '/v1/embeddings': { method: 'POST', answer: (body) => embeddings(body) },
+  '/v1/images/generations': { method: 'POST', answer: (body) => imageGenerations(body) },
+};
+
+/** Starts a simulator on loopback (an ephemeral port unless `port` is given). */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const control = new SimulatorControl();
+  const jobs = new StudioJobs(control);
+  const sim = {
+    control,
+    limiter: new RateLimiter(options.rateLimit ?? { rps: 5, burst: 10 }),
+    hubTokens: new Set([options.hubToken ?? 'sim-ionos-token']),
+    studioApiKey: options.studioApiKey ?? 'sim-studio-key',
+    studioOrgId: options.studioOrgId ?? 'sim-org',
+  };
+
+  /** Auth, rate limit and dispatch for one request. */
+  function route(req: IncomingMessage, path: string, body: string): { answer: SimAnswer; headers: Record<string, string> } {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (path.startsWith(STUDIO_PREFIX)) {
+      if (token !== sim.studioApiKey) return { answer: UNAUTHORIZED, headers: {} };
+      return { answer: routeStudio(req.method ?? 'GET', path.slice(STUDIO_PREFIX.length), body), headers: {} };
+    }
+    const hub = HUB_ROUTES[path];
+    if (hub === undefined) return { answer: ionosError(404, `No such endpoint: ${path}.`), headers: {} };
+    if (token === undefined || !sim.hubTokens.has(token)) return { answer: UNAUTHORIZED, headers: {} };
+    const decision = sim.limiter.take(token);
+    if (!decision.allowed) {
+      const json = { error: { message: 'Rate limit exceeded. Retry after the time in Retry-After.', type: 'requests', code: 'rate_limit_exceeded', param: null } };
+      return { answer: { status: 429, json }, headers: { ...decision.headers, 'retry-after': String(decision.retryAfterSeconds) } };
+    }
+    if (req.method !== hub.method) return { answer: ionosError(405, `Method ${req.method} not allowed on ${path}.`), headers: decision.headers };
+    const parsed = hub.method === 'GET' ? { value: {} } : parseJson(body);
+    return { answer: 'answer' in parsed ? parsed.answer : hub.answer(parsed.value, control), headers: decision.headers };
+  }
+
+  function routeStudio(method: string, path: string, body: string): SimAnswer {
+    const m = /^\/organizations\/([^/]+)\/generate(?:\/([^/]+))?$/.exec(path);
+    if (m === null || decodeURIComponent(m[1] as string) !== sim.studioOrgId) return ionosError(404, 'Not found.');
+    if (m[2] !== undefined) return method === 'GET' ? jobs.poll(decodeURIComponent(m[2])) : ionosError(405, 'Method not allowed.');
+    if (method !== 'POST') return ionosError(405, 'Method not allowed.');
+    const parsed = parseJson(body);
+    return 'answer' in parsed ? parsed.answer : jobs.create(parsed.value);
+  }
+
+  const server = createServer((req, res) => {
+    void serve(req, res).catch(() => res.destroy());
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0] as string;
+    const body = await readBody(req);
+    if (path.startsWith('/__sim/')) return handleControl(sim, req.method ?? 'GET', path, body, res);
+
+    const seen: SeenRequest = { method: req.method ?? 'GET', path, headers: { ...req.headers }, body, clientClosedEarly: false };
+    control.requests.push(seen);
+    if (control.requests.length > MAX_LOGGED) control.requests.shift();
+    res.on('close', () => {
+      if (!res.writableFinished) seen.clientClosedEarly = true;
+    });
+
+    const fault = control.takeFault(seen.method, path);
+    if (fault?.latencyMs) await delay(fault.latencyMs);
+    if (fault?.reset) return void req.socket.destroy();
+    if (fault?.status !== undefined) return writeFaultStatus(res, fault);
+
+    const { answer, headers } = route(req, path, body);
+    if ('events' in answer) return writeEvents(res, answer.events, headers, fault, control.streamDelayMs);
+    if (fault?.malformedJson && answer.status === 200) {
+      res.writeHead(200, { ...headers, 'content-type': 'application/json' });
+      return void res.end('{"id": "chatcmpl-broken", "choices": [');
+    }
+    res.writeHead(answer.status, { ...headers, 'content-type': answer.status < 400 ? (fault?.contentType ?? 'application/json') : 'application/json' });
+    res.end(JSON.stringify(answer.json));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    ...sim,
+    url,
+    hubBaseUrl: url,
+    studioBaseUrl: `${url}${STUDIO_PREFIX}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function parseJson(body: string): { value: Record<string, unknown> } | { answer: SimAnswer } {
+  try {
+    const value = JSON.parse(body) as unknown;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return { value: value as Record<string, unknown> };
+  } catch {
+    // answered below
+  }
+  return { answer: ionosError(400, 'The request body must be a JSON object.', 'validation') };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function writeFaultStatus(res: ServerResponse, fault: Fault): void {
+  const status = fault.status as number;
+  const message = fault.errorMessage ?? `Simulated upstream failure (HTTP ${status}).`;
+  const headers: Record<string, string> = {};
+  if (fault.retryAfter !== null && (status === 429 || status === 503)) headers['retry-after'] = String(fault.retryAfter ?? 1);
+  if (fault.errorFormat === 'html') {
+    res.writeHead(status, { ...headers, 'content-type': 'text/html' });
+    return void res.end(`<html><body><h1>${status}</h1></body></html>`);
+  }
+  const json = fault.errorFormat === 'openai'
+    ? { error: { message, type: status === 429 ? 'requests' : 'server_error', code: status === 429 ? 'rate_limit_exceeded' : null, param: null } }
+    : { httpStatus: status, messages: [{ errorCode: `sim-${status}`, message }] };
+  res.writeHead(status, { ...headers, 'content-type': 'application/json' });
+  res.end(JSON.stringify(json));
+}
+
+async function writeEvents(res: ServerResponse, events: unknown[], headers: Record<string, string>, fault: Fault | undefined, delayMs: number): Promise<void> {
+  res.writeHead(200, { ...headers, 'content-type': fault?.contentType ?? 'text/event-stream', 'cache-control': 'no-cache' });
+  for (let i = 0; i < events.length; i++) {
+    if (res.destroyed) return;
+    if (fault?.cutStreamAfter !== undefined && i >= fault.cutStreamAfter) return void res.destroy();
+    if (fault?.stallMs !== undefined && i === (fault.stallAfterEvents ?? 1)) await delay(fault.stallMs);
+    if (delayMs > 0 && i > 0) await delay(delayMs);
+    res.write(`data: ${JSON.stringify(events[i])}\n\n`);
+  }
+  res.end('data: [DONE]\n\n');
+}

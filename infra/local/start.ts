@@ -1,0 +1,51 @@
+/**
+ * `npm start`: serves the whole API on http://localhost:8000 (PORT and HOST override). With no IONOS
+ * credentials configured (IONOS_API_TOKEN or IONOS_SECRET_ID) it starts the IONOS simulator in-process,
+ * points the API at it, and says so. Ctrl-C stops both cleanly.
+ */
+import { startLocalApi } from '#infra/local/server.ts';
+import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
+import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+
+const env = process.env;
+
+async function startOfflineSimulator(): Promise<Simulator> {
+  const sim = await startSimulator({
+    port: env.SIMULATOR_PORT === undefined ? 0 : Number(env.SIMULATOR_PORT),
+    rateLimit: env.SIMULATOR_RATE_LIMIT === 'off' ? { rps: 0, burst: 0 } : { rps: 5, burst: 10 },
+  });
+  sim.control.streamDelayMs = Number(env.SIMULATOR_STREAM_DELAY_MS ?? 0);
+  Object.assign(env, {
+    IONOS_HUB_BASE_URL: sim.hubBaseUrl,
+    IONOS_STUDIO_BASE_URL: sim.studioBaseUrl,
+    IONOS_API_TOKEN: [...sim.hubTokens][0],
+    IONOS_STUDIO_API_KEY: sim.studioApiKey,
+    IONOS_STUDIO_ORG_ID: sim.studioOrgId,
+  });
+  // Offer the simulator's demo fine-tuned models unless a map is configured.
+  if (env.STUDIO_MODELS === undefined && env.STUDIO_MODELS_FILE === undefined) env.STUDIO_MODELS = JSON.stringify(STUDIO_MODELS);
+  console.log(`No IONOS credentials configured (IONOS_API_TOKEN or IONOS_SECRET_ID): running offline against the IONOS simulator at ${sim.url}.`);
+  return sim;
+}
+
+async function main(): Promise<void> {
+  const offline = env.IONOS_API_TOKEN === undefined && env.IONOS_SECRET_ID === undefined;
+  const sim = offline ? await startOfflineSimulator() : undefined;
+  const port = Number(env.PORT ?? 8000);
+  const api = await startLocalApi({ port, host: env.HOST ?? '127.0.0.1' });
+  console.log(`API listening on http://localhost:${port} (${api.url}); Ctrl-C stops it.`);
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void Promise.all([api.close(), sim?.close()]).then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,107 @@
+/**
+ * Runtime configuration from environment variables, validated once at cold start.
+ *
+ * In Lambda the stack sets these; `npm start` sets them from the shell or for the simulator. A bad value
+ * fails the cold start with a message that names the variable (secret values are never echoed).
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parseStudioModelMapJson, type StudioModelMap } from '#shared/models/studio-map.ts';
+
+const url = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .transform((u) => u.replace(/\/+$/, ''));
+const optionalText = z.string().trim().min(1).optional();
+const intInRange = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const schema = z.object({
+  IONOS_HUB_BASE_URL: url.default('https://openai.inference.de-txl.ionos.com'),
+  IONOS_STUDIO_BASE_URL: url.default('https://studio.ionos.de/api/v1'),
+  IONOS_SECRET_ID: optionalText,
+  IONOS_API_TOKEN: optionalText,
+  IONOS_STUDIO_API_KEY: optionalText,
+  IONOS_STUDIO_ORG_ID: optionalText,
+  TAVILY_API_KEY: optionalText,
+  SECRET_CACHE_SECONDS: intInRange(0, 86_400, 300),
+  UPSTREAM_TIMEOUT_MS: intInRange(100, 900_000, 30_000),
+  MAX_REQUEST_BYTES: intInRange(1_024, 10 * 1024 * 1024, 1024 * 1024),
+  STUDIO_MODELS: z.string().optional(),
+  STUDIO_MODELS_FILE: optionalText,
+});
+
+/** Typed runtime configuration. */
+export interface RuntimeConfig {
+  hubBaseUrl: string;
+  studioBaseUrl: string;
+  /** Secrets Manager secret name or ARN; when set, credentials come from it. */
+  secretId: string | undefined;
+  /** Credentials from env, for local runs without Secrets Manager. */
+  envCredentials: { ionosApiToken?: string; studioApiKey?: string; studioOrgId?: string; tavilyApiKey?: string };
+  secretCacheSeconds: number;
+  upstreamTimeoutMs: number;
+  maxRequestBytes: number;
+  studioModels: StudioModelMap;
+}
+
+/** Thrown at cold start when the environment is invalid. */
+export class ConfigError extends Error {}
+
+/**
+ * Parses and validates configuration from an environment.
+ * @throws ConfigError naming every invalid variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): RuntimeConfig {
+  // Empty strings mean "unset": CDK and shells often produce them for optional values.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    const details = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration: ${details.join('; ')}`);
+  }
+  const e = result.data;
+  return {
+    hubBaseUrl: e.IONOS_HUB_BASE_URL,
+    studioBaseUrl: e.IONOS_STUDIO_BASE_URL,
+    secretId: e.IONOS_SECRET_ID,
+    envCredentials: {
+      ionosApiToken: e.IONOS_API_TOKEN,
+      studioApiKey: e.IONOS_STUDIO_API_KEY,
+      studioOrgId: e.IONOS_STUDIO_ORG_ID,
+      tavilyApiKey: e.TAVILY_API_KEY,
+    },
+    secretCacheSeconds: e.SECRET_CACHE_SECONDS,
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    maxRequestBytes: e.MAX_REQUEST_BYTES,
+    studioModels: loadStudioModels(e.STUDIO_MODELS, e.STUDIO_MODELS_FILE),
+  };
+}
+
+function loadStudioModels(inline: string | undefined, file: string | undefined): StudioModelMap {
+  try {
+    if (inline !== undefined) return parseStudioModelMapJson(inline, 'STUDIO_MODELS');
+    if (file === undefined) return {};
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (cause) {
+      throw new Error(`STUDIO_MODELS_FILE: cannot read ${file} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    return parseStudioModelMapJson(text, 'STUDIO_MODELS_FILE');
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+let cached: RuntimeConfig | undefined;
+
+/** The process-wide configuration, validated on first use (the cold start). */
+export function getConfig(): RuntimeConfig {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/** Forgets the cached configuration; for tests and the local server after it changes the environment. */
+export function resetConfig(): void {
+  cached = undefined;
+}

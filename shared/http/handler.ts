@@ -1,0 +1,46 @@
+/**
+ * The common middy stack every function uses: Powertools Logger context, then the one error mapper.
+ * Buffered handlers return an API Gateway proxy result; streaming handlers return the same shape with a
+ * string or stream body, and middy writes it through `awslambda.HttpResponseStream`.
+ */
+import middy, { type MiddlewareObj } from '@middy/core';
+import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { Readable } from 'node:stream';
+import { toErrorResponse, toStatus } from '#shared/errors.ts';
+import { logger } from '#shared/observability.ts';
+
+/** What a handler returns: a proxy result whose body may be a stream for streaming functions. */
+export interface HandlerResult {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body: string | Readable | ReadableStream;
+}
+
+/** The handler function, given the event, the Lambda context and middy's abort signal (early timeout). */
+export type RouteHandler = (event: APIGatewayProxyEvent, context: Context, options: { signal: AbortSignal }) => Promise<HandlerResult>;
+
+/** Maps any error to the OpenAI envelope; logs 5xx with their cause chain, 4xx as a one-line info. */
+function errorMapper(): MiddlewareObj<APIGatewayProxyEvent> {
+  return {
+    onError: (request) => {
+      const status = toStatus(request.error);
+      if (status >= 500) logger.error('request failed', { status, error: request.error as Error });
+      else logger.info('request rejected', { status, reason: (request.error as Error).message });
+      request.response = toErrorResponse(request.error);
+    },
+  };
+}
+
+/**
+ * Wraps a route handler with the common stack.
+ * @param streaming true for response-streaming functions (see `FUNCTIONS` in routes.ts).
+ */
+export function createHandler(handler: RouteHandler, streaming: boolean) {
+  const stack = streaming ? middy({ executionMode: executionModeStreamifyResponse }) : middy();
+  return stack
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(errorMapper())
+    .handler(handler as Parameters<typeof stack.handler>[0]);
+}

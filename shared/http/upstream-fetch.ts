@@ -1,0 +1,139 @@
+/**
+ * The one fetch wrapper every upstream call goes through: bearer auth, a timeout to response headers,
+ * the caller's AbortSignal, typed errors, and opt-in bounded retries that honour `Retry-After`.
+ *
+ * Keep-alive comes from Node's built-in fetch (undici's global agent pools connections per origin).
+ */
+import {
+  BadGatewayError,
+  GatewayTimeoutError,
+  RequestAbortedError,
+  UpstreamHttpError,
+} from '#shared/errors.ts';
+import { MAX_ERROR_BODY_CHARS, normaliseUpstreamError } from '#shared/ionos/error-body.ts';
+import { parseRetryAfter, sleep } from '#shared/time.ts';
+
+/** An upstream as a small config object: a display name (used in messages) and its base URL. */
+export interface Upstream {
+  name: string;
+  baseUrl: string;
+}
+
+/** Opt-in retry policy. Only retried: 429, 502, 503, 504 and connection failures. */
+export interface RetryPolicy {
+  /** Total attempts including the first (1 = no retry). */
+  attempts: number;
+  /** Longest single wait; a longer `Retry-After` ends the retries. Default 10 s. */
+  maxDelayMs?: number;
+  /** Epoch ms after which no retry starts. */
+  deadline?: number;
+}
+
+/** One upstream request. */
+export interface UpstreamRequest {
+  path: string;
+  method?: string;
+  /** Sent as `Authorization: Bearer <token>`, and redacted from any error message. */
+  token: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  /** Time allowed until response headers arrive; the body is then bounded by `signal` only. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  retry?: RetryPolicy;
+  /** Return non-2xx responses instead of throwing (the proxy relays them). */
+  passErrors?: boolean;
+}
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+
+/** Joins base URL and path, refusing anything that would leave the upstream's origin or base path. */
+export function upstreamUrl(upstream: Upstream, path: string): URL {
+  const url = new URL(upstream.baseUrl + path);
+  const base = new URL(upstream.baseUrl);
+  if (!path.startsWith('/') || url.origin !== base.origin || !url.pathname.startsWith(base.pathname.replace(/\/$/, '')) || path.includes('..')) {
+    throw new BadGatewayError('Refused to build an upstream URL outside the configured upstream.', { code: 'invalid_upstream_path' });
+  }
+  return url;
+}
+
+/**
+ * Calls an upstream.
+ * @returns the Response (2xx, or any status with `passErrors`).
+ * @throws UpstreamHttpError, GatewayTimeoutError, BadGatewayError (unreachable), RequestAbortedError.
+ */
+export async function upstreamFetch(upstream: Upstream, req: UpstreamRequest): Promise<Response> {
+  const attempts = Math.max(1, req.retry?.attempts ?? 1);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetchOnce(upstream, req);
+    } catch (err) {
+      const delayMs = attempt < attempts ? retryDelayMs(err, attempt, req.retry) : undefined;
+      if (delayMs === undefined) throw err;
+      await sleep(delayMs, req.signal);
+    }
+  }
+}
+
+function retryDelayMs(err: unknown, attempt: number, policy: RetryPolicy | undefined): number | undefined {
+  let delayMs: number;
+  if (err instanceof UpstreamHttpError && RETRYABLE_STATUS.has(err.upstreamStatus)) {
+    delayMs = err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : 250 * 2 ** (attempt - 1);
+  } else if (err instanceof BadGatewayError && err.code === 'upstream_unreachable') {
+    delayMs = 250 * 2 ** (attempt - 1);
+  } else {
+    return undefined;
+  }
+  if (delayMs > (policy?.maxDelayMs ?? 10_000)) return undefined;
+  if (policy?.deadline !== undefined && Date.now() + delayMs >= policy.deadline) return undefined;
+  return delayMs;
+}
+
+async function fetchOnce(upstream: Upstream, req: UpstreamRequest): Promise<Response> {
+  const url = upstreamUrl(upstream, req.path);
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), req.timeoutMs);
+  const signal = req.signal ? AbortSignal.any([req.signal, timeout.signal]) : timeout.signal;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: req.method ?? 'GET',
+      headers: { ...req.headers, authorization: `Bearer ${req.token}` },
+      body: req.body,
+      signal,
+    });
+  } catch (cause) {
+    if (req.signal?.aborted) throw new RequestAbortedError(cause);
+    if (timeout.signal.aborted) {
+      throw new GatewayTimeoutError(`${upstream.name} did not answer within ${Math.round(req.timeoutMs / 1000)} s. Try again later.`, cause);
+    }
+    throw new BadGatewayError(`${upstream.name} could not be reached. Try again later.`, { code: 'upstream_unreachable', cause });
+  } finally {
+    clearTimeout(timer);
+  }
+  if (response.ok || req.passErrors) return response;
+  throw await toUpstreamHttpError(upstream, response, req.token);
+}
+
+/** Reads an error response (bounded) into an UpstreamHttpError with the normalised, redacted detail. */
+export async function toUpstreamHttpError(upstream: Upstream, response: Response, token: string): Promise<UpstreamHttpError> {
+  let text = '';
+  try {
+    text = await readBounded(response, MAX_ERROR_BODY_CHARS + 1);
+  } catch {
+    // A body that breaks off still leaves the status to report.
+  }
+  const detail = normaliseUpstreamError(response.status, text, [token]);
+  return new UpstreamHttpError(upstream.name, response.status, detail, parseRetryAfter(response.headers.get('retry-after')));
+}
+
+async function readBounded(response: Response, maxChars: number): Promise<string> {
+  if (response.body === null) return '';
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of response.body) {
+    text += decoder.decode(chunk, { stream: true });
+    if (text.length >= maxChars) break; // leaving the loop cancels the rest of the body
+  }
+  return text;
+}

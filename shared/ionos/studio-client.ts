@@ -1,0 +1,141 @@
+/**
+ * Client for IONOS AI Model Studio's job API: fine-tuned models answer through a job that is created,
+ * then polled until it finishes. Polling backs off, stops at an overall deadline, and aborts with the caller.
+ */
+import { z } from 'zod';
+import type { CredentialStore } from '#shared/credentials.ts';
+import type { RuntimeConfig } from '#shared/config.ts';
+import { BadGatewayError, GatewayTimeoutError, ServiceUnavailableError } from '#shared/errors.ts';
+import { upstreamFetch } from '#shared/http/upstream-fetch.ts';
+import { redact } from '#shared/ionos/error-body.ts';
+import { STUDIO_PATHS, studioUpstream } from '#shared/ionos/upstreams.ts';
+import { sleep } from '#shared/time.ts';
+
+/** A Studio chat turn. Studio knows only these two roles. */
+export interface StudioMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** One generation request. */
+export interface StudioGenerateRequest {
+  modelId: string;
+  messages: StudioMessage[];
+  temperature?: number;
+  maxTokens?: number;
+  /** Overall time for create + polling, in ms. */
+  deadlineMs: number;
+  signal?: AbortSignal;
+}
+
+/** A finished generation. */
+export interface StudioGenerateResult {
+  jobId: string;
+  text: string;
+}
+
+/** Poll timing: first wait, growth factor, longest wait. */
+export interface PollPolicy {
+  initialMs: number;
+  factor: number;
+  maxMs: number;
+}
+
+const DEFAULT_POLL: PollPolicy = { initialMs: 500, factor: 1.5, maxMs: 2_000 };
+
+const createdJob = z.object({ job_id: z.string().min(1) });
+const jobState = z.object({
+  job_id: z.string().optional(),
+  job_status: z.string(),
+  results: z
+    .array(z.object({ result: z.string().nullish(), error: z.string().nullish(), status: z.string().nullish() }))
+    .nullish(),
+});
+
+const DONE = new Set(['finished', 'completed']);
+const FAILED = new Set(['failed', 'canceled', 'cancelled']);
+
+/** The Studio client. */
+export interface StudioClient {
+  /** Creates a job and polls it to completion. @throws 503 when Studio is not configured, 502/504 on failure. */
+  generate(request: StudioGenerateRequest): Promise<StudioGenerateResult>;
+}
+
+/** Creates a Studio client; credentials must include `studioApiKey` and `studioOrgId`. */
+export function createStudioClient(
+  config: Pick<RuntimeConfig, 'studioBaseUrl' | 'upstreamTimeoutMs'>,
+  credentials: CredentialStore,
+  poll: PollPolicy = DEFAULT_POLL,
+): StudioClient {
+  const upstream = studioUpstream(config);
+
+  return {
+    generate: (request) =>
+      credentials.withCredentials(async ({ studioApiKey, studioOrgId }) => {
+        if (studioApiKey === undefined || studioOrgId === undefined) {
+          throw new ServiceUnavailableError(
+            'IONOS AI Model Studio is not configured on this server, so fine-tuned (UUID) models cannot be used. The operator must add studioApiKey and studioOrgId to the credentials secret.',
+            { code: 'studio_not_configured' },
+          );
+        }
+        const deadline = Date.now() + request.deadlineMs;
+        const call = async (path: string, init: { method?: string; body?: string }) => {
+          const remaining = deadline - Date.now();
+          if (remaining <= 0) throw timedOut(request.deadlineMs);
+          const response = await upstreamFetch(upstream, {
+            ...init,
+            path,
+            token: studioApiKey,
+            headers: init.body === undefined ? undefined : { 'content-type': 'application/json' },
+            timeoutMs: Math.min(config.upstreamTimeoutMs, remaining),
+            signal: request.signal,
+            retry: { attempts: 3, deadline },
+          });
+          return parseJson(response);
+        };
+
+        const created = createdJob.safeParse(
+          await call(STUDIO_PATHS.createJob(studioOrgId), {
+            method: 'POST',
+            body: JSON.stringify({
+              model_id: request.modelId,
+              messages: [request.messages],
+              temperature: request.temperature,
+              max_tokens: request.maxTokens,
+            }),
+          }),
+        );
+        if (!created.success) throw new BadGatewayError('IONOS AI Model Studio answered the job request without a job id.');
+        const jobId = created.data.job_id;
+
+        for (let wait = poll.initialMs; ; wait = Math.min(poll.maxMs, wait * poll.factor)) {
+          if (Date.now() + wait >= deadline) throw timedOut(request.deadlineMs);
+          await sleep(wait, request.signal);
+          const state = jobState.safeParse(await call(STUDIO_PATHS.job(studioOrgId, jobId), {}));
+          if (!state.success) throw new BadGatewayError('IONOS AI Model Studio answered a job poll in an unexpected format.');
+          const status = state.data.job_status.toLowerCase();
+          const first = state.data.results?.[0];
+          if (DONE.has(status)) {
+            if (typeof first?.result !== 'string') throw new BadGatewayError(`IONOS AI Model Studio job ${jobId} finished without a result.`);
+            return { jobId, text: first.result };
+          }
+          if (FAILED.has(status)) {
+            const reason = first?.error ? `: ${redact(first.error, [studioApiKey]).slice(0, 500)}` : '.';
+            throw new BadGatewayError(`IONOS AI Model Studio job ${jobId} ended as ${status.toUpperCase()}${reason}`, { code: 'studio_job_failed' });
+          }
+        }
+      }),
+  };
+}
+
+function timedOut(deadlineMs: number): GatewayTimeoutError {
+  return new GatewayTimeoutError(`IONOS AI Model Studio did not finish the job within ${Math.round(deadlineMs / 1000)} s. Try again later.`);
+}
+
+async function parseJson(response: Response): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch (cause) {
+    throw new BadGatewayError('IONOS AI Model Studio answered with a body that is not JSON.', { cause });
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The IONOS upstreams as small config objects. Paths are listed here so a newcomer finds every upstream
+ * URL in one place.
+ */
+import type { Upstream } from '#shared/http/upstream-fetch.ts';
+import type { RuntimeConfig } from '#shared/config.ts';
+
+/** The AI Model Hub's OpenAI-compatible API. */
+export function hubUpstream(config: Pick<RuntimeConfig, 'hubBaseUrl'>): Upstream {
+  return { name: 'IONOS AI Model Hub', baseUrl: config.hubBaseUrl };
+}
+
+/** The OpenAI-compatible paths the Hub serves (and the only ones the proxy forwards). */
+export const HUB_PATHS = {
+  models: '/v1/models',
+  chatCompletions: '/v1/chat/completions',
+  completions: '/v1/completions',
+  embeddings: '/v1/embeddings',
+  imageGenerations: '/v1/images/generations',
+} as const;
+
+/** AI Model Studio's job API (fine-tuned models). */
+export function studioUpstream(config: Pick<RuntimeConfig, 'studioBaseUrl'>): Upstream {
+  return { name: 'IONOS AI Model Studio', baseUrl: config.studioBaseUrl };
+}
+
+/** Studio job paths, relative to the Studio base URL. */
+export const STUDIO_PATHS = {
+  createJob: (orgId: string) => `/organizations/${encodeURIComponent(orgId)}/generate`,
+  job: (orgId: string, jobId: string) => `/organizations/${encodeURIComponent(orgId)}/generate/${encodeURIComponent(jobId)}`,
+} as const;

@@ -1,0 +1,87 @@
+/**
+ * The one route table: which function serves which method and path, and how each function runs.
+ * Read by the CDK stack (API Gateway resources, integrations, function settings) and by the local server,
+ * so the deployed API and `npm start` cannot drift.
+ */
+
+/** Settings of one Lambda function; the handler lives in `functions/<name>.ts` as `handler`. */
+export interface FunctionSpec {
+  /** Response-streaming handler (API Gateway STREAM transfer mode) or buffered. */
+  streaming: boolean;
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** Reads the IONOS credentials secret. */
+  readsSecret: boolean;
+  description: string;
+}
+
+/** Every function, by the name of its file in `functions/`. */
+export const FUNCTIONS = {
+  'studio-models': {
+    streaming: false,
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    readsSecret: false,
+    description: 'GET /studio/models: the configured fine-tuned Studio model names and UUIDs',
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+/** A function name from {@link FUNCTIONS}. */
+export type FunctionName = keyof typeof FUNCTIONS;
+
+/** HTTP methods a route can take; `ANY` matches all. */
+export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
+
+/** One API route. `path` uses API Gateway syntax: `{name}` for a segment, `{name+}` for the rest. */
+export interface Route {
+  method: RouteMethod;
+  path: string;
+  function: FunctionName;
+}
+
+/** Every route of the API. */
+export const ROUTES: readonly Route[] = [{ method: 'GET', path: '/studio/models', function: 'studio-models' }];
+
+/** A route matched against a concrete path, with its path parameters. */
+export interface RouteMatch {
+  route: Route;
+  pathParameters: Record<string, string> | null;
+}
+
+/**
+ * Finds the route for a method and path, as API Gateway would.
+ * @returns the match; `{ allowed }` listing the methods that exist when only the path matches; undefined for no path.
+ */
+export function matchRoute(method: string, path: string): RouteMatch | { allowed: string[] } | undefined {
+  const allowed: string[] = [];
+  for (const route of ROUTES) {
+    const params = matchPath(route.path, path);
+    if (params === undefined) continue;
+    if (route.method === 'ANY' || route.method === method) {
+      return { route, pathParameters: Object.keys(params).length === 0 ? null : params };
+    }
+    allowed.push(route.method);
+  }
+  return allowed.length > 0 ? { allowed } : undefined;
+}
+
+function matchPath(template: string, path: string): Record<string, string> | undefined {
+  const want = template.split('/').filter(Boolean);
+  const have = path.split('/').filter(Boolean);
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const segment = want[i] as string;
+    const greedy = /^\{(\w+)\+\}$/.exec(segment);
+    if (greedy) {
+      if (i >= have.length) return undefined;
+      params[greedy[1] as string] = have.slice(i).join('/');
+      return params;
+    }
+    const value = have[i];
+    if (value === undefined) return undefined;
+    const param = /^\{(\w+)\}$/.exec(segment);
+    if (param) params[param[1] as string] = value;
+    else if (segment !== value) return undefined;
+  }
+  return want.length === have.length ? params : undefined;
+}
