@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BadGatewayError, GatewayTimeoutError, RequestAbortedError, UpstreamHttpError } from '#shared/errors.ts';
+import { upstreamFetch, upstreamUrl } from '#shared/http/upstream-fetch.ts';
+
+const hub = { name: 'IONOS AI Model Hub', baseUrl: 'https://hub.test' };
+const TOKEN = 'sentinel-token-abc';
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+function stubFetch(...responses: (Response | Error | ((init: RequestInit) => Promise<Response>))[]) {
+  const mock = vi.fn(async (_url: URL, init: RequestInit) => {
+    const next = responses.shift();
+    if (next === undefined) throw new Error('unexpected call');
+    if (next instanceof Error) throw next;
+    return typeof next === 'function' ? next(init) : next;
+  });
+  vi.stubGlobal('fetch', mock);
+  return mock;
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
+
+describe('upstreamFetch', () => {
+  it('sends the bearer token and returns a 2xx response', async () => {
+    const mock = stubFetch(json(200, { ok: true }));
+    const res = await upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, headers: { accept: 'application/json' } });
+    expect(await res.json()).toEqual({ ok: true });
+    const [url, init] = mock.mock.calls[0] as [URL, RequestInit];
+    expect(url.href).toBe('https://hub.test/v1/models');
+    expect((init.headers as Record<string, string>).authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
+  it('throws a typed error with the normalised, redacted IONOS message', async () => {
+    stubFetch(json(400, { httpStatus: 400, messages: [{ errorCode: 'paas-1', message: `bad model for ${TOKEN}` }] }));
+    const err = (await upstreamFetch(hub, { path: '/v1/chat/completions', token: TOKEN, timeoutMs: 1000 }).catch((e: unknown) => e)) as UpstreamHttpError;
+    expect(err).toBeInstanceOf(UpstreamHttpError);
+    expect(err.status).toBe(400);
+    expect(err.message).toContain('bad model for [redacted]');
+    expect(err.message).not.toContain(TOKEN);
+  });
+
+  it('returns error responses unread with passErrors', async () => {
+    stubFetch(json(404, { httpStatus: 404, messages: [] }));
+    const res = await upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, passErrors: true });
+    expect(res.status).toBe(404);
+  });
+
+  it('reports a 429 with its Retry-After seconds', async () => {
+    stubFetch(json(429, { error: { message: 'slow down', type: 'requests' } }, { 'retry-after': '7' }));
+    const err = (await upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000 }).catch((e: unknown) => e)) as UpstreamHttpError;
+    expect(err.status).toBe(429);
+    expect(err.retryAfterSeconds).toBe(7);
+    expect(err.headers['retry-after']).toBe('7');
+  });
+
+  it('maps a connection failure to 502 and a slow upstream to 504', async () => {
+    stubFetch(new TypeError('fetch failed'));
+    await expect(upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000 })).rejects.toBeInstanceOf(BadGatewayError);
+    stubFetch((init) => new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(new Error('aborted')))));
+    const err = await upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 20 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayTimeoutError);
+  });
+
+  it("stops at once when the caller's signal aborts", async () => {
+    const controller = new AbortController();
+    stubFetch((init) => new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(new Error('aborted')))));
+    const pending = upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 60_000, signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toBeInstanceOf(RequestAbortedError);
+  });
+
+  it('does not retry unless asked', async () => {
+    const mock = stubFetch(json(503, {}), json(200, {}));
+    await expect(upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000 })).rejects.toBeInstanceOf(UpstreamHttpError);
+    expect(mock).toHaveBeenCalledTimes(1);
+  });
+
+  it('waits exactly Retry-After before retrying when asked', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const mock = stubFetch(json(429, {}, { 'retry-after': '2' }), json(200, { ok: 1 }));
+    const pending = upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 60_000, retry: { attempts: 3 } });
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(mock).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((await pending).status).toBe(200);
+    expect(mock).toHaveBeenCalledTimes(2);
+  });
+
+  it('gives up when Retry-After is longer than allowed or passes the deadline', async () => {
+    let mock = stubFetch(json(429, {}, { 'retry-after': '30' }));
+    await expect(upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, retry: { attempts: 3, maxDelayMs: 5_000 } })).rejects.toMatchObject({ status: 429, retryAfterSeconds: 30 });
+    expect(mock).toHaveBeenCalledTimes(1);
+    mock = stubFetch(json(503, {}, { 'retry-after': '2' }));
+    await expect(upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, retry: { attempts: 3, deadline: Date.now() + 1_000 } })).rejects.toMatchObject({ status: 503 });
+    expect(mock).toHaveBeenCalledTimes(1);
+  });
+
+  it('retries at most the given number of attempts', async () => {
+    const mock = stubFetch(json(502, {}, { 'retry-after': '0' }), json(502, {}, { 'retry-after': '0' }), json(200, {}));
+    await expect(upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, retry: { attempts: 2 } })).rejects.toMatchObject({ upstreamStatus: 502 });
+    expect(mock).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not retry client errors', async () => {
+    const mock = stubFetch(json(400, {}), json(200, {}));
+    await expect(upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, retry: { attempts: 3 } })).rejects.toMatchObject({ status: 400 });
+    expect(mock).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('upstreamUrl', () => {
+  it('joins base and path', () => {
+    expect(upstreamUrl({ name: 's', baseUrl: 'https://studio.test/api/v1' }, '/organizations/o/generate').href).toBe('https://studio.test/api/v1/organizations/o/generate');
+  });
+
+  it.each(['v1/models', '/../admin', '/%2e%2e/%2e%2e/admin', '@evil.test/x'])('refuses %j', (path) => {
+    expect(() => upstreamUrl({ name: 's', baseUrl: 'https://studio.test/api/v1' }, path)).toThrow(BadGatewayError);
+  });
+});
