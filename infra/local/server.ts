@@ -48,15 +48,10 @@ function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBytes) {
-        req.removeAllListeners('data');
-        req.resume(); // drain without keeping it, so the 413 can still be sent
-        reject(new PayloadTooLargeError(maxBytes));
-      } else {
-        chunks.push(chunk);
-      }
+      if (size <= maxBytes) chunks.push(chunk);
+      // Past the limit the rest is read and dropped, so the client can finish sending and read the 413.
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => (size > maxBytes ? reject(new PayloadTooLargeError(maxBytes)) : resolve(Buffer.concat(chunks))));
     req.on('error', reject);
   });
 }
@@ -101,7 +96,7 @@ export async function startLocalApi(options: { port?: number; host?: string } = 
       if (res.headersSent) {
         res.destroy(); // mid-stream failure: cut the connection so it cannot pass for a complete answer
       } else if (err instanceof PayloadTooLargeError) {
-        send(res, { ...toErrorResponse(err), headers: { 'content-type': 'application/json', connection: 'close' } });
+        send(res, toErrorResponse(err));
       } else {
         console.error('local server: the function failed outside its error handler', err);
         send(res, toErrorResponse(new BadGatewayError('The function failed to produce a response.')));

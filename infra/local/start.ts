@@ -31,9 +31,8 @@ async function startOfflineSimulator(): Promise<Simulator> {
 async function main(): Promise<void> {
   const offline = env.IONOS_API_TOKEN === undefined && env.IONOS_SECRET_ID === undefined;
   const sim = offline ? await startOfflineSimulator() : undefined;
-  const port = Number(env.PORT ?? 8000);
-  const api = await startLocalApi({ port, host: env.HOST ?? '127.0.0.1' });
-  console.log(`API listening on http://localhost:${port} (${api.url}); Ctrl-C stops it.`);
+  const api = await startLocalApi({ port: Number(env.PORT ?? 8000), host: env.HOST ?? '127.0.0.1' });
+  console.log(`API listening on ${api.url.replace('127.0.0.1', 'localhost')}; Ctrl-C stops it.`);
 
   let stopping = false;
   const stop = () => {

@@ -92,7 +92,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
 
   const server = createServer((req, res) => {
-    void serve(req, res).catch(() => res.destroy());
+    serve(req, res).catch((err: unknown) => {
+      // A simulator bug must be visible as such, not look like an injected connection reset.
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ httpStatus: 500, messages: [{ errorCode: 'sim-bug', message: String(err) }] }));
+    });
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -182,9 +187,13 @@ function writeFaultStatus(res: ServerResponse, fault: Fault): void {
 
 async function writeEvents(res: ServerResponse, events: unknown[], headers: Record<string, string>, fault: Fault | undefined, delayMs: number): Promise<void> {
   res.writeHead(200, { ...headers, 'content-type': fault?.contentType ?? 'text/event-stream', 'cache-control': 'no-cache' });
+  res.flushHeaders();
   for (let i = 0; i < events.length; i++) {
     if (res.destroyed) return;
-    if (fault?.cutStreamAfter !== undefined && i >= fault.cutStreamAfter) return void res.destroy();
+    if (fault?.cutStreamAfter !== undefined && i >= fault.cutStreamAfter) {
+      await delay(10); // let the events sent so far reach the client, as in a real mid-stream failure
+      return void res.destroy();
+    }
     if (fault?.stallMs !== undefined && i === (fault.stallAfterEvents ?? 1)) await delay(fault.stallMs);
     if (delayMs > 0 && i > 0) await delay(delayMs);
     res.write(`data: ${JSON.stringify(events[i])}\n\n`);

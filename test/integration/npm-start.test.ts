@@ -1,0 +1,52 @@
+// `npm start` as a user runs it: a real process, offline against the simulator, stopped with Ctrl-C.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+function start(env: Record<string, string | undefined>): { child: ChildProcessWithoutNullStreams; output: () => string; url: Promise<string> } {
+  const clean = { ...process.env, IONOS_API_TOKEN: undefined, IONOS_SECRET_ID: undefined, STUDIO_MODELS: undefined, PORT: '0', ...env };
+  const child = spawn(process.execPath, ['infra/local/start.ts'], { cwd: ROOT, env: clean as NodeJS.ProcessEnv });
+  let out = '';
+  const url = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /API listening on (http:\/\/\S+);/.exec(out);
+      if (m) resolve(m[1] as string);
+    });
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', () => reject(new Error(`exited early: ${out}`)));
+  });
+  url.catch(() => undefined); // a test that expects an early exit does not await the URL
+  return { child, output: () => out, url };
+}
+
+describe('npm start', () => {
+  it('runs offline against the simulator, says so, serves the API and stops cleanly on Ctrl-C', async () => {
+    const { child, output, url } = start({});
+    const base = await url;
+    expect(output()).toMatch(/No IONOS credentials configured .*running offline against the IONOS simulator at http:\/\/127\.0\.0\.1:\d+/);
+    const models = (await (await fetch(`${base}/studio/models`)).json()) as Record<string, string>;
+    expect(Object.keys(models)).toContain('qwen-gdpr-demo');
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+  });
+
+  it('uses the real IONOS settings when a token is configured, without a simulator', async () => {
+    const { child, output, url } = start({ IONOS_API_TOKEN: 'configured', STUDIO_MODELS: '{}' });
+    const base = await url;
+    expect(output()).not.toContain('simulator');
+    expect(await (await fetch(`${base}/studio/models`)).json()).toEqual({});
+    child.kill('SIGTERM');
+    expect(((await once(child, 'exit')) as [number | null])[0]).toBe(0);
+  });
+
+  it('refuses to start with a Studio map entry that is not a UUID, naming the entry', async () => {
+    const { child, output } = start({ STUDIO_MODELS: '{"qwen":"uuid-1234"}' });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(output()).toContain('STUDIO_MODELS: entry "qwen": "uuid-1234" is not a UUID');
+  });
+});

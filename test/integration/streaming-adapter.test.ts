@@ -1,0 +1,60 @@
+// The response-streaming path end to end without a real function yet: a middy streaming handler built
+// with the shared stack, invoked through the local adapter's response stream, as the local server does.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isStreamingHandler, LocalResponseStream } from '#infra/local/awslambda-shim.ts';
+import { BadRequestError } from '#shared/errors.ts';
+import { createHandler } from '#shared/http/handler.ts';
+
+let release: () => void = () => undefined;
+const handler = createHandler(async (event) => {
+  if (event.path === '/fail') throw new BadRequestError('messages must not be empty', { param: 'messages' });
+  async function* events() {
+    yield 'data: {"status":"thinking"}\n\n';
+    await new Promise<void>((resolve) => (release = resolve)); // held until the test saw the first event
+    yield 'data: [DONE]\n\n';
+  }
+  return { statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body: Readable.from(events()) };
+}, true);
+
+let server: Server;
+let url: string;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const stream = new LocalResponseStream(res);
+    const event = { path: req.url, headers: {} } as unknown as APIGatewayProxyEvent;
+    void (handler as unknown as (e: APIGatewayProxyEvent, s: LocalResponseStream, c: Partial<Context>) => Promise<void>)(event, stream, { getRemainingTimeInMillis: () => 30_000 });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe('streaming adapter', () => {
+  it('marks middy streaming handlers as streaming', () => {
+    expect(isStreamingHandler(handler)).toBe(true);
+    expect(isStreamingHandler(createHandler(async () => ({ statusCode: 200, body: '' }), false))).toBe(false);
+  });
+
+  it('sends status and headers from the prelude and each chunk as the handler writes it', async () => {
+    const res = await fetch(`${url}/ok`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe('data: {"status":"thinking"}\n\n'); // arrived while the handler waits
+    release();
+    let rest = '';
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
+    expect(rest).toBe('data: [DONE]\n\n');
+  });
+
+  it('maps errors of a streaming handler to the envelope with its status', async () => {
+    const res = await fetch(`${url}/fail`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: { message: 'messages must not be empty', type: 'invalid_request_error', code: 'invalid_request', param: 'messages' } });
+  });
+});
