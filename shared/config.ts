@@ -5,19 +5,28 @@
  * fails the cold start with a message that names the variable (secret values are never echoed).
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseStudioModelMapJson, type StudioModelMap } from '#shared/models/studio-map.ts';
 
-const url = z
-  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-  .transform((u) => u.replace(/\/+$/, ''));
-const optionalText = z.string().trim().min(1).optional();
+// zod/mini keeps function bundles small; every check carries its own message, so errors read well.
+const url = z.pipe(
+  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  z.transform((u: string) => u.replace(/\/+$/, '')),
+);
+const optionalText = z.optional(z.string().check(z.trim(), z.minLength(1, 'must not be empty')));
 const intInRange = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+  z._default(
+    z.coerce.number({ error: 'must be a number' }).check(
+      z.int('must be a whole number'),
+      z.gte(min, `must be at least ${min}`),
+      z.lte(max, `must be at most ${max}`),
+    ),
+    fallback,
+  );
 
 const schema = z.object({
-  IONOS_HUB_BASE_URL: url.default('https://openai.inference.de-txl.ionos.com'),
-  IONOS_STUDIO_BASE_URL: url.default('https://studio.ionos.de/api/v1'),
+  IONOS_HUB_BASE_URL: z._default(url, 'https://openai.inference.de-txl.ionos.com'),
+  IONOS_STUDIO_BASE_URL: z._default(url, 'https://studio.ionos.de/api/v1'),
   IONOS_SECRET_ID: optionalText,
   IONOS_API_TOKEN: optionalText,
   IONOS_STUDIO_API_KEY: optionalText,
@@ -26,7 +35,7 @@ const schema = z.object({
   SECRET_CACHE_SECONDS: intInRange(0, 86_400, 300),
   UPSTREAM_TIMEOUT_MS: intInRange(100, 900_000, 30_000),
   MAX_REQUEST_BYTES: intInRange(1_024, 10 * 1024 * 1024, 1024 * 1024),
-  STUDIO_MODELS: z.string().optional(),
+  STUDIO_MODELS: z.optional(z.string()),
   STUDIO_MODELS_FILE: optionalText,
 });
 

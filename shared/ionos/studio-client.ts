@@ -2,7 +2,7 @@
  * Client for IONOS AI Model Studio's job API: fine-tuned models answer through a job that is created,
  * then polled until it finishes. Polling backs off, stops at an overall deadline, and aborts with the caller.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { CredentialStore } from '#shared/credentials.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import { BadGatewayError, GatewayTimeoutError, ServiceUnavailableError } from '#shared/errors.ts';
@@ -43,13 +43,11 @@ export interface PollPolicy {
 
 const DEFAULT_POLL: PollPolicy = { initialMs: 500, factor: 1.5, maxMs: 2_000 };
 
-const createdJob = z.object({ job_id: z.string().min(1) });
+const createdJob = z.object({ job_id: z.string().check(z.minLength(1)) });
 const jobState = z.object({
-  job_id: z.string().optional(),
+  job_id: z.optional(z.string()),
   job_status: z.string(),
-  results: z
-    .array(z.object({ result: z.string().nullish(), error: z.string().nullish(), status: z.string().nullish() }))
-    .nullish(),
+  results: z.nullish(z.array(z.object({ result: z.nullish(z.string()), error: z.nullish(z.string()), status: z.nullish(z.string()) }))),
 });
 
 const DONE = new Set(['finished', 'completed']);

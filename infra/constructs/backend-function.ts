@@ -1,0 +1,63 @@
+/**
+ * The one Lambda function construct: Node 24 on arm64, an ESM bundle built by the locally installed
+ * esbuild (no Docker), minified with source maps, X-Ray tracing, its own log group with retention, and
+ * Powertools settings. Function specifics come from the shared route table's FUNCTIONS entry.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+import type { FunctionName, FunctionSpec } from '#shared/routes.ts';
+
+/** Props of one backend function. */
+export interface BackendFunctionProps {
+  name: FunctionName;
+  spec: FunctionSpec;
+  logRetentionDays: number;
+  environment?: Record<string, string>;
+}
+
+const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+
+// ESM bundles still meet CommonJS dependencies that call require(); give them one.
+const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/** A backend Lambda function built from `functions/<name>.ts`. */
+export class BackendFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: BackendFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetentionDays as RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    super(scope, id, {
+      entry: root(`functions/${props.name}.ts`),
+      handler: 'handler',
+      projectRoot: root(''),
+      depsLockFilePath: root('package-lock.json'),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.spec.memoryMb,
+      timeout: Duration.seconds(props.spec.timeoutSeconds),
+      description: props.spec.description,
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.name,
+        POWERTOOLS_METRICS_NAMESPACE: 'IonosAgentBackend',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+  }
+}
