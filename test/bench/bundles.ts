@@ -1,0 +1,49 @@
+/**
+ * Bundles each function as the stack does (esbuild, ESM, minified, `@aws-sdk/*` external) and measures the
+ * bundle size and the cold import of the bundle in a fresh Node process (what Lambda's init does).
+ */
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FUNCTIONS, type FunctionName } from '#shared/routes.ts';
+import { percentile, round } from './stats.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+/** Bundle size and cold import of one function. */
+export interface BundleFigures {
+  name: FunctionName;
+  bundleKb: number;
+  coldImportMsP50: number;
+}
+
+// Defines the runtime's `awslambda` global, then times the import of the bundle given as argv[1].
+const IMPORT_PROBE = `globalThis.awslambda={streamifyResponse:(f)=>f,HttpResponseStream:{from:(s)=>s}};
+const t=performance.now();await import(process.argv[1]);console.log(performance.now()-t);`;
+
+/** Bundles and measures every function; `runs` cold imports each. */
+export async function measureBundles(runs: number): Promise<BundleFigures[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
+  const figures: BundleFigures[] = [];
+  for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+    const outfile = join(dir, `${name}.mjs`);
+    await build({
+      entryPoints: [join(ROOT, 'functions', `${name}.ts`)],
+      bundle: true, platform: 'node', format: 'esm', target: 'node24', minify: true, outfile,
+      mainFields: ['module', 'main'], external: ['@aws-sdk/*'], logLevel: 'silent',
+      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    });
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', IMPORT_PROBE, outfile], {
+        env: { ...process.env, STUDIO_MODELS: '{}', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+        cwd: ROOT, // @aws-sdk/* resolve from node_modules, as the Lambda runtime provides them
+      });
+      samples.push(Number(out.toString().trim()));
+    }
+    figures.push({ name, bundleKb: round(statSync(outfile).size / 1024, 1), coldImportMsP50: round(percentile(samples, 50)) });
+  }
+  return figures;
+}
