@@ -10,6 +10,7 @@ import { BadGatewayError, MethodNotAllowedError, NotFoundError, PayloadTooLargeE
 import { FUNCTIONS, matchRoute, type FunctionName } from '#shared/routes.ts';
 import { installAwsLambdaShim, isStreamingHandler, LocalResponseStream } from '#infra/local/awslambda-shim.ts';
 import { buildContext, buildProxyEvent } from '#infra/local/lambda-event.ts';
+import { readRequestBody } from '#infra/local/read-body.ts';
 
 /** API Gateway's payload limit for REST APIs. */
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -40,20 +41,6 @@ function send(res: ServerResponse, result: Partial<APIGatewayProxyResult>): void
   for (const [k, v] of Object.entries(result.multiValueHeaders ?? {})) headers[k] = v.map(String);
   res.writeHead(result.statusCode ?? 200, headers);
   res.end(result.body === undefined ? '' : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'));
-}
-
-function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) chunks.push(chunk);
-      // Past the limit the rest is read and dropped, so the client can finish sending and read the 413.
-    });
-    req.on('end', () => (size > maxBytes ? reject(new PayloadTooLargeError(maxBytes)) : resolve(Buffer.concat(chunks))));
-    req.on('error', reject);
-  });
 }
 
 async function handle(handlers: Map<FunctionName, AnyHandler>, req: IncomingMessage, res: ServerResponse): Promise<void> {

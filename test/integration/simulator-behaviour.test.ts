@@ -43,6 +43,12 @@ describe('simulator auth and rate limit', () => {
     expect(await limited.json()).toMatchObject({ error: { code: 'rate_limit_exceeded' } });
   });
 
+  it('answers 413 in the native format for a body over its limit', async () => {
+    const res = await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', headers: auth, body: 'x'.repeat(16 * 1024 * 1024 + 1) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ httpStatus: 413 });
+  });
+
   it('sends X-RateLimit headers on success', async () => {
     sim.limiter.limit = { rps: 5, burst: 10 };
     const res = await fetch(`${sim.url}/v1/models`, { headers: auth });

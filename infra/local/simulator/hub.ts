@@ -8,10 +8,16 @@ import type { ScriptedReply, SimulatorControl } from './control.ts';
 import { checkRequest } from './validation.ts';
 
 /** A simulator answer: JSON with a status, or (status 200) a stream of SSE events ending in `[DONE]`. */
-export type SimAnswer = { status: number; json: unknown } | { status: 200; events: unknown[] };
+export type SimAnswer = JsonAnswer | { status: 200; events: unknown[] };
+
+/** A JSON answer with its status. */
+export interface JsonAnswer {
+  status: number;
+  json: unknown;
+}
 
 /** An error in IONOS's native format. */
-export function ionosError(status: number, message: string, errorCode = `sim-${status}`): SimAnswer {
+export function ionosError(status: number, message: string, errorCode = `sim-${status}`): JsonAnswer {
   return { status, json: { httpStatus: status, messages: [{ errorCode, message }] } };
 }
 

@@ -7,10 +7,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SimulatorControl, type Fault, type SeenRequest } from './control.ts';
-import { chatCompletions, completions, embeddings, imageGenerations, ionosError, listModels, type SimAnswer } from './hub.ts';
+import { chatCompletions, completions, embeddings, imageGenerations, ionosError, listModels, type JsonAnswer, type SimAnswer } from './hub.ts';
 import { RateLimiter, type RateLimit } from './rate-limiter.ts';
 import { StudioJobs } from './studio.ts';
 import { handleControl } from './control-api.ts';
+import { readRequestBody } from '#infra/local/read-body.ts';
 
 /** Simulator settings; everything has a default. */
 export interface SimulatorOptions {
@@ -102,7 +103,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] as string;
-    const body = await readBody(req);
+    let body: string;
+    try {
+      body = (await readRequestBody(req, MAX_BODY_BYTES)).toString('utf8');
+    } catch {
+      return writeAnswer(res, ionosError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes.`), {});
+    }
     if (path.startsWith('/__sim/')) return handleControl(sim, req.method ?? 'GET', path, body, res);
 
     const seen: SeenRequest = { method: req.method ?? 'GET', path, headers: { ...req.headers }, body, clientClosedEarly: false };
@@ -123,8 +129,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       res.writeHead(200, { ...headers, 'content-type': 'application/json' });
       return void res.end('{"id": "chatcmpl-broken", "choices": [');
     }
-    res.writeHead(answer.status, { ...headers, 'content-type': answer.status < 400 ? (fault?.contentType ?? 'application/json') : 'application/json' });
-    res.end(JSON.stringify(answer.json));
+    writeAnswer(res, answer, headers, answer.status < 400 ? fault?.contentType : undefined);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -156,17 +161,9 @@ function parseJson(body: string): { value: Record<string, unknown> } | { answer:
   return { answer: ionosError(400, 'The request body must be a JSON object.', 'validation') };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+function writeAnswer(res: ServerResponse, answer: JsonAnswer, headers: Record<string, string>, contentType = 'application/json'): void {
+  res.writeHead(answer.status, { ...headers, 'content-type': contentType });
+  res.end(JSON.stringify(answer.json));
 }
 
 function writeFaultStatus(res: ServerResponse, fault: Fault): void {
