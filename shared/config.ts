@@ -35,6 +35,15 @@ const schema = z.object({
   SECRET_CACHE_SECONDS: intInRange(0, 86_400, 300),
   UPSTREAM_TIMEOUT_MS: intInRange(100, 900_000, 30_000),
   MAX_REQUEST_BYTES: intInRange(1_024, 10 * 1024 * 1024, 1024 * 1024),
+  TAVILY_BASE_URL: z._default(url, 'https://api.tavily.com'),
+  AGENT_MAX_MESSAGES: intInRange(1, 500, 50),
+  AGENT_MAX_TOKENS: intInRange(1, 32_768, 1024),
+  AGENT_TEMPERATURE: z._default(
+    z.coerce.number({ error: 'must be a number' }).check(z.gte(0, 'must be at least 0'), z.lte(2, 'must be at most 2')),
+    0,
+  ),
+  AGENT_RECURSION_LIMIT: intInRange(3, 100, 12),
+  AGENT_DEADLINE_MS: intInRange(1_000, 900_000, 240_000),
   STUDIO_MODELS: z.optional(z.string()),
   STUDIO_MODELS_FILE: optionalText,
 });
@@ -51,6 +60,17 @@ export interface RuntimeConfig {
   upstreamTimeoutMs: number;
   maxRequestBytes: number;
   studioModels: StudioModelMap;
+  tavilyBaseUrl: string;
+  agent: {
+    /** Conversation messages kept (the most recent). */
+    maxMessages: number;
+    maxTokens: number;
+    temperature: number;
+    /** Graph steps before a run is stopped as a runaway tool loop. */
+    recursionLimit: number;
+    /** Longest a run may take; the function's remaining time lowers it. */
+    deadlineMs: number;
+  };
 }
 
 /** Thrown at cold start when the environment is invalid. */
@@ -83,6 +103,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     maxRequestBytes: e.MAX_REQUEST_BYTES,
     studioModels: loadStudioModels(e.STUDIO_MODELS, e.STUDIO_MODELS_FILE),
+    tavilyBaseUrl: e.TAVILY_BASE_URL,
+    agent: {
+      maxMessages: e.AGENT_MAX_MESSAGES,
+      maxTokens: e.AGENT_MAX_TOKENS,
+      temperature: e.AGENT_TEMPERATURE,
+      recursionLimit: e.AGENT_RECURSION_LIMIT,
+      deadlineMs: e.AGENT_DEADLINE_MS,
+    },
   };
 }
 

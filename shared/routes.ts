@@ -17,6 +17,14 @@ export interface FunctionSpec {
 
 /** Every function, by the name of its file in `functions/`. */
 export const FUNCTIONS = {
+  agent: {
+    streaming: true,
+    // Long enough for Studio jobs and multi-step tool runs; the agent's own deadline stays below it.
+    timeoutSeconds: 300,
+    memoryMb: 1024,
+    readsSecret: true,
+    description: 'POST /: the LangGraph ReAct agent over the IONOS Hub, or a fine-tuned Studio model',
+  },
   'studio-models': {
     streaming: false,
     timeoutSeconds: 10,
@@ -40,7 +48,10 @@ export interface Route {
 }
 
 /** Every route of the API. */
-export const ROUTES: readonly Route[] = [{ method: 'GET', path: '/studio/models', function: 'studio-models' }];
+export const ROUTES: readonly Route[] = [
+  { method: 'POST', path: '/', function: 'agent' },
+  { method: 'GET', path: '/studio/models', function: 'studio-models' },
+];
 
 /** A route matched against a concrete path, with its path parameters. */
 export interface RouteMatch {

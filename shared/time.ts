@@ -28,3 +28,17 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
 }
+
+/**
+ * Settles with `promise`, or rejects with RequestAbortedError as soon as `signal` aborts: for work that
+ * cannot be cancelled itself (a library call without a signal), so the caller stops waiting for it.
+ */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(new RequestAbortedError(signal.reason));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new RequestAbortedError(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -21,6 +21,8 @@ async function startOfflineSimulator(): Promise<Simulator> {
     IONOS_API_TOKEN: [...sim.hubTokens][0],
     IONOS_STUDIO_API_KEY: sim.studioApiKey,
     IONOS_STUDIO_ORG_ID: sim.studioOrgId,
+    TAVILY_API_KEY: sim.tavilyApiKey,
+    TAVILY_BASE_URL: sim.tavilyBaseUrl,
   });
   // Offer the simulator's demo fine-tuned models unless a map is configured.
   if (env.STUDIO_MODELS === undefined && env.STUDIO_MODELS_FILE === undefined) env.STUDIO_MODELS = JSON.stringify(STUDIO_MODELS);
@@ -29,6 +31,7 @@ async function startOfflineSimulator(): Promise<Simulator> {
 }
 
 async function main(): Promise<void> {
+  env.POWERTOOLS_SERVICE_NAME ??= 'ionos-agent-backend-local';
   const offline = env.IONOS_API_TOKEN === undefined && env.IONOS_SECRET_ID === undefined;
   const sim = offline ? await startOfflineSimulator() : undefined;
   const api = await startLocalApi({ port: Number(env.PORT ?? 8000), host: env.HOST ?? '127.0.0.1' });

@@ -46,13 +46,19 @@ describe('stack template', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'v1', TracingEnabled: true });
   });
 
-  it('deploys every route of the shared table as a Lambda proxy integration', () => {
+  it('deploys every route of the shared table, streaming functions with STREAM transfer mode', () => {
     for (const route of ROUTES) {
       const last = route.path.split('/').at(-1);
-      template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: last });
+      if (last !== '') template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: last });
+      const streaming = FUNCTIONS[route.function].streaming;
       template.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: route.method,
-        Integration: Match.objectLike({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' }),
+        Integration: Match.objectLike({
+          Type: 'AWS_PROXY',
+          IntegrationHttpMethod: 'POST',
+          ResponseTransferMode: streaming ? 'STREAM' : 'BUFFERED',
+          Uri: { 'Fn::Join': ['', Match.arrayWith([streaming ? '/response-streaming-invocations' : '/invocations'])] },
+        }),
       });
     }
     expect(Object.keys(template.findResources('AWS::ApiGateway::Method'))).toHaveLength(ROUTES.length);

@@ -1,7 +1,8 @@
 /**
  * The IONOS simulator: a loopback HTTP server that answers like the AI Model Hub (OpenAI-compatible paths)
- * and AI Model Studio (job API under `/studio/api/v1`), checks bearer tokens, enforces the contract rate
- * limit, and takes faults and scripted replies from tests (JS API, or HTTP under `/__sim/`).
+ * and AI Model Studio (job API under `/studio/api/v1`), with Tavily search under `/tavily` for the agent's
+ * web_search. It checks bearer tokens, enforces the contract rate limit, and takes faults and scripted
+ * replies from tests (JS API, or HTTP under `/__sim/`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,7 @@ import { SimulatorControl, type Fault, type SeenRequest } from './control.ts';
 import { chatCompletions, completions, embeddings, imageGenerations, ionosError, listModels, type JsonAnswer, type SimAnswer } from './hub.ts';
 import { RateLimiter, type RateLimit } from './rate-limiter.ts';
 import { StudioJobs } from './studio.ts';
+import { tavilySearch } from './tavily.ts';
 import { handleControl } from './control-api.ts';
 import { readRequestBody } from '#infra/local/read-body.ts';
 
@@ -20,6 +22,7 @@ export interface SimulatorOptions {
   hubToken?: string;
   studioApiKey?: string;
   studioOrgId?: string;
+  tavilyApiKey?: string;
   /** IONOS's default contract limit unless given; `{ rps: 0 }` is fast mode (no limit). */
   rateLimit?: RateLimit;
 }
@@ -35,10 +38,14 @@ export interface Simulator {
   hubTokens: Set<string>;
   studioApiKey: string;
   studioOrgId: string;
+  /** Base URL of the simulated Tavily search API. */
+  tavilyBaseUrl: string;
+  tavilyApiKey: string;
   close(): Promise<void>;
 }
 
 const STUDIO_PREFIX = '/studio/api/v1';
+const TAVILY_PREFIX = '/tavily';
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const MAX_LOGGED = 1_000;
 const UNAUTHORIZED = ionosError(401, 'Unauthorized: the bearer token is missing or not valid.', 'paas-auth-1');
@@ -61,6 +68,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     hubTokens: new Set([options.hubToken ?? 'sim-ionos-token']),
     studioApiKey: options.studioApiKey ?? 'sim-studio-key',
     studioOrgId: options.studioOrgId ?? 'sim-org',
+    tavilyApiKey: options.tavilyApiKey ?? 'sim-tavily-key',
   };
 
   /** Auth, rate limit and dispatch for one request. */
@@ -69,6 +77,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (path.startsWith(STUDIO_PREFIX)) {
       if (token !== sim.studioApiKey) return { answer: UNAUTHORIZED, headers: {} };
       return { answer: routeStudio(req.method ?? 'GET', path.slice(STUDIO_PREFIX.length), body), headers: {} };
+    }
+    if (path === `${TAVILY_PREFIX}/search`) {
+      if (token !== sim.tavilyApiKey) return { answer: { status: 401, json: { detail: { error: 'Unauthorized: missing or invalid API key.' } } }, headers: {} };
+      const parsed = parseJson(body);
+      return { answer: 'answer' in parsed ? parsed.answer : tavilySearch(parsed.value), headers: {} };
     }
     const hub = HUB_ROUTES[path];
     if (hub === undefined) return { answer: ionosError(404, `No such endpoint: ${path}.`), headers: {} };
@@ -143,6 +156,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     url,
     hubBaseUrl: url,
     studioBaseUrl: `${url}${STUDIO_PREFIX}`,
+    tavilyBaseUrl: `${url}${TAVILY_PREFIX}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,0 +1,37 @@
+/**
+ * POST /: the ReAct agent. `x-model-id` picks the model (provider/name → Hub agent, UUID → Studio job);
+ * `?stream=true` answers with server-sent events, otherwise with the final AI message as JSON. A
+ * response-streaming handler in both modes, so long runs are not cut at API Gateway's 29 s.
+ */
+import { streamAgent } from '#shared/agent/stream.ts';
+import { runAgent, type AgentDeps } from '#shared/agent/run.ts';
+import { parseAgentRequest } from '#shared/agent/request.ts';
+import { getConfig } from '#shared/config.ts';
+import { createCredentialStore } from '#shared/credentials.ts';
+import { BadRequestError } from '#shared/errors.ts';
+import { getHeader, queryFlag, readJsonObject } from '#shared/http/event.ts';
+import { createHandler } from '#shared/http/handler.ts';
+import { jsonResponse } from '#shared/http/response.ts';
+import { sseResponse } from '#shared/http/sse.ts';
+import { createStudioClient } from '#shared/ionos/studio-client.ts';
+import { routeModel } from '#shared/models/route-model.ts';
+
+const config = getConfig();
+const credentials = createCredentialStore(config);
+const deps: AgentDeps = { config, credentials, studio: createStudioClient(config, credentials), toolLessModels: new Set() };
+
+// Time kept back from the function timeout to report a deadline error instead of being cut off.
+const DEADLINE_MARGIN_MS = 5_000;
+
+export const handler = createHandler(async (event, context, { signal }) => {
+  const modelId = getHeader(event, 'x-model-id');
+  if (modelId === undefined || modelId.trim() === '') {
+    throw new BadRequestError('Missing x-model-id header', { param: 'x-model-id', code: 'missing_model_id' });
+  }
+  const route = routeModel(modelId, 'x-model-id');
+  const messages = parseAgentRequest(readJsonObject(event, config.maxRequestBytes));
+  const deadlineMs = Math.max(1_000, Math.min(config.agent.deadlineMs, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS));
+  const request = { route, messages, deadlineMs, signal };
+  if (queryFlag(event, 'stream')) return sseResponse(streamAgent(request, deps));
+  return jsonResponse(200, await runAgent(request, deps));
+}, true);

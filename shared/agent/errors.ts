@@ -1,0 +1,43 @@
+/**
+ * Turns whatever a run throws into one of our HTTP errors. Errors pass through several layers (our fetch
+ * wrapper → the OpenAI SDK → LangChain → LangGraph), each wrapping the last in `cause`, so the typed error
+ * from the wrapper is looked for first.
+ */
+import { BadGatewayError, GatewayTimeoutError, HttpError, RequestAbortedError, UpstreamHttpError } from '#shared/errors.ts';
+import { normaliseUpstreamError } from '#shared/ionos/error-body.ts';
+
+const MAX_DEPTH = 8;
+
+/** The first HttpError in an error's cause chain. */
+export function findHttpError(err: unknown): HttpError | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < MAX_DEPTH && current != null; depth++) {
+    if (current instanceof HttpError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The signals of one run: the overall deadline, and cancellation by the client. */
+export interface RunSignals {
+  deadline: AbortSignal;
+  deadlineMs: number;
+}
+
+/** Maps a run failure to the error the client gets. */
+export function toAgentError(err: unknown, { deadline, deadlineMs }: RunSignals): Error {
+  const timedOut = () => new GatewayTimeoutError(`The agent did not finish within ${Math.round(deadlineMs / 1000)} s. Try a shorter question or try again later.`, err);
+  const http = findHttpError(err);
+  if (http instanceof RequestAbortedError) return deadline.aborted ? timedOut() : http;
+  if (http !== undefined) return http;
+  const e = err as { name?: string; status?: unknown; error?: unknown };
+  if (e?.name === 'GraphRecursionError') {
+    return new BadGatewayError('The agent stopped after too many steps without a final answer (a tool loop). Rephrase the question or try another model.', { code: 'agent_recursion_limit', cause: err });
+  }
+  if (typeof e?.name === 'string' && /abort/i.test(e.name)) return deadline.aborted ? timedOut() : new RequestAbortedError(err);
+  // An OpenAI SDK APIError: the Hub answered with an error status the SDK read itself.
+  if (typeof e?.status === 'number' && e.status >= 400) {
+    return new UpstreamHttpError('IONOS AI Model Hub', e.status, normaliseUpstreamError(e.status, JSON.stringify({ error: e.error ?? {} })));
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

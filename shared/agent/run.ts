@@ -1,0 +1,119 @@
+/**
+ * One agent run, buffered or streamed: routes to the Hub graph or a Studio job, bounds the run with one
+ * deadline (an AbortSignal handed to the graph, the model calls, the tools and Studio polling), and maps
+ * failures to our HTTP errors. Streaming callers pass `onEvent` to receive protocol events as they happen.
+ */
+import { AIMessage, AIMessageChunk, ToolMessage, type BaseMessage } from '@langchain/core/messages';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { randomUUID } from 'node:crypto';
+import { toAgentError, findHttpError } from '#shared/agent/errors.ts';
+import { buildAgentGraph } from '#shared/agent/graph.ts';
+import { textOf, toFlatAIMessage, toLangChainMessages, type FlatAIMessage } from '#shared/agent/messages.ts';
+import { createHubChatModel, type HubModelOptions } from '#shared/agent/model.ts';
+import { systemPrompt } from '#shared/agent/prompt.ts';
+import { keepRecent, type FlatMessage } from '#shared/agent/request.ts';
+import { studioAnswer, toStudioMessages } from '#shared/agent/studio.ts';
+import { createTools } from '#shared/agent/tools.ts';
+import type { RuntimeConfig } from '#shared/config.ts';
+import type { Credentials, CredentialStore } from '#shared/credentials.ts';
+import { BadGatewayError } from '#shared/errors.ts';
+import type { StudioClient } from '#shared/ionos/studio-client.ts';
+import type { ModelRoute } from '#shared/models/route-model.ts';
+
+/** Events of the streaming protocol; `tool` is an addition that clients reading status/content/error ignore. */
+export type AgentEvent = { content: string } | { tool: { name: string; status: 'started' | 'finished' | 'failed' } };
+
+/** What runs need, created once per container. */
+export interface AgentDeps {
+  config: RuntimeConfig;
+  credentials: CredentialStore;
+  studio: StudioClient;
+  /** Models that refused tools, remembered for the container's life. */
+  toolLessModels: Set<string>;
+  /** The chat model factory; tests pass a scripted fake. */
+  createModel?: (options: HubModelOptions) => BaseChatModel;
+  now?: () => Date;
+}
+
+/** One run's input. */
+export interface AgentRequest {
+  route: ModelRoute;
+  messages: FlatMessage[];
+  deadlineMs: number;
+  /** Cancels the run (client gone, or the function is about to time out). */
+  signal?: AbortSignal;
+  onEvent?: (event: AgentEvent) => void;
+}
+
+/** Runs the agent to its final answer. @throws our HTTP errors only. */
+export async function runAgent(request: AgentRequest, deps: AgentDeps): Promise<FlatAIMessage> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), request.deadlineMs);
+  const signal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
+  const messages = keepRecent(request.messages, deps.config.agent.maxMessages);
+  const runId = randomUUID();
+  try {
+    if (request.route.target === 'studio') {
+      const { modelId } = request.route;
+      const { jobId, text } = await deps.studio.generate({
+        modelId, messages: toStudioMessages(messages), temperature: deps.config.agent.temperature,
+        maxTokens: deps.config.agent.maxTokens, deadlineMs: request.deadlineMs, signal,
+      });
+      request.onEvent?.({ content: text });
+      return studioAnswer(text, jobId, modelId, runId);
+    }
+    return await deps.credentials.withCredentials((credentials) =>
+      runHub(request.route.modelId, messages, credentials, { signal, runId, deadline: Date.now() + request.deadlineMs, onEvent: request.onEvent }, deps),
+    );
+  } catch (err) {
+    throw toAgentError(err, { deadline: deadline.signal, deadlineMs: request.deadlineMs });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface HubRun {
+  signal: AbortSignal;
+  runId: string;
+  deadline: number;
+  onEvent?: (event: AgentEvent) => void;
+}
+
+async function runHub(modelId: string, messages: FlatMessage[], credentials: Credentials, run: HubRun, deps: AgentDeps): Promise<FlatAIMessage> {
+  const { config } = deps;
+  const now = deps.now ?? (() => new Date());
+  const model = (deps.createModel ?? createHubChatModel)({ modelId, token: credentials.ionosApiToken, deadline: run.deadline, config });
+  const graph = buildAgentGraph({
+    model, modelId, toolLessModels: deps.toolLessModels,
+    tools: createTools({ tavilyApiKey: credentials.tavilyApiKey, tavilyBaseUrl: config.tavilyBaseUrl, now }),
+    systemPrompt: (toolsEnabled) => systemPrompt({ toolsEnabled, searchAvailable: credentials.tavilyApiKey !== undefined, now: now() }),
+  });
+  const produced: BaseMessage[] = [];
+  try {
+    const stream = await graph.stream(
+      { messages: toLangChainMessages(messages) },
+      { signal: run.signal, recursionLimit: config.agent.recursionLimit, streamMode: run.onEvent ? ['messages', 'updates'] : ['updates'] },
+    );
+    for await (const [mode, data] of stream as AsyncIterable<[string, unknown]>) {
+      if (mode === 'messages') {
+        const [chunk, meta] = data as [BaseMessage, { langgraph_node?: string }];
+        const text = AIMessageChunk.isInstance(chunk) && meta.langgraph_node === 'agent' ? textOf(chunk.content) : '';
+        if (text !== '') run.onEvent?.({ content: text });
+        continue;
+      }
+      for (const update of Object.values(data as Record<string, { messages?: BaseMessage[] }>)) {
+        for (const message of update?.messages ?? []) {
+          produced.push(message);
+          if (AIMessage.isInstance(message)) for (const call of message.tool_calls ?? []) run.onEvent?.({ tool: { name: call.name, status: 'started' } });
+          if (ToolMessage.isInstance(message)) run.onEvent?.({ tool: { name: message.name ?? 'tool', status: message.status === 'error' ? 'failed' : 'finished' } });
+        }
+      }
+    }
+  } catch (err) {
+    // Unwrapped, so a 401 reaches the credential store's refetch-and-retry.
+    throw findHttpError(err) ?? err;
+  }
+  const final = produced.filter(AIMessage.isInstance).at(-1);
+  if (final === undefined) throw new BadGatewayError('The agent finished without an answer from the model.');
+  return toFlatAIMessage(final, produced, run.runId, modelId);
+}

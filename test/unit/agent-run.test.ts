@@ -1,0 +1,168 @@
+// The agent graph driven by a scripted fake chat model: no network.
+import { ToolMessage } from '@langchain/core/messages';
+import type { Readable } from 'node:stream';
+import { describe, expect, it, vi } from 'vitest';
+import { runAgent, type AgentDeps } from '#shared/agent/run.ts';
+import { streamAgent } from '#shared/agent/stream.ts';
+import { loadConfig } from '#shared/config.ts';
+import { createCredentialStore } from '#shared/credentials.ts';
+import { GatewayTimeoutError, RequestAbortedError, UpstreamHttpError } from '#shared/errors.ts';
+import type { StudioClient } from '#shared/ionos/studio-client.ts';
+import { ScriptedChatModel, type ScriptStep } from '#test/helpers/scripted-chat-model.ts';
+
+const HUB = { target: 'hub', modelId: 'mistralai/Mistral-Small-24B-Instruct' } as const;
+const ask = [{ type: 'human' as const, content: 'What time is it in Berlin?' }];
+const NOW = new Date('2026-11-22T10:00:00Z');
+
+function setup(script: ScriptStep[], overrides: Partial<AgentDeps> = {}) {
+  const model = new ScriptedChatModel(script);
+  const deps: AgentDeps = {
+    config: loadConfig({ AGENT_RECURSION_LIMIT: '6' }),
+    credentials: createCredentialStore({ secretId: undefined, envCredentials: { ionosApiToken: 'tok' }, secretCacheSeconds: 300 }),
+    studio: { generate: async () => ({ jobId: 'job-1', text: 'fine-tuned answer' }) } satisfies StudioClient,
+    toolLessModels: new Set(),
+    createModel: () => model,
+    now: () => NOW,
+    ...overrides,
+  };
+  return { model, deps };
+}
+
+const run = (deps: AgentDeps, extra: Partial<Parameters<typeof runAgent>[0]> = {}) => runAgent({ route: HUB, messages: ask, deadlineMs: 10_000, ...extra }, deps);
+
+describe('agent graph', () => {
+  it('runs tool call → tool result → answer, summing tokens over both model calls', async () => {
+    const { model, deps } = setup([
+      { toolCalls: [{ name: 'current_datetime', args: { timezone: 'Europe/Berlin' } }], usage: { input: 100, output: 10 } },
+      { content: 'It is 11:00 in Berlin.', usage: { input: 150, output: 8 } },
+    ]);
+    const answer = await run(deps);
+    expect(answer.content).toBe('It is 11:00 in Berlin.');
+    expect(answer.usage_metadata).toMatchObject({ input_tokens: 250, output_tokens: 18, total_tokens: 268 });
+    expect(answer.response_metadata.token_usage).toMatchObject({ prompt_tokens: 250, completion_tokens: 18, total_tokens: 268 });
+    const toolResult = model.calls[1]?.messages.find(ToolMessage.isInstance);
+    expect(toolResult?.content).toContain('Sunday, 22 November 2026 at 11:00:00');
+    expect(model.calls[0]?.toolNames).toEqual(['current_datetime']);
+  });
+
+  it('binds web_search only when a Tavily key is configured, and says so in the prompt', async () => {
+    const withKey = setup([{ content: 'ok' }], {
+      credentials: createCredentialStore({ secretId: undefined, envCredentials: { ionosApiToken: 'tok', tavilyApiKey: 'tvly' }, secretCacheSeconds: 300 }),
+    });
+    await run(withKey.deps);
+    expect(withKey.model.calls[0]?.toolNames).toEqual(['web_search', 'current_datetime']);
+    expect(String(withKey.model.calls[0]?.messages[0]?.content)).toContain('consider using the web_search tool');
+    const without = setup([{ content: 'ok' }]);
+    await run(without.deps);
+    expect(String(without.model.calls[0]?.messages[0]?.content)).toContain('Web search is not available');
+  });
+
+  it('runs parallel tool calls before the next model call', async () => {
+    const { model, deps } = setup([
+      { toolCalls: [{ name: 'current_datetime', args: { timezone: 'Asia/Tokyo' } }, { name: 'current_datetime', args: { timezone: 'America/New_York' } }] },
+      { content: 'done' },
+    ]);
+    await run(deps);
+    const results = model.calls[1]?.messages.filter(ToolMessage.isInstance) ?? [];
+    expect(results).toHaveLength(2);
+    expect(String(results[0]?.content)).toContain('Asia/Tokyo');
+    expect(String(results[1]?.content)).toContain('America/New_York');
+  });
+
+  it('turns a throwing tool into an error result the model can read, and goes on', async () => {
+    const { model, deps } = setup([{ toolCalls: [{ name: 'current_datetime', args: { timezone: 'Mars/Olympus' } }] }, { content: 'Sorry, unknown zone.' }]);
+    const answer = await run(deps);
+    expect(answer.content).toBe('Sorry, unknown zone.');
+    const result = model.calls[1]?.messages.find(ToolMessage.isInstance);
+    expect(result?.status).toBe('error');
+    expect(String(result?.content)).toMatch(/Invalid time zone|RangeError/i);
+  });
+
+  it('stops a runaway tool loop at the recursion limit with a clear 502', async () => {
+    const loop: ScriptStep = { toolCalls: [{ name: 'current_datetime', args: {} }] };
+    const { deps } = setup(Array.from({ length: 20 }, () => loop));
+    await expect(run(deps)).rejects.toMatchObject({ status: 502, code: 'agent_recursion_limit' });
+  });
+
+  it('stops when the caller aborts (499) and at the deadline (504)', async () => {
+    const aborted = setup([{ content: 'late' }]);
+    aborted.model.shared.delayMs = 5_000;
+    const controller = new AbortController();
+    const pending = run(aborted.deps, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    await expect(pending).rejects.toBeInstanceOf(RequestAbortedError);
+
+    const slow = setup([{ content: 'late' }]);
+    slow.model.shared.delayMs = 5_000;
+    await expect(run(slow.deps, { deadlineMs: 50 })).rejects.toBeInstanceOf(GatewayTimeoutError);
+  });
+
+  it('answers without tools when the Hub rejects them, and remembers the model as tool-less', async () => {
+    const refuse: ScriptStep = (_m, toolsBound) => (toolsBound ? { error: new UpstreamHttpError('IONOS AI Model Hub', 400, { message: 'tools not supported' }) } : { content: 'plain answer' });
+    const { model, deps } = setup([refuse, refuse, refuse]);
+    expect((await run(deps)).content).toBe('plain answer');
+    expect(deps.toolLessModels.has(HUB.modelId)).toBe(true);
+    expect(String(model.calls[1]?.messages[0]?.content)).toContain('Web search is not available');
+    await run(deps);
+    expect(model.calls.map((c) => c.toolNames.length)).toEqual([1, 0, 0]);
+  });
+
+  it('reports the original error when the request fails without tools too', async () => {
+    const broken = { error: new UpstreamHttpError('IONOS AI Model Hub', 400, { message: 'context too long' }) };
+    const { deps } = setup([broken, broken]);
+    await expect(run(deps)).rejects.toMatchObject({ status: 400, message: 'IONOS AI Model Hub rejected the request: context too long' });
+    expect(deps.toolLessModels.size).toBe(0);
+  });
+
+  it('keeps only the configured number of recent messages', async () => {
+    const { model, deps } = setup([{ content: 'ok' }]);
+    const long = Array.from({ length: 60 }, (_, i) => ({ type: i % 2 === 0 ? ('human' as const) : ('ai' as const), content: `m${i}` }));
+    await run(deps, { messages: long });
+    expect(model.calls[0]?.messages).toHaveLength(1 + 50); // system prompt + the last 50
+    expect(model.calls[0]?.messages.at(-1)?.content).toBe('m59');
+  });
+
+  it('routes a Studio UUID to the Studio job and answers in the same shape', async () => {
+    const seen: unknown[] = [];
+    const { deps } = setup([], { studio: { generate: async (r) => (seen.push(r.messages), { jobId: 'job-7', text: 'Hallo!' }) } });
+    const answer = await run(deps, { route: { target: 'studio', modelId: '7b19cae7-0983-4a6b-a03c-a647db48f00b' } });
+    expect(answer).toMatchObject({ content: 'Hallo!', type: 'ai', response_metadata: { id: 'job-7', token_usage: null }, usage_metadata: null });
+    expect(seen).toEqual([[{ role: 'user', content: 'What time is it in Berlin?' }]]);
+  });
+});
+
+describe('agent stream', () => {
+  const collect = async (body: Readable) => {
+    let text = '';
+    for await (const chunk of body) text += String(chunk);
+    return text.split('\n\n').filter(Boolean).map((frame) => (frame === 'data: [DONE]' ? '[DONE]' : (JSON.parse(frame.slice(6)) as unknown)));
+  };
+
+  it('sends thinking, tool activity, content deltas and [DONE], in order', async () => {
+    const { deps } = setup([{ toolCalls: [{ name: 'current_datetime', args: {} }] }, { content: 'It is ten o clock.' }]);
+    const frames = await collect(streamAgent({ route: HUB, messages: ask, deadlineMs: 10_000 }, deps));
+    expect(frames[0]).toEqual({ status: 'thinking' });
+    expect(frames.slice(1, 3)).toEqual([{ tool: { name: 'current_datetime', status: 'started' } }, { tool: { name: 'current_datetime', status: 'finished' } }]);
+    const content = frames.filter((f): f is { content: string } => typeof f === 'object' && f !== null && 'content' in f);
+    expect(content.length).toBeGreaterThan(1);
+    expect(content.map((c) => c.content).join('')).toBe('It is ten o clock.');
+    expect(frames.at(-1)).toBe('[DONE]');
+  });
+
+  it('ends a failed run with an error event, then [DONE]', async () => {
+    const { deps } = setup([{ error: new UpstreamHttpError('IONOS AI Model Hub', 500, { message: 'x' }) }]);
+    const frames = await collect(streamAgent({ route: HUB, messages: ask, deadlineMs: 10_000 }, deps));
+    expect(frames).toEqual([{ status: 'thinking' }, { error: 'IONOS AI Model Hub returned HTTP 500. Try again later.' }, '[DONE]']);
+  });
+
+  it('aborts the run as soon as the body is destroyed (the client went away)', async () => {
+    const { model, deps } = setup([{ content: 'never sent' }]);
+    model.shared.delayMs = 60_000;
+    const body = streamAgent({ route: HUB, messages: ask, deadlineMs: 120_000 }, deps);
+    await vi.waitFor(() => expect(model.shared.delayMs).toBe(60_000));
+    await new Promise((r) => setTimeout(r, 20)); // the model call is waiting
+    body.destroy(); // what a closed response stream does
+    await vi.waitFor(() => expect(model.shared.aborted).toBe(1));
+    expect(model.calls).toHaveLength(0);
+  });
+});
