@@ -3,5 +3,5 @@
 import { installAwsLambdaShim } from '#infra/local/awslambda-shim.ts';
 
 installAwsLambdaShim();
-process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_DEV ??= 'false';

@@ -35,6 +35,9 @@ export function toAgentError(err: unknown, { deadline, deadlineMs }: RunSignals)
     return new BadGatewayError('The agent stopped after too many steps without a final answer (a tool loop). Rephrase the question or try another model.', { code: 'agent_recursion_limit', cause: err });
   }
   if (typeof e?.name === 'string' && /abort/i.test(e.name)) return deadline.aborted ? timedOut() : new RequestAbortedError(err);
+  if (deadline.aborted) return timedOut();
+  // The OpenAI SDK reports our wrapper's timeout as its own timeout error, without the cause.
+  if (typeof e?.name === 'string' && /timeout/i.test(e.name)) return new GatewayTimeoutError('IONOS AI Model Hub did not answer in time. Try again later.', err);
   // An OpenAI SDK APIError: the Hub answered with an error status the SDK read itself.
   if (typeof e?.status === 'number' && e.status >= 400) {
     return new UpstreamHttpError('IONOS AI Model Hub', e.status, normaliseUpstreamError(e.status, JSON.stringify({ error: e.error ?? {} })));

@@ -4,8 +4,7 @@
  */
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTIONS, type FunctionName } from '#shared/routes.ts';
 import { percentile, round } from './stats.ts';
@@ -25,7 +24,9 @@ const t=performance.now();await import(process.argv[1]);console.log(performance.
 
 /** Bundles and measures every function; `runs` cold imports each. */
 export async function measureBundles(runs: number): Promise<BundleFigures[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
+  // Inside the project, so the bundles' external `@aws-sdk/*` imports resolve as the Lambda runtime provides them.
+  const dir = join(ROOT, 'node_modules', '.cache', 'bench-bundles');
+  mkdirSync(dir, { recursive: true });
   const figures: BundleFigures[] = [];
   for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
     const outfile = join(dir, `${name}.mjs`);
@@ -39,7 +40,6 @@ export async function measureBundles(runs: number): Promise<BundleFigures[]> {
     for (let i = 0; i < runs; i++) {
       const out = execFileSync(process.execPath, ['--input-type=module', '-e', IMPORT_PROBE, outfile], {
         env: { ...process.env, STUDIO_MODELS: '{}', POWERTOOLS_LOG_LEVEL: 'ERROR' },
-        cwd: ROOT, // @aws-sdk/* resolve from node_modules, as the Lambda runtime provides them
       });
       samples.push(Number(out.toString().trim()));
     }

@@ -70,6 +70,8 @@ export class SimulatorControl {
   requests: SeenRequest[] = [];
   /** Delay between SSE events, for a realistic stream (0 in fast mode). */
   streamDelayMs = 0;
+  /** When an array, the time (epoch ms, sub-ms precision) each SSE event was written: for the benchmarks. */
+  eventTimes: number[] | undefined;
   /** Studio polls that answer RUNNING before a job finishes. */
   studioPollsBeforeDone = 1;
 

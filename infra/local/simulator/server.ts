@@ -137,7 +137,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (fault?.status !== undefined) return writeFaultStatus(res, fault);
 
     const { answer, headers } = route(req, path, body);
-    if ('events' in answer) return writeEvents(res, answer.events, headers, fault, control.streamDelayMs);
+    if ('events' in answer) return writeEvents(res, answer.events, headers, fault, control);
     if (fault?.malformedJson && answer.status === 200) {
       res.writeHead(200, { ...headers, 'content-type': 'application/json' });
       return void res.end('{"id": "chatcmpl-broken", "choices": [');
@@ -196,7 +196,8 @@ function writeFaultStatus(res: ServerResponse, fault: Fault): void {
   res.end(JSON.stringify(json));
 }
 
-async function writeEvents(res: ServerResponse, events: unknown[], headers: Record<string, string>, fault: Fault | undefined, delayMs: number): Promise<void> {
+async function writeEvents(res: ServerResponse, events: unknown[], headers: Record<string, string>, fault: Fault | undefined, control: SimulatorControl): Promise<void> {
+  const delayMs = control.streamDelayMs;
   res.writeHead(200, { ...headers, 'content-type': fault?.contentType ?? 'text/event-stream', 'cache-control': 'no-cache' });
   res.flushHeaders();
   for (let i = 0; i < events.length; i++) {
@@ -208,6 +209,7 @@ async function writeEvents(res: ServerResponse, events: unknown[], headers: Reco
     if (fault?.stallMs !== undefined && i === (fault.stallAfterEvents ?? 1)) await delay(fault.stallMs);
     if (delayMs > 0 && i > 0) await delay(delayMs);
     res.write(`data: ${JSON.stringify(events[i])}\n\n`);
+    control.eventTimes?.push(performance.timeOrigin + performance.now());
   }
   res.end('data: [DONE]\n\n');
 }

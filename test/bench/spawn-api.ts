@@ -1,0 +1,43 @@
+/**
+ * Starts the API as `npm start` runs it (infra/local/start.ts in its own process), pointed at a simulator
+ * the bench controls, so figures include the real process boundary and the local adapter.
+ */
+import { spawn } from 'node:child_process';
+import type { Simulator } from '#infra/local/simulator/server.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+/** A running API process. */
+export interface SpawnedApi {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Spawns the API on an ephemeral port against `sim` and waits until it listens. */
+export async function spawnApi(sim: Simulator, env: Record<string, string> = {}): Promise<SpawnedApi> {
+  const child = spawn(process.execPath, ['infra/local/start.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env, PORT: '0', POWERTOOLS_LOG_LEVEL: 'ERROR',
+      IONOS_HUB_BASE_URL: sim.hubBaseUrl, IONOS_STUDIO_BASE_URL: sim.studioBaseUrl, IONOS_API_TOKEN: [...sim.hubTokens][0],
+      IONOS_STUDIO_API_KEY: sim.studioApiKey, IONOS_STUDIO_ORG_ID: sim.studioOrgId, STUDIO_MODELS: '{}', ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /API listening on (http:\/\/\S+);/.exec(out);
+      if (m) resolve((m[1] as string).replace('localhost', '127.0.0.1'));
+    });
+    child.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${out}`)));
+  });
+  return {
+    url,
+    stop: () => new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGINT');
+    }),
+  };
+}
