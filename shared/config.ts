@@ -35,6 +35,7 @@ const schema = z.object({
   SECRET_CACHE_SECONDS: intInRange(0, 86_400, 300),
   UPSTREAM_TIMEOUT_MS: intInRange(100, 900_000, 30_000),
   MAX_REQUEST_BYTES: intInRange(1_024, 10 * 1024 * 1024, 1024 * 1024),
+  PROXY_MAX_REQUEST_BYTES: intInRange(1_024, 10 * 1024 * 1024, 5 * 1024 * 1024),
   TAVILY_BASE_URL: z._default(url, 'https://api.tavily.com'),
   AGENT_MAX_MESSAGES: intInRange(1, 500, 50),
   AGENT_MAX_TOKENS: intInRange(1, 32_768, 1024),
@@ -59,6 +60,8 @@ export interface RuntimeConfig {
   secretCacheSeconds: number;
   upstreamTimeoutMs: number;
   maxRequestBytes: number;
+  /** Body limit of the proxy, larger for images in chat messages. */
+  proxyMaxRequestBytes: number;
   studioModels: StudioModelMap;
   tavilyBaseUrl: string;
   agent: {
@@ -102,6 +105,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretCacheSeconds: e.SECRET_CACHE_SECONDS,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     maxRequestBytes: e.MAX_REQUEST_BYTES,
+    proxyMaxRequestBytes: e.PROXY_MAX_REQUEST_BYTES,
     studioModels: loadStudioModels(e.STUDIO_MODELS, e.STUDIO_MODELS_FILE),
     tavilyBaseUrl: e.TAVILY_BASE_URL,
     agent: {

@@ -5,8 +5,8 @@
  * Secret format: JSON `{"ionosApiToken","studioApiKey","studioOrgId","tavilyApiKey"}` (only
  * `ionosApiToken` required) or a plain string that is the IONOS token. Values never reach a log or response.
  */
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { ServiceUnavailableError, UpstreamHttpError } from '#shared/errors.ts';
+import { SecretsManagerSource } from '#shared/secrets-source.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 
 /** The credentials the functions use. Only the IONOS token is required. */
@@ -29,6 +29,13 @@ export interface CredentialStore {
 }
 
 type CredentialsConfig = Pick<RuntimeConfig, 'secretId' | 'envCredentials' | 'secretCacheSeconds'>;
+
+/** The part of Powertools' SecretsProvider used here. */
+export interface SecretSource {
+  get(name: string, options: { maxAge: number; forceFetch: boolean }): Promise<unknown>;
+}
+
+
 
 const UNAVAILABLE = 'IONOS credentials are not available, so this request cannot be served. The operator must check the credentials secret.';
 
@@ -56,15 +63,15 @@ export function parseSecretValue(value: unknown): Credentials {
 }
 
 /**
- * Creates the store. With `secretId` set, credentials come from Secrets Manager through Powertools
- * Parameters (cached `secretCacheSeconds`); otherwise from the env values in the config.
+ * Creates the store. With `secretId` set, credentials come from Secrets Manager through a Powertools
+ * Parameters provider (cached `secretCacheSeconds`); otherwise from the env values in the config.
  */
-export function createCredentialStore(config: CredentialsConfig, provider?: SecretsProvider): CredentialStore {
+export function createCredentialStore(config: CredentialsConfig, provider?: SecretSource): CredentialStore {
   const { secretId } = config;
-  const secrets = secretId === undefined ? undefined : (provider ?? new SecretsProvider());
+  const secrets = provider ?? new SecretsManagerSource();
 
   async function load(forceFetch: boolean): Promise<Credentials> {
-    if (secrets === undefined || secretId === undefined) return fromEnv(config.envCredentials);
+    if (secretId === undefined) return fromEnv(config.envCredentials);
     let value: unknown;
     try {
       value = await secrets.get(secretId, { maxAge: config.secretCacheSeconds, forceFetch });
@@ -85,7 +92,7 @@ export function createCredentialStore(config: CredentialsConfig, provider?: Secr
       try {
         return await call(first);
       } catch (err) {
-        if (!(err instanceof UpstreamHttpError && err.upstreamStatus === 401) || secrets === undefined) throw err;
+        if (!(err instanceof UpstreamHttpError && err.upstreamStatus === 401) || secretId === undefined) throw err;
         const fresh = await load(true);
         if (JSON.stringify(fresh) === JSON.stringify(first)) throw err;
         return call(fresh);

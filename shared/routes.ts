@@ -25,6 +25,13 @@ export const FUNCTIONS = {
     readsSecret: true,
     description: 'POST /: the LangGraph ReAct agent over the IONOS Hub, or a fine-tuned Studio model',
   },
+  'hub-proxy': {
+    streaming: true,
+    timeoutSeconds: 300,
+    memoryMb: 512,
+    readsSecret: true,
+    description: '/v1/*: OpenAI-compatible pass-through to the IONOS Hub, and the legacy native /models routes',
+  },
   'studio-models': {
     streaming: false,
     timeoutSeconds: 10,
@@ -51,6 +58,9 @@ export interface Route {
 export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/', function: 'agent' },
   { method: 'GET', path: '/studio/models', function: 'studio-models' },
+  { method: 'ANY', path: '/v1/{proxy+}', function: 'hub-proxy' },
+  { method: 'GET', path: '/models', function: 'hub-proxy' },
+  { method: 'POST', path: '/models/{modelPath+}', function: 'hub-proxy' },
 ];
 
 /** A route matched against a concrete path, with its path parameters. */

@@ -5,3 +5,4 @@ import { installAwsLambdaShim } from '#infra/local/awslambda-shim.ts';
 installAwsLambdaShim();
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_DEV ??= 'false';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

@@ -32,7 +32,11 @@ export function readBody(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Enc
  * @throws PayloadTooLargeError over the limit, BadRequestError when empty, not JSON, or not an object.
  */
 export function readJsonObject(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>, maxBytes: number): Record<string, unknown> {
-  const text = readBody(event, maxBytes).toString('utf8');
+  return parseJsonObject(readBody(event, maxBytes).toString('utf8'));
+}
+
+/** Parses text as a JSON object. @throws BadRequestError when empty, not JSON, or not an object. */
+export function parseJsonObject(text: string): Record<string, unknown> {
   if (text.trim() === '') throw new BadRequestError('Request body is empty; send a JSON object.', { code: 'invalid_json' });
   let value: unknown;
   try {

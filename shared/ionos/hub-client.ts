@@ -27,7 +27,10 @@ export interface HubModel {
 
 /** The Hub client. */
 export interface HubClient {
-  /** Raw call to a Hub path; the Response body is left to the caller (streams pass through). */
+  /**
+   * Raw call to a Hub path; the Response body is left to the caller (streams pass through). With
+   * `passErrors`, error responses come back with their status and headers and an OpenAI-envelope body.
+   */
   fetch(path: string, options?: HubCallOptions): Promise<Response>;
   /** `GET /v1/models`. */
   listModels(signal?: AbortSignal): Promise<HubModel[]>;
@@ -41,7 +44,15 @@ export function createHubClient(config: Pick<RuntimeConfig, 'hubBaseUrl' | 'upst
       const response = await upstreamFetch(upstream, { ...options, path, token: c.ionosApiToken, timeoutMs: config.upstreamTimeoutMs });
       // A 401 is never relayed, even with passErrors: it means our token is stale (refetch) or wrong (502).
       if (response.status === 401) throw await toUpstreamHttpError(upstream, response, c.ionosApiToken);
-      return response;
+      if (response.ok) return response;
+      // Relayed errors are rewritten here, where the token is known: the OpenAI envelope, secrets redacted.
+      const { detail } = await toUpstreamHttpError(upstream, response, c.ionosApiToken);
+      const headers = new Headers(response.headers);
+      headers.set('content-type', 'application/json');
+      headers.delete('content-length');
+      headers.delete('content-encoding');
+      const error = { message: detail.message, type: detail.type ?? null, code: detail.code ?? null, param: detail.param ?? null };
+      return new Response(JSON.stringify({ error }), { status: response.status, headers });
     });
   return {
     fetch: call,

@@ -1,6 +1,5 @@
 // The shared Hub and Studio clients against the simulator over loopback: real HTTP, real timeouts.
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
@@ -55,7 +54,7 @@ describe('Hub client against the simulator', () => {
   it('follows a token rotation in the secret after an upstream 401, without a restart', async () => {
     const sm = mockClient(SecretsManagerClient);
     sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: '{"ionosApiToken":"sim-ionos-token"}' }).resolves({ SecretString: '{"ionosApiToken":"rotated-token"}' });
-    const store = createCredentialStore({ secretId: 'ionos', envCredentials: {}, secretCacheSeconds: 300 }, new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({ region: 'eu-central-1' }) }));
+    const store = createCredentialStore({ secretId: 'ionos', envCredentials: {}, secretCacheSeconds: 300 });
     const client = createHubClient({ hubBaseUrl: sim.hubBaseUrl, upstreamTimeoutMs: 2_000 }, store);
     await expect(client.listModels()).resolves.not.toHaveLength(0);
     sim.hubTokens.clear();

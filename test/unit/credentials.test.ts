@@ -1,5 +1,4 @@
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCredentialStore, parseSecretValue } from '#shared/credentials.ts';
@@ -8,8 +7,8 @@ import { ServiceUnavailableError, UpstreamHttpError } from '#shared/errors.ts';
 const sm = mockClient(SecretsManagerClient);
 const SECRET = 'ionos/backend';
 const config = (secretId?: string) => ({ secretId, envCredentials: {}, secretCacheSeconds: 300 });
-// A fresh provider per test, so Powertools' cache does not carry values across tests.
-const store = (secretId = SECRET) => createCredentialStore(config(secretId), new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({ region: 'eu-central-1' }) }));
+// Each store has its own provider (and cache), so values do not carry across tests.
+const store = (secretId = SECRET) => createCredentialStore(config(secretId));
 const unauthorized = () => new UpstreamHttpError('IONOS AI Model Hub', 401, { message: 'Unauthorized' });
 
 beforeEach(() => sm.reset());

@@ -23,6 +23,8 @@ export interface Fault {
   reset?: boolean;
   /** Answer 200 with a body that is not valid JSON. */
   malformedJson?: boolean;
+  /** Extra headers on the answer (e.g. `set-cookie`, `server`), to check what a proxy passes back. */
+  headers?: Record<string, string>;
   /** Override the success response's content type. */
   contentType?: string;
   /** Streams: destroy the connection after this many SSE events. */

@@ -134,7 +134,9 @@ export function embeddings(body: Body): SimAnswer {
   const model = findModel(body, 'embedding');
   if (isAnswer(model)) return model;
   const inputs = Array.isArray(body.input) ? (body.input as string[]) : [body.input as string];
-  const data = inputs.map((text, index) => ({ object: 'embedding', index, embedding: vectorFor(text, model.dimensions ?? 16) }));
+  // OpenAI SDKs ask for base64 (little-endian float32) by default; OpenAI-compatible servers honour it.
+  const encode = (v: number[]) => (body.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v);
+  const data = inputs.map((text, index) => ({ object: 'embedding', index, embedding: encode(vectorFor(text, model.dimensions ?? 16)) }));
   const tokens = inputs.reduce((sum, t) => sum + countTokens(t), 0);
   return { status: 200, json: { object: 'list', model: model.id, data, usage: { prompt_tokens: tokens, total_tokens: tokens } } };
 }

@@ -136,7 +136,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (fault?.reset) return void req.socket.destroy();
     if (fault?.status !== undefined) return writeFaultStatus(res, fault);
 
-    const { answer, headers } = route(req, path, body);
+    const routed = route(req, path, body);
+    const { answer } = routed;
+    const headers = { ...routed.headers, ...fault?.headers };
     if ('events' in answer) return writeEvents(res, answer.events, headers, fault, control);
     if (fault?.malformedJson && answer.status === 200) {
       res.writeHead(200, { ...headers, 'content-type': 'application/json' });

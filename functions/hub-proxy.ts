@@ -1,0 +1,34 @@
+/**
+ * The OpenAI-compatible proxy to the IONOS Hub (`/v1/*`) and the legacy native routes (`GET /models`,
+ * `POST /models/{modelId}/predictions`). A response-streaming handler, so streams are relayed as they
+ * arrive and long completions are not cut at API Gateway's 29 s.
+ */
+import { getConfig } from '#shared/config.ts';
+import { createCredentialStore } from '#shared/credentials.ts';
+import { readBody, readJsonObject } from '#shared/http/event.ts';
+import { createHandler } from '#shared/http/handler.ts';
+import { createHubClient } from '#shared/ionos/hub-client.ts';
+import { forward } from '#shared/proxy/forward.ts';
+import { forwardedRequestHeaders } from '#shared/proxy/headers.ts';
+import { legacyListModels, legacyPredict } from '#shared/proxy/legacy.ts';
+
+const config = getConfig();
+const hub = createHubClient(config, createCredentialStore(config));
+
+const PREDICTIONS = /^(.+)\/predictions$/;
+
+export const handler = createHandler(async (event, context) => {
+  if (event.resource === '/models') return legacyListModels(hub);
+  if (event.resource === '/models/{modelPath+}') {
+    // The model id has a slash (provider/name); a greedy path keeps it whether or not the client encoded it.
+    const modelId = PREDICTIONS.exec(event.pathParameters?.modelPath ?? '')?.[1] ?? '';
+    return legacyPredict(modelId, readJsonObject(event, config.proxyMaxRequestBytes), hub);
+  }
+  return forward({
+    method: event.httpMethod,
+    path: `/v1/${event.pathParameters?.proxy ?? ''}`,
+    body: readBody(event, config.proxyMaxRequestBytes),
+    headers: forwardedRequestHeaders(event),
+    requestId: context.awsRequestId,
+  }, hub);
+}, true);

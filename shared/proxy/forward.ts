@@ -1,0 +1,90 @@
+/**
+ * The proxy: one allowed Hub endpoint, the client's body forwarded byte for byte with the server's IONOS
+ * token, and the answer relayed as it arrives. Upstream status, `Retry-After` and `X-RateLimit-*` pass
+ * back unchanged for 2xx and 4xx (SDKs back off on their own); upstream 5xx and a 403 (our credentials)
+ * become our 502/503/504. The proxy never retries.
+ */
+import type { HandlerResult } from '#shared/http/handler.ts';
+import { BadRequestError, toStatus, UpstreamHttpError } from '#shared/errors.ts';
+import { parseJsonObject } from '#shared/http/event.ts';
+import type { HubClient } from '#shared/ionos/hub-client.ts';
+import { routeModel } from '#shared/models/route-model.ts';
+import { logger } from '#shared/observability.ts';
+import { resolveEndpoint } from '#shared/proxy/endpoints.ts';
+import { passedResponseHeaders } from '#shared/proxy/headers.ts';
+import { recordProxyMetrics } from '#shared/proxy/metrics.ts';
+import { relay } from '#shared/proxy/relay.ts';
+import { UsageMeter } from '#shared/proxy/usage.ts';
+import { parseRetryAfter } from '#shared/time.ts';
+
+/** One request to forward. */
+export interface ProxyCall {
+  method: string;
+  /** The client's path, e.g. `/v1/chat/completions`. */
+  path: string;
+  body: Buffer;
+  /** Already filtered by the request header allowlist. */
+  headers: Record<string, string>;
+  requestId: string;
+}
+
+/** Reads and checks `model`: present where the spec requires it, and a Hub model id. */
+function modelOf(body: Record<string, unknown>): string {
+  if (typeof body.model !== 'string' || body.model.trim() === '') {
+    throw new BadRequestError('"model" is required: name a model from GET /v1/models, e.g. "mistralai/Mistral-Small-24B-Instruct".', { param: 'model', code: 'missing_model' });
+  }
+  const route = routeModel(body.model, 'model');
+  if (route.target === 'studio') {
+    throw new BadRequestError('Fine-tuned Studio models (UUIDs) are served by POST / with the x-model-id header, not by /v1.', { param: 'model', code: 'studio_model' });
+  }
+  return route.modelId;
+}
+
+/** Forwards one request. Metrics and one log line are emitted when the answer is complete. */
+export async function forward(call: ProxyCall, hub: HubClient): Promise<HandlerResult> {
+  const started = performance.now();
+  let model = 'invalid';
+  let upstreamMs: number | undefined;
+  const report = (status: number, outcome: string, meter?: UsageMeter) => {
+    const latencyMs = Math.round(performance.now() - started);
+    // Only models the Hub accepted become a metrics dimension, so clients cannot inflate its cardinality.
+    recordProxyMetrics({ route: call.path, model: status < 300 ? model : 'unverified', status, upstreamMs, usage: meter?.usage });
+    logger.info('proxied', { route: call.path, model, status, latencyMs, upstreamMs, outcome, requestId: call.requestId });
+  };
+  try {
+    const endpoint = resolveEndpoint(call.method, call.path);
+    if (endpoint.method === 'POST') {
+      const body = parseJsonObject(call.body.toString('utf8'));
+      if (endpoint.requiresModel) model = modelOf(body);
+    } else {
+      model = 'none';
+    }
+    const abort = new AbortController();
+    const response = await hub.fetch(endpoint.path, {
+      method: endpoint.method,
+      headers: endpoint.method === 'POST' ? { 'content-type': 'application/json', ...call.headers } : call.headers,
+      body: endpoint.method === 'POST' ? call.body : undefined,
+      signal: abort.signal,
+      passErrors: true,
+    });
+    upstreamMs = Math.round(performance.now() - started);
+    if (response.status >= 500 || response.status === 403) {
+      const { error } = (await response.json()) as { error: { message: string } };
+      throw new UpstreamHttpError('IONOS AI Model Hub', response.status, error, parseRetryAfter(response.headers.get('retry-after')));
+    }
+    const headers = passedResponseHeaders(response.headers, call.requestId);
+    const sse = (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
+    if (sse) headers['cache-control'] = 'no-cache';
+    const meter = new UsageMeter();
+    const body = response.body === null ? '' : relay(response.body, {
+      sse, abort,
+      onChunk: (chunk) => meter.observe(chunk),
+      onDone: (outcome) => report(response.status, outcome, meter),
+    });
+    if (response.body === null) report(response.status, 'complete');
+    return { statusCode: response.status, headers, body };
+  } catch (err) {
+    report(toStatus(err), 'error');
+    throw err;
+  }
+}

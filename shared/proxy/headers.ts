@@ -1,0 +1,30 @@
+/**
+ * Header allowlists, both ways. Requests keep only what the Hub needs to read the body; the client's
+ * credentials (`authorization`, `x-api-key`), cookies, hop-by-hop and API Gateway headers never go
+ * upstream. Responses pass back only the status, content type, rate-limit headers and a request id.
+ */
+import { getHeader } from '#shared/http/event.ts';
+
+const REQUEST_HEADERS = ['content-type', 'accept', 'user-agent', 'idempotency-key'];
+const RESPONSE_HEADERS = ['content-type', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-burst', 'x-ratelimit-remaining'];
+
+/** The request headers forwarded upstream. */
+export function forwardedRequestHeaders(event: { headers: Record<string, string | undefined> | null }): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of REQUEST_HEADERS) {
+    const value = getHeader({ headers: event.headers ?? {} }, name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/** The response headers passed back, plus a request id (upstream's when it sends one). */
+export function passedResponseHeaders(upstream: Headers, requestId: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of RESPONSE_HEADERS) {
+    const value = upstream.get(name);
+    if (value !== null) out[name] = value;
+  }
+  out['x-request-id'] = upstream.get('x-request-id') ?? requestId;
+  return out;
+}

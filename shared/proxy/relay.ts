@@ -1,0 +1,62 @@
+/**
+ * The proxy's response body: upstream bytes relayed as they arrive, never buffered. Destroying it (the
+ * client went away) aborts the upstream request at once. If the upstream fails mid-stream, an SSE stream
+ * ends with a `data: {"error":{...}}` event so the client cannot take a cut for a complete answer; a plain
+ * body is cut (the client sees a broken connection, not a short JSON).
+ */
+import { Readable } from 'node:stream';
+import { BadGatewayError, toErrorBody } from '#shared/errors.ts';
+import { sseEvent } from '#shared/http/sse.ts';
+
+/** Hooks of one relay. */
+export interface RelayOptions {
+  sse: boolean;
+  /** Aborted when the body is destroyed early. */
+  abort: AbortController;
+  onChunk(chunk: Uint8Array): void;
+  /** Called once, when the body ends, fails or is destroyed. */
+  onDone(outcome: 'complete' | 'failed' | 'aborted'): void;
+}
+
+/** Relays `source` into a Readable for the handler response. */
+export function relay(source: ReadableStream<Uint8Array>, options: RelayOptions): Readable {
+  const reader = source.getReader();
+  let settled = false;
+  const done = (outcome: 'complete' | 'failed' | 'aborted') => {
+    if (!settled) {
+      settled = true;
+      options.onDone(outcome);
+    }
+  };
+  return new Readable({
+    read() {
+      reader.read().then(
+        ({ value, done: end }) => {
+          if (end) {
+            done('complete');
+            this.push(null);
+            return;
+          }
+          options.onChunk(value);
+          this.push(value);
+        },
+        (cause: unknown) => {
+          if (this.destroyed) return;
+          done('failed');
+          if (!options.sse) return void this.destroy(cause as Error);
+          const error = new BadGatewayError('IONOS AI Model Hub stopped sending the stream before it was complete.', { code: 'upstream_stream_cut', cause });
+          this.push(sseEvent(toErrorBody(error)));
+          this.push(null);
+        },
+      );
+    },
+    destroy(err, callback) {
+      if (!settled) {
+        done('aborted');
+        options.abort.abort();
+        reader.cancel().catch(() => undefined);
+      }
+      callback(err);
+    },
+  });
+}

@@ -1,0 +1,34 @@
+/**
+ * Token usage for metrics, read from what passes through without holding the body: the `usage` object
+ * comes last in an OpenAI-style JSON answer and in the final chunk of a stream that asked for it, so only
+ * a bounded tail of the bytes is kept.
+ */
+
+const TAIL_BYTES = 8 * 1024;
+const USAGE = /"usage"\s*:\s*\{([^{}]*)\}/g;
+
+/** Token counts found in a response. */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** Watches a response body for its last `usage` object. */
+export class UsageMeter {
+  #tail = '';
+  #decoder = new TextDecoder();
+  usage: Usage | undefined;
+
+  /** Feeds the next chunk. */
+  observe(chunk: Uint8Array): void {
+    this.#tail = (this.#tail + this.#decoder.decode(chunk, { stream: true })).slice(-TAIL_BYTES);
+    let end = -1;
+    for (const match of this.#tail.matchAll(USAGE)) {
+      const fields = match[1] as string;
+      const read = (name: string) => Number(new RegExp(`"${name}"\\s*:\\s*(\\d+)`).exec(fields)?.[1] ?? 0);
+      this.usage = { promptTokens: read('prompt_tokens'), completionTokens: read('completion_tokens') };
+      end = match.index + match[0].length;
+    }
+    if (end !== -1) this.#tail = this.#tail.slice(end); // a usage object is counted once
+  }
+}

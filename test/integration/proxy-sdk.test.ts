@@ -1,0 +1,118 @@
+// The promise to users: the official OpenAI SDK (and LangChain's ChatOpenAI) work against /v1 by changing
+// only baseURL and apiKey. Local server + simulator over loopback.
+import { ChatOpenAI } from '@langchain/openai';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startLocalApi, type LocalApi } from '#infra/local/server.ts';
+import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+
+const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
+let sim: Simulator;
+let api: LocalApi;
+let client: OpenAI;
+
+beforeAll(async () => {
+  sim = await startSimulator({ rateLimit: { rps: 0, burst: 0 } });
+  Object.assign(process.env, { IONOS_HUB_BASE_URL: sim.hubBaseUrl, IONOS_API_TOKEN: 'sim-ionos-token' });
+  api = await startLocalApi({ port: 0 });
+  client = new OpenAI({ baseURL: `${api.url}/v1`, apiKey: 'my-api-key-for-this-backend', maxRetries: 0 });
+});
+afterAll(async () => {
+  await api.close();
+  await sim.close();
+});
+beforeEach(() => sim.control.reset());
+
+describe('official openai SDK against /v1', () => {
+  it('lists models', async () => {
+    const ids: string[] = [];
+    for await (const model of client.models.list()) ids.push(model.id);
+    expect(ids).toContain(CHAT);
+  });
+
+  it('creates a chat completion', async () => {
+    const completion = await client.chat.completions.create({ model: CHAT, messages: [{ role: 'user', content: 'Hello proxy' }] });
+    expect(completion.choices[0]?.message.content).toContain('Hello proxy');
+    expect(completion.usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  it('forwards tools and returns tool calls', async () => {
+    const completion = await client.chat.completions.create({
+      model: CHAT,
+      messages: [{ role: 'user', content: 'weather in Berlin' }],
+      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+    });
+    const call = completion.choices[0]?.message.tool_calls?.[0];
+    expect(call?.type === 'function' ? call.function : undefined).toEqual({ name: 'get_weather', arguments: '{"city":"weather in Berlin"}' });
+  });
+
+  it('streams a chat completion with usage in the last chunk', async () => {
+    const stream = await client.chat.completions.create({ model: CHAT, messages: [{ role: 'user', content: 'Stream me' }], stream: true, stream_options: { include_usage: true } });
+    let text = '';
+    let chunks = 0;
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      chunks++;
+      text += chunk.choices[0]?.delta.content ?? '';
+      usage = chunk.usage ?? usage;
+    }
+    expect(chunks).toBeGreaterThan(3);
+    expect(text).toContain('Stream me');
+    expect(usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  it('creates completions, embeddings and images', async () => {
+    const completion = await client.completions.create({ model: CHAT, prompt: 'Once upon a time' });
+    expect(completion.choices[0]?.text).toContain('Simulated completion');
+    const embedding = await client.embeddings.create({ model: 'intfloat/e5-large-v2', input: ['a', 'b'] });
+    expect(embedding.data).toHaveLength(2);
+    expect(embedding.data[0]?.embedding).toHaveLength(1024);
+    const image = await client.images.generate({ model: 'stabilityai/stable-diffusion-xl-base-1.0', prompt: 'a cat', size: '1024*1024' as '1024x1024' });
+    expect(image.data?.[0]?.b64_json?.length).toBeGreaterThan(20);
+  });
+
+  it('surfaces a Hub 429 as the SDK rate-limit error, with Retry-After and rate headers', async () => {
+    sim.control.faults.push({ path: '/v1/chat/completions', status: 429, retryAfter: 7, errorFormat: 'openai', errorMessage: 'Rate limit exceeded' });
+    const err = await client.chat.completions.create({ model: CHAT, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((err as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('7');
+    expect((err as Error).message).toContain('Rate limit exceeded');
+  });
+
+  it('lets the SDK back off on Retry-After by itself', async () => {
+    sim.control.faults.push({ path: '/v1/chat/completions', status: 429, retryAfter: 1 });
+    const retrying = new OpenAI({ baseURL: `${api.url}/v1`, apiKey: 'k', maxRetries: 1 });
+    await expect(retrying.chat.completions.create({ model: CHAT, messages: [{ role: 'user', content: 'x' }] })).resolves.toBeTruthy();
+    expect(sim.control.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(2);
+  });
+
+  it('surfaces an IONOS native error with its message', async () => {
+    sim.control.faults.push({ path: '/v1/chat/completions', status: 400, errorMessage: 'max_tokens must be at most 4096' });
+    const err = await client.chat.completions.create({ model: CHAT, messages: [{ role: 'user', content: 'x' }], max_tokens: 99_999 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as Error).message).toContain('max_tokens must be at most 4096');
+  });
+
+  it('never sends the client key upstream, only the server token', async () => {
+    await client.models.list();
+    const seen = sim.control.requests.at(-1);
+    expect(seen?.headers.authorization).toBe('Bearer sim-ionos-token');
+    expect(JSON.stringify(seen?.headers)).not.toContain('my-api-key-for-this-backend');
+  });
+});
+
+describe("LangChain's ChatOpenAI against /v1", () => {
+  const model = () => new ChatOpenAI({ model: CHAT, apiKey: 'k', configuration: { baseURL: `${api.url}/v1` }, maxRetries: 0 });
+
+  it('invokes', async () => {
+    const answer = await model().invoke('Hi from LangChain');
+    expect(answer.content).toContain('Hi from LangChain');
+  });
+
+  it('streams', async () => {
+    let text = '';
+    for await (const chunk of await model().stream('Stream from LangChain')) text += String(chunk.content);
+    expect(text).toContain('Stream from LangChain');
+  });
+});
