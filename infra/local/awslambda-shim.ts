@@ -65,8 +65,7 @@ export class LocalResponseStream extends Writable {
     this.#pending = undefined;
     const all: Record<string, string | string[]> = { ...headers, ...multi };
     if (cookies && cookies.length > 0) all['set-cookie'] = cookies;
-    this.#res.writeHead(status, all);
-    this.#res.flushHeaders();
+    this.#res.writeHead(status, all); // sent with the first body bytes
     this.#onHead();
   }
 }
@@ -95,8 +94,7 @@ export function installAwsLambdaShim(): void {
     HttpResponseStream: {
       from(stream: LocalResponseStream, prelude: Prelude): LocalResponseStream {
         stream.setContentType(INTEGRATION_TYPE);
-        stream.write(JSON.stringify(prelude));
-        stream.write(DELIMITER);
+        stream.write(Buffer.concat([Buffer.from(JSON.stringify(prelude)), DELIMITER]));
         return stream;
       },
     },

@@ -2,7 +2,7 @@
  * The one fetch wrapper every upstream call goes through: bearer auth, a timeout to response headers,
  * the caller's AbortSignal, typed errors, and opt-in bounded retries that honour `Retry-After`.
  *
- * Keep-alive comes from Node's built-in fetch (undici's global agent pools connections per origin).
+ * Requests go out through {@link transport} (node:http/https with keep-alive agents).
  */
 import {
   BadGatewayError,
@@ -11,6 +11,7 @@ import {
   UpstreamHttpError,
 } from '#shared/errors.ts';
 import { MAX_ERROR_BODY_CHARS, normaliseUpstreamError } from '#shared/ionos/error-body.ts';
+import { transport } from '#shared/http/transport.ts';
 import { parseRetryAfter, sleep } from '#shared/time.ts';
 
 /** An upstream as a small config object: a display name (used in messages) and its base URL. */
@@ -96,7 +97,7 @@ async function fetchOnce(upstream: Upstream, req: UpstreamRequest): Promise<Resp
   const signal = req.signal ? AbortSignal.any([req.signal, timeout.signal]) : timeout.signal;
   let response: Response;
   try {
-    response = await fetch(url, {
+    response = await transport.send(url, {
       method: req.method ?? 'GET',
       headers: { ...req.headers, authorization: `Bearer ${req.token}` },
       body: req.body,

@@ -59,12 +59,10 @@ export async function forward(call: ProxyCall, hub: HubClient): Promise<HandlerR
     } else {
       model = 'none';
     }
-    const abort = new AbortController();
     const response = await hub.fetch(endpoint.path, {
       method: endpoint.method,
       headers: endpoint.method === 'POST' ? { 'content-type': 'application/json', ...call.headers } : call.headers,
       body: endpoint.method === 'POST' ? call.body : undefined,
-      signal: abort.signal,
       passErrors: true,
     });
     upstreamMs = Math.round(performance.now() - started);
@@ -77,7 +75,7 @@ export async function forward(call: ProxyCall, hub: HubClient): Promise<HandlerR
     if (sse) headers['cache-control'] = 'no-cache';
     const meter = new UsageMeter();
     const body = response.body === null ? '' : relay(response.body, {
-      sse, abort,
+      sse,
       onChunk: (chunk) => meter.observe(chunk),
       onDone: (outcome) => report(response.status, outcome, meter),
     });

@@ -1,7 +1,8 @@
 /**
  * Usage metrics of the proxy as CloudWatch EMF (Powertools Metrics): requests, upstream latency and tokens
- * per route, model and status class. A fresh Metrics object per request keeps concurrent requests (the
- * local server runs many in one process) from mixing dimensions.
+ * per route, model and status class. One Metrics object serves all requests (creating one costs a Console
+ * and a pass over the environment); each request's dimensions, metrics and publish happen in one
+ * synchronous call, so concurrent requests of the local server cannot mix them.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Usage } from '#shared/proxy/usage.ts';
@@ -17,8 +18,13 @@ export interface ProxyMetrics {
 }
 
 /** Emits one request's metrics. */
+let metrics: Metrics | undefined;
+// Read once, as Powertools does at construction: disabled metrics cost nothing per request.
+const disabled = process.env.POWERTOOLS_METRICS_DISABLED === 'true';
+
 export function recordProxyMetrics(m: ProxyMetrics): void {
-  const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'IonosAgentBackend' });
+  if (disabled) return;
+  metrics ??= new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'IonosAgentBackend' });
   metrics.addDimensions({ route: m.route, model: m.model, statusClass: `${Math.floor(m.status / 100)}xx` });
   metrics.addMetric('Requests', MetricUnit.Count, 1);
   if (m.upstreamMs !== undefined) metrics.addMetric('UpstreamLatency', MetricUnit.Milliseconds, m.upstreamMs);

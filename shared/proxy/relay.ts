@@ -1,6 +1,6 @@
 /**
  * The proxy's response body: upstream bytes relayed as they arrive, never buffered. Destroying it (the
- * client went away) aborts the upstream request at once. If the upstream fails mid-stream, an SSE stream
+ * client went away) cancels the upstream body, which closes the upstream connection at once. If the upstream fails mid-stream, an SSE stream
  * ends with a `data: {"error":{...}}` event so the client cannot take a cut for a complete answer; a plain
  * body is cut (the client sees a broken connection, not a short JSON).
  */
@@ -11,8 +11,6 @@ import { sseEvent } from '#shared/http/sse.ts';
 /** Hooks of one relay. */
 export interface RelayOptions {
   sse: boolean;
-  /** Aborted when the body is destroyed early. */
-  abort: AbortController;
   onChunk(chunk: Uint8Array): void;
   /** Called once, when the body ends, fails or is destroyed. */
   onDone(outcome: 'complete' | 'failed' | 'aborted'): void;
@@ -53,7 +51,6 @@ export function relay(source: ReadableStream<Uint8Array>, options: RelayOptions)
     destroy(err, callback) {
       if (!settled) {
         done('aborted');
-        options.abort.abort();
         reader.cancel().catch(() => undefined);
       }
       callback(err);

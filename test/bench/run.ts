@@ -9,6 +9,7 @@ import { cpus } from 'node:os';
 import { startSimulator } from '#infra/local/simulator/server.ts';
 import { measureAgentOverhead } from './agent.ts';
 import { measureBundles } from './bundles.ts';
+import { measureAddedLatency, measureProxyStreamDelay, measureThroughput, startRawPipe } from './proxy.ts';
 import { spawnApi } from './spawn-api.ts';
 import { percentile, round, timeEach } from './stats.ts';
 import { measureAgentStreamDelay } from './stream-delay.ts';
@@ -16,15 +17,19 @@ import { measureAgentStreamDelay } from './stream-delay.ts';
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 10);
 const STREAM_RUNS = Number(process.env.BENCH_STREAM_RUNS ?? 100);
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 3);
 
 interface Row {
   figure: string;
   value: number;
   unit: string;
+  /** Met when the value is at most this. */
   target?: number;
+  /** Met when the value is at least this. */
+  atLeast?: number;
 }
 const rows: Row[] = [];
-const add = (figure: string, value: number, unit: string, target?: number) => rows.push({ figure, value, unit, target });
+const add = (figure: string, value: number, unit: string, target?: number, atLeast?: number) => rows.push({ figure, value, unit, target, atLeast });
 
 // HTTP figures through `npm start` in its own process, against a simulator in fast mode.
 const sim = await startSimulator({ rateLimit: { rps: 0, burst: 0 } });
@@ -48,6 +53,29 @@ try {
   const stream = await measureAgentStreamDelay(sim, api.url, STREAM_RUNS);
   add(`agent stream token delay p50 (${stream.tokens} tokens)`, stream.p50, 'ms');
   add('agent stream token delay p99', stream.p99, 'ms', 5);
+
+  const latency = await measureAddedLatency(sim, api.url, REQUESTS);
+  add('direct chat completion p50 (reference)', round(latency.directP50, 3), 'ms');
+  add('proxied chat completion p50', round(latency.proxiedP50, 3), 'ms');
+  add('proxy added latency p50', round(latency.proxiedP50 - latency.directP50, 3), 'ms', 0.8);
+  add('proxy added latency p99', round(latency.proxiedP99 - latency.directP99, 3), 'ms', 2);
+
+  const proxyStream = await measureProxyStreamDelay(sim, api.url, STREAM_RUNS);
+  add(`proxy stream chunk delay p50 (${proxyStream.chunks} chunks)`, proxyStream.p50, 'ms', 2);
+  add('proxy stream chunk delay p99', proxyStream.p99, 'ms', 5);
+
+  const pipe = await startRawPipe(sim);
+  try {
+    for (const connections of [1, 16, 64]) {
+      const ours = await measureThroughput(api.url, connections, LOAD_SECONDS);
+      const raw = await measureThroughput(pipe.url, connections, LOAD_SECONDS);
+      add(`raw node:http pipe req/s at ${connections} (reference; ${raw.errors} errors)`, raw.rps, 'req/s');
+      add(`proxy req/s at ${connections} (${ours.errors} errors)`, ours.rps, 'req/s');
+      if (connections === 64) add('proxy req/s at 64 as % of raw pipe', round((100 * ours.rps) / raw.rps, 1), '%', undefined, 75);
+    }
+  } finally {
+    pipe.stop();
+  }
 } finally {
   await api.stop();
   await sim.close();
@@ -60,8 +88,8 @@ add('agent overhead, one tool call, p99', overhead.p99, 'ms');
 const bundles = await measureBundles(COLD_RUNS);
 const graphBuild = Number(execFileSync(process.execPath, [new URL('./graph-build-probe.ts', import.meta.url).pathname]).toString());
 for (const b of bundles) {
-  add(`${b.name} bundle (minified)`, b.bundleKb, 'KB', b.name === 'agent' ? 2_500 : undefined);
-  add(`${b.name} cold import p50`, b.coldImportMsP50, 'ms');
+  add(`${b.name} bundle (minified)`, b.bundleKb, 'KB', { agent: 2_500, 'hub-proxy': 150 }[b.name as string]);
+  add(`${b.name} cold import p50`, b.coldImportMsP50, 'ms', b.name === 'hub-proxy' ? 30 : undefined);
 }
 const agent = bundles.find((b) => b.name === 'agent');
 if (agent !== undefined) {
@@ -74,7 +102,9 @@ const machine = `${cpus().length} cores, Node ${process.version}`;
 console.log(`bench ${new Date().toISOString().slice(0, 10)} on ${machine}; ${REQUESTS} sequential keep-alive requests per HTTP figure`);
 const width = Math.max(...rows.map((r) => r.figure.length));
 for (const r of rows) {
-  const verdict = r.target === undefined ? '' : r.value <= r.target ? `  target <= ${r.target}: met` : `  target <= ${r.target}: MISSED`;
+  let verdict = '';
+  if (r.target !== undefined) verdict = `  target <= ${r.target}: ${r.value <= r.target ? 'met' : 'MISSED'}`;
+  if (r.atLeast !== undefined) verdict = `  target >= ${r.atLeast}: ${r.value >= r.atLeast ? 'met' : 'MISSED'}`;
   console.log(`${r.figure.padEnd(width)}  ${String(r.value).padStart(9)} ${r.unit}${verdict}`);
 }
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), machine, requests: REQUESTS, rows }, null, 2)}\n`);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCredentialStore, type Credentials } from '#shared/credentials.ts';
 import { BadGatewayError, GatewayTimeoutError, RequestAbortedError, ServiceUnavailableError } from '#shared/errors.ts';
+import { transport, type TransportRequest } from '#shared/http/transport.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
 
 const MODEL = '7b19cae7-0983-4a6b-a03c-a647db48f00b';
@@ -12,19 +13,19 @@ const json = (body: unknown, status = 200) => new Response(JSON.stringify(body),
 
 /** A fetch stub answering job creation, then the given poll answers in order (the last repeats). */
 function stubStudio(...polls: unknown[]) {
-  const calls: { url: string; init: RequestInit }[] = [];
-  vi.stubGlobal('fetch', vi.fn(async (url: URL, init: RequestInit) => {
+  const calls: { url: string; init: TransportRequest }[] = [];
+  vi.spyOn(transport, 'send').mockImplementation(async (url: URL, init: TransportRequest) => {
     calls.push({ url: url.href, init });
     if (init.method === 'POST') return json({ job_id: 'job-1', status: 'CREATED' });
     return json(polls.length > 1 ? polls.shift() : polls[0]);
-  }));
+  });
   return calls;
 }
 
 const running = { job_id: 'job-1', job_status: 'RUNNING', results: [] };
 const done = (status = 'FINISHED') => ({ job_id: 'job-1', job_status: status, results: [{ task_index: 0, status, result: 'Hallo!', error: null }] });
 
-afterEach(() => vi.unstubAllGlobals());
+afterEach(() => vi.restoreAllMocks());
 
 describe('Studio client', () => {
   it('creates a job with a list of conversations and polls until FINISHED', async () => {
@@ -33,7 +34,7 @@ describe('Studio client', () => {
     expect(result).toEqual({ jobId: 'job-1', text: 'Hallo!' });
     expect(calls[0]?.url).toBe('https://studio.test/api/v1/organizations/org%201/generate');
     expect(JSON.parse(calls[0]?.init.body as string)).toEqual({ model_id: MODEL, messages: [[{ role: 'user', content: 'Hi' }]], temperature: 0, max_tokens: 64 });
-    expect((calls[0]?.init.headers as Record<string, string>).authorization).toBe('Bearer studio-key');
+    expect(calls[0]?.init.headers.authorization).toBe('Bearer studio-key');
     expect(calls.slice(1).map((c) => c.url)).toEqual(Array(3).fill('https://studio.test/api/v1/organizations/org%201/generate/job-1'));
   });
 
@@ -71,7 +72,7 @@ describe('Studio client', () => {
   });
 
   it('fails with 502 on answers it cannot read', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => json({ no_job: true })));
+    vi.spyOn(transport, 'send').mockImplementation(async () => json({ no_job: true }));
     await expect(client().generate({ modelId: MODEL, messages: [{ role: 'user', content: 'Hi' }], deadlineMs: 1_000 })).rejects.toThrow(/without a job id/);
     stubStudio({ job_status: 'FINISHED', results: [] });
     await expect(client().generate({ modelId: MODEL, messages: [{ role: 'user', content: 'Hi' }], deadlineMs: 1_000 })).rejects.toThrow(/without a result/);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BadGatewayError, GatewayTimeoutError, RequestAbortedError, UpstreamHttpError } from '#shared/errors.ts';
+import { transport, type TransportRequest } from '#shared/http/transport.ts';
 import { upstreamFetch, upstreamUrl } from '#shared/http/upstream-fetch.ts';
 
 const hub = { name: 'IONOS AI Model Hub', baseUrl: 'https://hub.test' };
@@ -7,19 +8,19 @@ const TOKEN = 'sentinel-token-abc';
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
-function stubFetch(...responses: (Response | Error | ((init: RequestInit) => Promise<Response>))[]) {
-  const mock = vi.fn(async (_url: URL, init: RequestInit) => {
+/** Stubs the transport (no network): answers, errors or functions of the request, in order. */
+function stubFetch(...responses: (Response | Error | ((init: TransportRequest) => Promise<Response>))[]) {
+  vi.restoreAllMocks(); // a fresh spy (and call count) per stub
+  return vi.spyOn(transport, 'send').mockImplementation(async (_url: URL, init: TransportRequest) => {
     const next = responses.shift();
     if (next === undefined) throw new Error('unexpected call');
     if (next instanceof Error) throw next;
     return typeof next === 'function' ? next(init) : next;
   });
-  vi.stubGlobal('fetch', mock);
-  return mock;
 }
 
 afterEach(() => {
-  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
   vi.useRealTimers();
 });
 
@@ -28,9 +29,9 @@ describe('upstreamFetch', () => {
     const mock = stubFetch(json(200, { ok: true }));
     const res = await upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, headers: { accept: 'application/json' } });
     expect(await res.json()).toEqual({ ok: true });
-    const [url, init] = mock.mock.calls[0] as [URL, RequestInit];
+    const [url, init] = mock.mock.calls[0] as [URL, TransportRequest];
     expect(url.href).toBe('https://hub.test/v1/models');
-    expect((init.headers as Record<string, string>).authorization).toBe(`Bearer ${TOKEN}`);
+    expect(init.headers.authorization).toBe(`Bearer ${TOKEN}`);
   });
 
   it('throws a typed error with the normalised, redacted IONOS message', async () => {
@@ -57,7 +58,7 @@ describe('upstreamFetch', () => {
   });
 
   it('maps a connection failure to 502 and a slow upstream to 504', async () => {
-    stubFetch(new TypeError('fetch failed'));
+    stubFetch(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }));
     await expect(upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000 })).rejects.toBeInstanceOf(BadGatewayError);
     stubFetch((init) => new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(new Error('aborted')))));
     const err = await upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 20 }).catch((e: unknown) => e);
