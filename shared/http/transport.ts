@@ -4,8 +4,7 @@
  * latency by ~0.15 ms p50 and raises throughput by ~20% (undici's WHATWG machinery is the difference).
  * It sends no `accept-encoding`, so bodies arrive uncompressed and relay byte for byte.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { Readable } from 'node:stream';
 
 /** One request for the transport. */
@@ -16,7 +15,20 @@ export interface TransportRequest {
   signal: AbortSignal;
 }
 
-const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+type Client = { request: (url: URL, options: RequestOptions, onResponse: (res: IncomingMessage) => void) => ClientRequest; agent: Agent };
+
+// node:http and node:https (with TLS) cost 10-25 ms to import: each loads with its first call, so a cold
+// start that never goes upstream (a rejected request, the Studio listing) does not pay for them.
+const clients = new Map<string, Promise<Client>>();
+function clientFor(protocol: string): Promise<Client> {
+  let client = clients.get(protocol);
+  if (client === undefined) {
+    const load = protocol === 'https:' ? import('node:https') : import('node:http');
+    client = load.then((m) => ({ request: m.request as Client['request'], agent: new m.Agent({ keepAlive: true }) }));
+    clients.set(protocol, client);
+  }
+  return client;
+}
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
 
 function toResponse(res: IncomingMessage): Response {
@@ -35,12 +47,12 @@ function toResponse(res: IncomingMessage): Response {
 /** The transport; tests replace `send` to answer without a network. */
 export const transport = {
   /** Sends one request; resolves when the response headers arrive. Rejects on connection errors and aborts. */
-  send(url: URL, init: TransportRequest): Promise<Response> {
-    const https = url.protocol === 'https:';
+  async send(url: URL, init: TransportRequest): Promise<Response> {
+    const client = await clientFor(url.protocol);
     const headers = { ...init.headers };
     if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
     return new Promise((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)(url, { method: init.method, headers, agent: https ? agents.https : agents.http, signal: init.signal }, (res) => resolve(toResponse(res)));
+      const req = client.request(url, { method: init.method, headers, agent: client.agent, signal: init.signal }, (res) => resolve(toResponse(res)));
       req.on('error', reject);
       req.end(init.body);
     });
