@@ -26,7 +26,7 @@ export const handler = createHandler(async (event, context) => {
   }
   return forward({
     method: event.httpMethod,
-    path: `/v1/${event.pathParameters?.proxy ?? ''}`,
+    path: event.resource === '/v1/{proxy+}' ? `/v1/${event.pathParameters?.proxy ?? ''}` : event.resource,
     body: readBody(event, config.proxyMaxRequestBytes),
     headers: forwardedRequestHeaders(event),
     requestId: context.awsRequestId,

@@ -1,5 +1,6 @@
 /** CDK app entry: validated configuration from context, then the stack. */
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseDeployConfig } from '#infra/config.ts';
 import { BackendStack } from '#infra/stack.ts';
 
@@ -15,4 +16,5 @@ new BackendStack(app, config.stackName, {
   config,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

@@ -1,9 +1,17 @@
 /**
  * Deploy-time configuration: CDK context (defaults in cdk.json, `-c key=value` overrides), validated at
- * synth with messages that name the key. `-c` values arrive as strings, so JSON and numbers are parsed here.
+ * synth with messages that name the key. Keys are flat so each can be overridden alone; `-c` values arrive
+ * as strings, so JSON and numbers are parsed here.
  */
 import { z } from 'zod';
 import { parseStudioModelMap, type StudioModelMap } from '#shared/models/studio-map.ts';
+
+/** A usage-plan consumer: its own API key, rate, burst and daily quota. */
+export interface Consumer {
+  rateLimit: number;
+  burstLimit: number;
+  dailyQuota: number;
+}
 
 /** Typed deploy configuration. */
 export interface DeployConfig {
@@ -11,6 +19,22 @@ export interface DeployConfig {
   stageName: string;
   logRetentionDays: number;
   studioModels: StudioModelMap;
+  /** Name or ARN of an existing secret with the IONOS credentials; empty to create one. */
+  ionosSecret: string;
+  /** Origins a browser may call the API from. */
+  allowedOrigins: string[];
+  /** Usage-plan consumers by name; each gets an API key. */
+  consumers: Record<string, Consumer>;
+  /** The IONOS contract: sustained requests/s and burst for the whole API, image generations per minute. */
+  ionosRateLimit: number;
+  ionosBurstLimit: number;
+  ionosImagesPerMinute: number;
+  /** Minutes between smoke runs, the model they ask, and retries of a failed run. */
+  smokeIntervalMinutes: number;
+  smokeModel: string;
+  smokeRetryAttempts: number;
+  /** Where alarm notifications go; empty for none (subscribe to the topic later). */
+  alarmEmail: string;
 }
 
 // CloudWatch Logs accepts only these retention periods.
@@ -24,12 +48,31 @@ const fromString = (value: unknown) => {
     return value;
   }
 };
+const json = <T extends z.ZodType>(schema: T) => z.preprocess(fromString, schema);
+const positive = (what: string) => json(z.number({ error: `must be a number (${what})` }).positive(`must be greater than 0 (${what})`));
+const origin = z.string().regex(/^https?:\/\/[^/\s]+$/, 'each origin must look like https://app.example.com (scheme and host, no path)');
 
 const schema = z.object({
   stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must start with a letter and contain only letters, digits and dashes'),
   stageName: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'must be 1-64 letters, digits or underscores'),
-  logRetentionDays: z.preprocess(fromString, z.number().refine((d) => RETENTION_DAYS.includes(d), `must be one of ${RETENTION_DAYS.join(', ')}`)),
-  studioModels: z.preprocess(fromString, z.unknown()),
+  logRetentionDays: json(z.number().refine((d) => RETENTION_DAYS.includes(d), `must be one of ${RETENTION_DAYS.join(', ')}`)),
+  studioModels: json(z.unknown()),
+  ionosSecret: z.string().regex(/^$|^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:[\w/+=.@-]+$|^[\w/+=.@-]{1,512}$/, 'must be empty, a secret name, or a complete secret ARN'),
+  allowedOrigins: json(z.array(origin, { error: 'must be a JSON list of origins' })),
+  consumers: json(
+    z.record(
+      z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'consumer names are 1-64 letters, digits or dashes'),
+      z.object({ rateLimit: positive('requests per second'), burstLimit: json(z.number().int().positive('must be a whole number greater than 0')), dailyQuota: json(z.number().int().positive('must be a whole number greater than 0')) }).strict(),
+      { error: 'must be a JSON object of consumers' },
+    ).refine((c) => Object.keys(c).length > 0, 'must name at least one consumer'),
+  ),
+  ionosRateLimit: positive('requests per second'),
+  ionosBurstLimit: json(z.number().int().positive('must be a whole number greater than 0')),
+  ionosImagesPerMinute: positive('requests per minute'),
+  smokeIntervalMinutes: json(z.number().int().min(1, 'must be at least 1').max(1440, 'must be at most 1440')),
+  smokeModel: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be a Hub model id like mistralai/Mistral-Small-24B-Instruct'),
+  smokeRetryAttempts: json(z.number().int().min(0, 'must be 0 to 185').max(185, 'must be 0 to 185')),
+  alarmEmail: z.string().regex(/^$|^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be empty or an email address'),
 });
 
 /** Keys this project owns; any other key without a `@` or `:` (CDK's own flags) is a typo. */
@@ -37,7 +80,7 @@ export const CONFIG_KEYS = Object.keys(schema.shape);
 
 /**
  * Validates the app's context.
- * @throws Error listing every bad or unknown key.
+ * @throws Error listing every bad, missing or unknown key.
  */
 export function parseDeployConfig(context: Record<string, unknown>): DeployConfig {
   const problems: string[] = [];
@@ -45,7 +88,7 @@ export function parseDeployConfig(context: Record<string, unknown>): DeployConfi
     if (!key.includes('@') && !key.includes(':') && !CONFIG_KEYS.includes(key)) problems.push(`${key}: unknown configuration key (known: ${CONFIG_KEYS.join(', ')})`);
   }
   const result = schema.safeParse(context);
-  if (!result.success) problems.push(...result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  if (!result.success) problems.push(...result.error.issues.map((i) => `${i.path.join('.') || 'context'}: ${i.message}`));
   let studioModels: StudioModelMap = {};
   if (result.success) {
     try {
@@ -55,5 +98,5 @@ export function parseDeployConfig(context: Record<string, unknown>): DeployConfi
     }
   }
   if (problems.length > 0 || !result.success) throw new Error(`Invalid deploy configuration (cdk.json context or -c):\n  ${problems.join('\n  ')}`);
-  return { ...result.data, logRetentionDays: result.data.logRetentionDays, studioModels };
+  return { ...result.data, studioModels };
 }

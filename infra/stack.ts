@@ -1,13 +1,18 @@
 /**
- * The stack: one Lambda function per entry of the shared FUNCTIONS table and a Regional REST API whose
- * resources and methods come from the shared ROUTES table, so what `npm start` serves is what deploys.
+ * The stack: one Lambda function per entry of the shared FUNCTIONS table, the IONOS credentials secret,
+ * the API (routes from the shared ROUTES table, so what `npm start` serves is what deploys), the smoke
+ * test and the operations resources.
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { EndpointType, LambdaIntegration, MethodLoggingLevel, ResponseTransferMode, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { CfnOutput, SecretValue, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { FUNCTIONS, ROUTES, type FunctionName } from '#shared/routes.ts';
 import type { DeployConfig } from '#infra/config.ts';
+import { BackendApi } from '#infra/constructs/api.ts';
 import { BackendFunction } from '#infra/constructs/backend-function.ts';
+import { acknowledgeFindings } from '#infra/nag.ts';
+import { Operations } from '#infra/constructs/operations.ts';
+import { SmokeTest } from '#infra/constructs/smoke.ts';
 
 /** Props of the backend stack. */
 export interface BackendStackProps extends StackProps {
@@ -16,36 +21,54 @@ export interface BackendStackProps extends StackProps {
 
 /** The IONOS agent backend. */
 export class BackendStack extends Stack {
-  readonly api: RestApi;
+  readonly api: BackendApi;
+  readonly secret: ISecret;
 
   constructor(scope: Construct, id: string, props: BackendStackProps) {
     super(scope, id, props);
     const { config } = props;
+    this.secret = this.#secret(config);
 
-    // Per-function environment beyond the defaults; the Studio map is configuration, not a secret.
-    const environment: Partial<Record<FunctionName, Record<string, string>>> = {
-      'studio-models': { STUDIO_MODELS: JSON.stringify(config.studioModels) },
-    };
+    const routed = new Set(ROUTES.map((r) => r.function));
     const functions = new Map<FunctionName, BackendFunction>();
     for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
-      functions.set(name, new BackendFunction(this, pascal(name), { name, spec, logRetentionDays: config.logRetentionDays, environment: environment[name] }));
+      const fn = new BackendFunction(this, pascal(name), { name, spec, logRetentionDays: config.logRetentionDays });
+      if (spec.readsSecret) fn.bindIonosSecret(this.secret);
+      if (routed.has(name)) fn.bindAllowedOrigins(config.allowedOrigins);
+      functions.set(name, fn);
     }
+    functions.get('studio-models')?.addEnvironment('STUDIO_MODELS', JSON.stringify(config.studioModels));
 
-    this.api = new RestApi(this, 'Api', {
-      restApiName: config.stackName,
-      description: 'IONOS AI Model Hub agent backend',
-      endpointConfiguration: { types: [EndpointType.REGIONAL] },
-      deployOptions: { stageName: config.stageName, tracingEnabled: true, metricsEnabled: true, loggingLevel: MethodLoggingLevel.OFF },
-    });
-    for (const route of ROUTES) {
-      const fn = functions.get(route.function) as BackendFunction;
-      const integration = new LambdaIntegration(fn, {
-        proxy: true,
-        responseTransferMode: FUNCTIONS[route.function].streaming ? ResponseTransferMode.STREAM : ResponseTransferMode.BUFFERED,
+    this.api = new BackendApi(this, 'Http', { config, functions });
+    const smokeFn = functions.get('smoke-test') as BackendFunction;
+    new SmokeTest(this, 'Smoke', { config, api: this.api, fn: smokeFn });
+    new Operations(this, 'Operations', { config, api: this.api });
+    acknowledgeFindings(this, smokeFn);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the API (OpenAI SDKs: append v1)' });
+    new CfnOutput(this, 'IonosSecretArn', { value: this.secret.secretArn, description: 'Secret with the IONOS credentials' });
+    if (config.ionosSecret === '') {
+      new CfnOutput(this, 'FillTheSecret', {
+        value: `aws secretsmanager put-secret-value --secret-id ${this.secret.secretArn} --secret-string '{"ionosApiToken":"<IONOS token>","studioApiKey":"<optional>","studioOrgId":"<optional>","tavilyApiKey":"<optional>"}'`,
+        description: 'The stack created an empty credentials secret: fill it with this command (until then, IONOS routes answer 503)',
       });
-      this.api.root.resourceForPath(route.path).addMethod(route.method, integration);
     }
-    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the API' });
+    for (const name of Object.keys(config.consumers)) {
+      new CfnOutput(this, `ApiKey${pascal(name)}`, { value: `aws apigateway get-api-keys --name-query ${this.api.api.restApiName}-${name} --include-values --query 'items[0].value' --output text`, description: `How to read the API key of consumer "${name}"` });
+    }
+  }
+
+  /** The configured secret (by complete ARN or by name), or a new, empty one. */
+  #secret(config: DeployConfig): ISecret {
+    if (config.ionosSecret.startsWith('arn:')) return Secret.fromSecretCompleteArn(this, 'IonosCredentials', config.ionosSecret);
+    if (config.ionosSecret !== '') return Secret.fromSecretNameV2(this, 'IonosCredentials', config.ionosSecret);
+    const secret = new Secret(this, 'IonosCredentials', {
+      description: 'IONOS credentials: {"ionosApiToken","studioApiKey","studioOrgId","tavilyApiKey"} (only ionosApiToken required)',
+      // A placeholder, not a credential: the functions answer 503 until the real token is put in.
+      secretStringValue: SecretValue.unsafePlainText('{}'),
+    });
+    Validations.of(secret).acknowledge({ id: 'AwsSolutions::AwsSolutions-SMG4', reason: 'IONOS tokens are issued and rotated in the IONOS console; the operator puts the new value in this secret, and the functions pick it up after an upstream 401 without a redeploy.' });
+    return secret;
   }
 }
 

@@ -45,6 +45,7 @@ const schema = z.object({
   ),
   AGENT_RECURSION_LIMIT: intInRange(3, 100, 12),
   AGENT_DEADLINE_MS: intInRange(1_000, 900_000, 240_000),
+  ALLOWED_ORIGINS: z.optional(z.string()),
   STUDIO_MODELS: z.optional(z.string()),
   STUDIO_MODELS_FILE: optionalText,
 });
@@ -64,6 +65,8 @@ export interface RuntimeConfig {
   proxyMaxRequestBytes: number;
   studioModels: StudioModelMap;
   tavilyBaseUrl: string;
+  /** Origins whose browser requests get CORS headers (the gateway answers preflights). */
+  allowedOrigins: string[];
   agent: {
     /** Conversation messages kept (the most recent). */
     maxMessages: number;
@@ -108,6 +111,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     proxyMaxRequestBytes: e.PROXY_MAX_REQUEST_BYTES,
     studioModels: loadStudioModels(e.STUDIO_MODELS, e.STUDIO_MODELS_FILE),
     tavilyBaseUrl: e.TAVILY_BASE_URL,
+    allowedOrigins: parseOrigins(e.ALLOWED_ORIGINS),
     agent: {
       maxMessages: e.AGENT_MAX_MESSAGES,
       maxTokens: e.AGENT_MAX_TOKENS,
@@ -116,6 +120,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       deadlineMs: e.AGENT_DEADLINE_MS,
     },
   };
+}
+
+/** `ALLOWED_ORIGINS`: a JSON list or a comma-separated list of origins. */
+function parseOrigins(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const list = value.trim().startsWith('[') ? (JSON.parse(value) as unknown) : value.split(',');
+  if (!Array.isArray(list) || !list.every((o) => typeof o === 'string' && /^https?:\/\/[^/\s]+$/.test(o.trim()))) {
+    throw new ConfigError('Invalid configuration: ALLOWED_ORIGINS: must list origins like https://app.example.com (scheme and host), as JSON or comma-separated');
+  }
+  return list.map((o: string) => o.trim());
 }
 
 function loadStudioModels(inline: string | undefined, file: string | undefined): StudioModelMap {

@@ -39,6 +39,21 @@ export const FUNCTIONS = {
     readsSecret: false,
     description: 'GET /studio/models: the configured fine-tuned Studio model names and UUIDs',
   },
+  // Not behind routes: the gateway's authorizer and the scheduled smoke test.
+  authorizer: {
+    streaming: false,
+    timeoutSeconds: 5,
+    memoryMb: 256,
+    readsSecret: false,
+    description: 'TOKEN authorizer: Authorization: Bearer <api key> as the usage-plan key',
+  },
+  'smoke-test': {
+    streaming: false,
+    timeoutSeconds: 300,
+    memoryMb: 256,
+    readsSecret: false,
+    description: 'Scheduled smoke test of every route of the deployed API',
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 /** A function name from {@link FUNCTIONS}. */
@@ -58,6 +73,8 @@ export interface Route {
 export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/', function: 'agent' },
   { method: 'GET', path: '/studio/models', function: 'studio-models' },
+  // Its own resource so the gateway can throttle it to IONOS's image limit; listed before the greedy path.
+  { method: 'POST', path: '/v1/images/generations', function: 'hub-proxy' },
   { method: 'ANY', path: '/v1/{proxy+}', function: 'hub-proxy' },
   { method: 'GET', path: '/models', function: 'hub-proxy' },
   { method: 'POST', path: '/models/{modelPath+}', function: 'hub-proxy' },

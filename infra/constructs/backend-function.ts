@@ -3,10 +3,12 @@
  * esbuild (no Docker), minified with source maps, X-Ray tracing, its own log group with retention, and
  * Powertools settings. Function specifics come from the shared route table's FUNCTIONS entry.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { FunctionName, FunctionSpec } from '#shared/routes.ts';
@@ -31,6 +33,9 @@ export class BackendFunction extends NodejsFunction {
       retention: props.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // Its own role, allowed to write its own log group only (not the managed policy's logs on `*`).
+    const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `${props.name} function` });
+    logGroup.grantWrite(role);
     super(scope, id, {
       entry: root(`functions/${props.name}.ts`),
       handler: 'handler',
@@ -43,6 +48,7 @@ export class BackendFunction extends NodejsFunction {
       description: props.spec.description,
       tracing: Tracing.ACTIVE,
       logGroup,
+      role,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.name,
@@ -59,5 +65,22 @@ export class BackendFunction extends NodejsFunction {
         externalModules: ['@aws-sdk/*'],
       },
     });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permissions.',
+    });
+  }
+
+  /** Lets the function read the IONOS credentials secret (that secret only) and tells it where it is. */
+  bindIonosSecret(secret: ISecret): this {
+    secret.grantRead(this);
+    this.addEnvironment('IONOS_SECRET_ID', secret.secretArn);
+    return this;
+  }
+
+  /** Origins whose browser requests get CORS headers. */
+  bindAllowedOrigins(origins: readonly string[]): this {
+    this.addEnvironment('ALLOWED_ORIGINS', origins.join(','));
+    return this;
   }
 }

@@ -6,8 +6,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { getConfig } from '#shared/config.ts';
 import { BadGatewayError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, toErrorResponse } from '#shared/errors.ts';
-import { FUNCTIONS, matchRoute, type FunctionName } from '#shared/routes.ts';
+import { preflightHeaders } from '#shared/http/cors.ts';
+import { GATEWAY_ERRORS, type GatewayError } from '#shared/http/gateway-errors.ts';
+import { FUNCTIONS, matchRoute, ROUTES, type FunctionName } from '#shared/routes.ts';
 import { installAwsLambdaShim, isStreamingHandler, LocalResponseStream } from '#infra/local/awslambda-shim.ts';
 import { buildContext, buildProxyEvent } from '#infra/local/lambda-event.ts';
 import { readRequestBody } from '#infra/local/read-body.ts';
@@ -24,11 +27,11 @@ export interface LocalApi {
 
 type AnyHandler = (...args: unknown[]) => Promise<unknown>;
 
-/** Imports every function's handler module once, as Lambda does at init; config errors surface here. */
+/** Imports the handler module of every function that serves a route, as Lambda does at init; config errors surface here. */
 async function loadHandlers(): Promise<Map<FunctionName, AnyHandler>> {
   installAwsLambdaShim();
   const handlers = new Map<FunctionName, AnyHandler>();
-  for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+  for (const name of new Set(ROUTES.map((r) => r.function))) {
     const module = (await import(new URL(`../../functions/${name}.ts`, import.meta.url).href)) as { handler: AnyHandler };
     handlers.set(name, module.handler);
   }
@@ -43,7 +46,22 @@ function send(res: ServerResponse, result: Partial<APIGatewayProxyResult>): void
   res.end(result.body === undefined ? '' : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'));
 }
 
-async function handle(handlers: Map<FunctionName, AnyHandler>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+function sendGatewayError(res: ServerResponse, error: GatewayError, cors: Record<string, string>): void {
+  send(res, { statusCode: error.status, headers: { 'content-type': 'application/json', ...error.headers, ...cors }, body: JSON.stringify(error.body) });
+}
+
+/**
+ * What API Gateway checks before a function runs: with `LOCAL_API_KEYS` set (comma-separated), a request
+ * needs `Authorization: Bearer <one of them>`; 401 without a key, 403 with a wrong one.
+ */
+function checkApiKey(req: IncomingMessage, keys: Set<string>): GatewayError | undefined {
+  if (keys.size === 0) return undefined;
+  const key = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (key === undefined) return GATEWAY_ERRORS.UNAUTHORIZED;
+  return keys.has(key) ? undefined : GATEWAY_ERRORS.INVALID_API_KEY;
+}
+
+async function handle(handlers: Map<FunctionName, AnyHandler>, req: IncomingMessage, res: ServerResponse, keys: Set<string>): Promise<void> {
   const method = req.method ?? 'GET';
   // Split by hand: `new URL('//host/x', base)` would read a host out of a double-slash path.
   const raw = req.url ?? '/';
@@ -53,6 +71,14 @@ async function handle(handlers: Map<FunctionName, AnyHandler>, req: IncomingMess
   url.pathname = path.startsWith('/') ? path : `/${path}`;
   url.search = queryAt === -1 ? '' : raw.slice(queryAt);
 
+  const origin = req.headers.origin;
+  const allowed = getConfig().allowedOrigins;
+  if (method === 'OPTIONS' && matchRoute('ANY', url.pathname) !== undefined) {
+    res.writeHead(204, preflightHeaders(origin, allowed));
+    return void res.end();
+  }
+  const denied = checkApiKey(req, keys);
+  if (denied !== undefined) return sendGatewayError(res, denied, preflightHeaders(origin, allowed));
   const match = matchRoute(method, url.pathname);
   if (match === undefined) return send(res, toErrorResponse(new NotFoundError(`No route for ${method} ${url.pathname}. The README lists the API's routes.`)));
   if ('allowed' in match) return send(res, toErrorResponse(new MethodNotAllowedError(method, url.pathname, match.allowed)));
@@ -78,8 +104,9 @@ async function handle(handlers: Map<FunctionName, AnyHandler>, req: IncomingMess
 /** Starts the local API. Handlers are imported first, so invalid configuration fails the start. */
 export async function startLocalApi(options: { port?: number; host?: string } = {}): Promise<LocalApi> {
   const handlers = await loadHandlers();
+  const keys = new Set((process.env.LOCAL_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean));
   const server = createServer((req, res) => {
-    handle(handlers, req, res).catch((err: unknown) => {
+    handle(handlers, req, res, keys).catch((err: unknown) => {
       if (res.headersSent) {
         res.destroy(); // mid-stream failure: cut the connection so it cannot pass for a complete answer
       } else if (err instanceof PayloadTooLargeError) {

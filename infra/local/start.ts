@@ -33,6 +33,7 @@ async function startOfflineSimulator(): Promise<Simulator> {
 async function main(): Promise<void> {
   env.POWERTOOLS_SERVICE_NAME ??= 'ionos-agent-backend-local';
   env.POWERTOOLS_METRICS_DISABLED ??= 'true'; // EMF lines are for CloudWatch; set false to see them locally
+  env.ALLOWED_ORIGINS ??= 'http://localhost:3000,http://localhost:5173,http://localhost:8000'; // as cdk.json
   const offline = env.IONOS_API_TOKEN === undefined && env.IONOS_SECRET_ID === undefined;
   const sim = offline ? await startOfflineSimulator() : undefined;
   const api = await startLocalApi({ port: Number(env.PORT ?? 8000), host: env.HOST ?? '127.0.0.1' });

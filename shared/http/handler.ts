@@ -1,5 +1,6 @@
 /**
- * The common middy stack every function uses: Powertools Logger context, then the one error mapper.
+ * The common middy stack every HTTP function uses: Powertools Logger context, CORS headers, and the one
+ * error mapper.
  * Buffered handlers return an API Gateway proxy result; streaming handlers return the same shape with a
  * string or stream body, and middy writes it through `awslambda.HttpResponseStream`.
  */
@@ -8,7 +9,10 @@ import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import type { Readable } from 'node:stream';
+import { getConfig } from '#shared/config.ts';
 import { toErrorResponse, toStatus } from '#shared/errors.ts';
+import { corsHeaders } from '#shared/http/cors.ts';
+import { getHeader } from '#shared/http/event.ts';
 import { logger } from '#shared/observability.ts';
 
 /** What a handler returns: a proxy result whose body may be a stream for streaming functions. */
@@ -33,14 +37,26 @@ function errorMapper(): MiddlewareObj<APIGatewayProxyEvent> {
   };
 }
 
+/** Adds CORS headers for allowed origins to every response, errors included. */
+function cors(allowed: readonly string[]): MiddlewareObj<APIGatewayProxyEvent> {
+  const add = (request: { event: APIGatewayProxyEvent; response: unknown }) => {
+    const headers = corsHeaders(getHeader(request.event, 'origin'), allowed);
+    const response = request.response as { headers?: Record<string, string> } | null | undefined;
+    if (response && Object.keys(headers).length > 0) response.headers = { ...response.headers, ...headers };
+  };
+  return { after: add, onError: add };
+}
+
 /**
  * Wraps a route handler with the common stack.
  * @param streaming true for response-streaming functions (see `FUNCTIONS` in routes.ts).
  */
 export function createHandler(handler: RouteHandler, streaming: boolean) {
   const stack = streaming ? middy({ executionMode: executionModeStreamifyResponse }) : middy();
+  // onError runs in reverse order of use: the mapper builds the response, then CORS decorates it.
   return stack
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(cors(getConfig().allowedOrigins))
     .use(errorMapper())
     .handler(handler as Parameters<typeof stack.handler>[0]);
 }

@@ -1,84 +1,195 @@
-import { App } from 'aws-cdk-lib';
+// The synthesized template, with cdk-nag on (an unacknowledged finding makes Template.fromStack throw).
+import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDeployConfig } from '#infra/config.ts';
 import { BackendStack } from '#infra/stack.ts';
+import { GATEWAY_ERRORS } from '#shared/http/gateway-errors.ts';
 import { FUNCTIONS, ROUTES } from '#shared/routes.ts';
 
+const CDK_JSON = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
 const MAP = { 'qwen-gdpr': '7b19cae7-0983-4a6b-a03c-a647db48f00b' };
-const DEFAULTS = { stackName: 'IonosAgentBackend', stageName: 'v1', logRetentionDays: 30, studioModels: MAP };
+
+function synth(overrides: Record<string, unknown> = {}): Template {
+  const app = new App();
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const config = parseDeployConfig({ ...CDK_JSON.context, studioModels: MAP, ...overrides });
+  return Template.fromStack(new BackendStack(app, 'Test', { config }));
+}
+
+type Resource = { Properties: Record<string, unknown> };
+const resources = (t: Template, type: string) => Object.entries(t.findResources(type)) as [string, Resource][];
 let template: Template;
 
 beforeAll(() => {
-  const app = new App();
-  template = Template.fromStack(new BackendStack(app, 'Test', { config: parseDeployConfig(DEFAULTS) }));
+  template = synth();
 });
 
-describe('stack template', () => {
-  it('runs every function on Node 24, arm64, ESM, with tracing and Powertools settings', () => {
-    const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(Object.keys(FUNCTIONS).length);
-    for (const fn of Object.values(functions)) {
-      expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs24.x',
-        Architectures: ['arm64'],
-        Handler: 'index.handler',
-        TracingConfig: { Mode: 'Active' },
-        Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: expect.any(String) } },
-      });
+describe('functions', () => {
+  it('runs every function on Node 24, arm64, ESM, traced, with its own role and no managed policies', () => {
+    const functions = resources(template, 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(Object.keys(FUNCTIONS).length);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', TracingConfig: { Mode: 'Active' } });
+      expect(fn.Properties).toMatchObject({ Environment: { Variables: { POWERTOOLS_SERVICE_NAME: expect.any(String), POWERTOOLS_METRICS_NAMESPACE: 'IonosAgentBackend' } } });
     }
+    for (const [, role] of resources(template, 'AWS::IAM::Role')) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
   it('gives each function the timeout and memory of the route table', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      MemorySize: FUNCTIONS['studio-models'].memoryMb,
-      Timeout: FUNCTIONS['studio-models'].timeoutSeconds,
-      Environment: { Variables: { STUDIO_MODELS: JSON.stringify(MAP) } },
-    });
+    for (const spec of Object.values(FUNCTIONS)) {
+      template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: spec.memoryMb, Timeout: spec.timeoutSeconds, Description: spec.description });
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { STUDIO_MODELS: JSON.stringify(MAP) } } });
+  });
+});
+
+describe('secret and IAM', () => {
+  it('lets only the functions that call IONOS read the credentials secret, and only that secret', () => {
+    const [[secretId]] = resources(template, 'AWS::SecretsManager::Secret').filter(([id]) => id.startsWith('IonosCredentials')) as [[string, Resource]];
+    const readers: string[] = [];
+    for (const [id, policy] of resources(template, 'AWS::IAM::Policy')) {
+      const statements = (policy.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement;
+      for (const s of statements) {
+        const actions = ([] as string[]).concat(s.Action);
+        if (s.Resource === '*') expect(actions.every((a) => a.startsWith('xray:'))).toBe(true); // no `*` where a specific resource exists
+        if (actions.includes('secretsmanager:GetSecretValue') && JSON.stringify(s.Resource) === JSON.stringify({ Ref: secretId })) readers.push(id);
+      }
+    }
+    const expected = Object.entries(FUNCTIONS).filter(([, f]) => f.readsSecret).map(([name]) => name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()));
+    expect(readers.map((id) => id.replace(/RoleDefaultPolicy.*/, '')).sort()).toEqual(expected.sort());
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { IONOS_SECRET_ID: { Ref: secretId } } } });
   });
 
-  it('keeps logs for the configured retention', () => {
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  it('imports an existing secret by ARN instead of creating one, and scopes the grant to it', () => {
+    const arn = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:ionos/prod-AbCdEf';
+    const imported = synth({ ionosSecret: arn });
+    expect(resources(imported, 'AWS::SecretsManager::Secret').map(([id]) => id).filter((id) => id.startsWith('IonosCredentials'))).toHaveLength(0);
+    imported.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: arn })]) } });
+  });
+});
+
+describe('API', () => {
+  it('puts every route behind the authorizer and a usage-plan key; only CORS preflights are open', () => {
+    const methods = resources(template, 'AWS::ApiGateway::Method');
+    const [[authorizerId]] = resources(template, 'AWS::ApiGateway::Authorizer') as [[string, Resource]];
+    for (const [, m] of methods) {
+      if (m.Properties.HttpMethod === 'OPTIONS') {
+        expect(m.Properties).toMatchObject({ AuthorizationType: 'NONE', Integration: { Type: 'MOCK' } });
+      } else {
+        expect(m.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', ApiKeyRequired: true, AuthorizerId: { Ref: authorizerId } });
+      }
+    }
+    expect(methods.filter(([, m]) => m.Properties.HttpMethod !== 'OPTIONS')).toHaveLength(ROUTES.length);
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER', EndpointConfiguration: { Types: ['REGIONAL'] } });
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'TOKEN', IdentitySource: 'method.request.header.Authorization', AuthorizerResultTtlInSeconds: 300 });
   });
 
-  it('is a Regional REST API with a traced stage named from config', () => {
-    template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
-    template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'v1', TracingEnabled: true });
-  });
-
-  it('deploys every route of the shared table, streaming functions with STREAM transfer mode', () => {
+  it('uses STREAM transfer mode for streaming functions and BUFFERED otherwise', () => {
     for (const route of ROUTES) {
-      const last = route.path.split('/').at(-1);
-      if (last !== '') template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: last });
       const streaming = FUNCTIONS[route.function].streaming;
       template.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: route.method,
         Integration: Match.objectLike({
           Type: 'AWS_PROXY',
-          IntegrationHttpMethod: 'POST',
           ResponseTransferMode: streaming ? 'STREAM' : 'BUFFERED',
           Uri: { 'Fn::Join': ['', Match.arrayWith([streaming ? '/response-streaming-invocations' : '/invocations'])] },
         }),
       });
     }
-    expect(Object.keys(template.findResources('AWS::ApiGateway::Method'))).toHaveLength(ROUTES.length);
+  });
+
+  it('throttles agent and proxy methods to the IONOS contract from config, images to their own limit', () => {
+    const settings = (resources(template, 'AWS::ApiGateway::Stage')[0]?.[1].Properties.MethodSettings ?? []) as Record<string, unknown>[];
+    const at = (path: string, method: string) => settings.find((s) => s.ResourcePath === path && s.HttpMethod === method);
+    expect(at('/', 'POST')).toMatchObject({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
+    expect(at('/~1v1~1{proxy+}', '*')).toMatchObject({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
+    expect(at('/~1v1~1images~1generations', 'POST')).toMatchObject({ ThrottlingRateLimit: 10 / 60 });
+    const custom = (resources(synth({ ionosRateLimit: 20, ionosBurstLimit: 40 }), 'AWS::ApiGateway::Stage')[0]?.[1].Properties.MethodSettings ?? []) as Record<string, unknown>[];
+    expect(custom.find((s) => s.ResourcePath === '/' && s.HttpMethod === 'POST')).toMatchObject({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+  });
+
+  it('creates a usage plan and key per consumer, and keeps the smoke key out of the template', () => {
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', { UsagePlanName: 'IonosAgentBackend-default', Throttle: { RateLimit: 5, BurstLimit: 10 }, Quota: { Limit: 20000, Period: 'DAY' } });
+    const smokeKey = resources(template, 'AWS::ApiGateway::ApiKey').find(([, k]) => k.Properties.Name === 'IonosAgentBackend-smoke')?.[1];
+    expect(JSON.stringify(smokeKey?.Properties.Value)).toContain('{{resolve:secretsmanager:');
+    const defaultKey = resources(template, 'AWS::ApiGateway::ApiKey').find(([, k]) => k.Properties.Name === 'IonosAgentBackend-default')?.[1];
+    expect(defaultKey?.Properties.Value).toBeUndefined(); // generated by API Gateway
+  });
+
+  it('answers gateway errors in the JSON envelope with CORS headers, and 429s with Retry-After', () => {
+    for (const [type, error] of Object.entries(GATEWAY_ERRORS)) {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        StatusCode: String(error.status),
+        ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Access-Control-Allow-Origin': 'method.request.header.origin' }),
+        ResponseTemplates: { 'application/json': JSON.stringify(error.body) },
+      });
+    }
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'THROTTLED', StatusCode: '429', ResponseParameters: Match.objectLike({ 'gatewayresponse.header.retry-after': "'1'" }) });
+  });
+
+  it('allows the configured origins and the API headers in preflights', () => {
+    const options = resources(template, 'AWS::ApiGateway::Method').find(([, m]) => m.Properties.HttpMethod === 'OPTIONS')?.[1];
+    const params = JSON.stringify((options?.Properties.Integration as { IntegrationResponses: unknown[] }).IntegrationResponses);
+    for (const header of ['content-type', 'authorization', 'x-api-key', 'x-model-id']) expect(params).toContain(header);
+    expect(params).toContain('http://localhost:3000');
+  });
+
+  it('writes JSON access logs with the status, and counts 429s from them', () => {
+    const stage = resources(template, 'AWS::ApiGateway::Stage')[0]?.[1];
+    const format = (stage?.Properties.AccessLogSetting as { Format: string }).Format;
+    expect(JSON.parse(format.replace(/\$context\.[\w.]+/g, 'x'))).toHaveProperty('status');
+    template.hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.status = 429 }', MetricTransformations: [Match.objectLike({ MetricName: 'GatewayThrottled' })] });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'v1', TracingEnabled: true });
+  });
+});
+
+describe('smoke test and operations', () => {
+  it('schedules the smoke function with retries and a dead-letter queue', () => {
+    const [[fnId]] = resources(template, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('SmokeTest')) as [[string, Resource]];
+    const [[dlqId]] = resources(template, 'AWS::SQS::Queue') as [[string, Resource]];
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] }, RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 2 }), DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } } }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SMOKE_MODEL: 'mistralai/Mistral-Small-24B-Instruct', API_URL: Match.anyValue(), SMOKE_KEY_SECRET_ARN: Match.anyValue() }) } });
+  });
+
+  it('wires every alarm to the topic, alarms on missing smoke data, and subscribes the configured email', () => {
+    const [[topicId]] = resources(template, 'AWS::SNS::Topic') as [[string, Resource]];
+    const alarms = resources(template, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThanOrEqual(3);
+    for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SmokeSuccess', TreatMissingData: 'breaching' });
+    expect(resources(template, 'AWS::SNS::Subscription')).toHaveLength(0);
+    synth({ alarmEmail: 'ops@example.com' }).hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 });
 
 describe('deploy configuration', () => {
   it('parses -c strings as JSON and numbers', () => {
-    const config = parseDeployConfig({ ...DEFAULTS, logRetentionDays: '90', studioModels: JSON.stringify(MAP), '@aws-cdk/core:checkSecretUsage': true });
+    const config = parseDeployConfig({ ...CDK_JSON.context, logRetentionDays: '90', studioModels: JSON.stringify(MAP), ionosRateLimit: '7', '@aws-cdk/core:checkSecretUsage': true });
     expect(config.logRetentionDays).toBe(90);
     expect(config.studioModels).toEqual(MAP);
+    expect(config.ionosRateLimit).toBe(7);
   });
 
   it.each([
     [{ studioModels: { qwen: 'uuid-1234' } }, 'studioModels: entry "qwen": "uuid-1234" is not a UUID'],
     [{ logRetentionDays: 10 }, 'logRetentionDays: must be one of'],
-    [{ logRetentionDays: -1 }, 'logRetentionDays'],
-    [{ stageName: 'my stage' }, 'stageName: must be 1-64'],
+    [{ ionosRateLimit: -1 }, 'ionosRateLimit: must be greater than 0'],
+    [{ consumers: { team: { rateLimit: 5, burstLimit: 0, dailyQuota: 10 } } }, 'consumers.team.burstLimit'],
+    [{ consumers: {} }, 'consumers: must name at least one consumer'],
+    [{ allowedOrigins: ['localhost:3000'] }, 'allowedOrigins.0: each origin must look like'],
+    [{ smokeModel: 'gpt-4' }, 'smokeModel: must be a Hub model id'],
+    [{ alarmEmail: 'nobody' }, 'alarmEmail: must be empty or an email address'],
+    [{ ionosSecret: 'arn:aws:s3:::bucket' }, 'ionosSecret: must be empty, a secret name, or a complete secret ARN'],
     [{ stagename: 'x' }, 'stagename: unknown configuration key'],
   ])('rejects %j naming the key', (override, message) => {
-    expect(() => parseDeployConfig({ ...DEFAULTS, ...override })).toThrow(message);
+    expect(() => parseDeployConfig({ ...CDK_JSON.context, ...override })).toThrow(message);
   });
 });

@@ -1,0 +1,34 @@
+/**
+ * The scheduled smoke test: runs the smoke checks against the deployed API over HTTPS with the dedicated
+ * smoke consumer's key (read from its secret at run time), emits success and latency metrics, and fails
+ * the invocation on any miss so the scheduler retries and the alarm sees it.
+ */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger } from '#shared/observability.ts';
+import { SecretsManagerSource } from '#shared/secrets-source.ts';
+import { runSmokeChecks } from '#shared/smoke/checks.ts';
+
+const metrics = new Metrics();
+const secrets = new SecretsManagerSource();
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new Error(`Smoke test misconfigured: ${name} is not set.`);
+  return value;
+}
+
+export async function handler(): Promise<{ ok: true; checks: number }> {
+  const apiKey = String(await secrets.get(env('SMOKE_KEY_SECRET_ARN'), { maxAge: 3_600 }));
+  const results = await runSmokeChecks({ baseUrl: env('API_URL'), apiKey, model: env('SMOKE_MODEL'), timeoutMs: 60_000 });
+  for (const r of results) {
+    const one = metrics.singleMetric();
+    one.addDimension('check', r.name);
+    one.addMetric('SmokeCheckLatency', MetricUnit.Milliseconds, r.ms);
+  }
+  const failed = results.filter((r) => !r.ok);
+  metrics.addMetric('SmokeSuccess', MetricUnit.Count, failed.length === 0 ? 1 : 0);
+  metrics.publishStoredMetrics();
+  logger.info('smoke run', { results });
+  if (failed.length > 0) throw new Error(`Smoke test failed: ${failed.map((r) => `${r.name}: ${r.detail}`).join('; ')}`);
+  return { ok: true, checks: results.length };
+}

@@ -1,0 +1,127 @@
+/**
+ * The REST API: routes and integrations from the shared route table (STREAM transfer mode for streaming
+ * functions), every method behind the Bearer-key authorizer and a usage-plan key, IONOS-contract method
+ * throttling, CORS, JSON access logs, and gateway responses in the API's error envelope.
+ */
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogFormat, ApiKeySourceType, AuthorizationType, EndpointType, LambdaIntegration, LogGroupLogDestination,
+  MethodLoggingLevel, Period, ResponseTransferMode, ResponseType, RestApi, TokenAuthorizer, type MethodOptions,
+} from 'aws-cdk-lib/aws-apigateway';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS } from '#shared/http/cors.ts';
+import { GATEWAY_ERRORS } from '#shared/http/gateway-errors.ts';
+import { FUNCTIONS, ROUTES, type FunctionName } from '#shared/routes.ts';
+import type { Consumer, DeployConfig } from '#infra/config.ts';
+import type { BackendFunction } from '#infra/constructs/backend-function.ts';
+
+/** Props of the API. */
+export interface BackendApiProps {
+  config: DeployConfig;
+  functions: ReadonlyMap<FunctionName, BackendFunction>;
+}
+
+/** Paths (as in the route table) whose methods the IONOS image limit applies to. */
+const IMAGE_PATHS = new Set(['/v1/images/generations']);
+
+/** The API, its stage, access logs and usage plans. */
+export class BackendApi extends Construct {
+  readonly api: RestApi;
+  readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: BackendApiProps) {
+    super(scope, id);
+    const { config, functions } = props;
+    const fn = (name: FunctionName) => functions.get(name) as BackendFunction;
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: config.logRetentionDays as RetentionDays, removalPolicy: RemovalPolicy.DESTROY });
+    this.api = new RestApi(this, 'Api', {
+      restApiName: config.stackName,
+      description: 'IONOS AI Model Hub agent backend',
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      apiKeySourceType: ApiKeySourceType.AUTHORIZER,
+      cloudWatchRole: false,
+      defaultCorsPreflightOptions: {
+        allowOrigins: config.allowedOrigins,
+        allowHeaders: CORS_ALLOW_HEADERS,
+        allowMethods: CORS_ALLOW_METHODS,
+        maxAge: Duration.minutes(10),
+      },
+      deployOptions: {
+        stageName: config.stageName,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: MethodLoggingLevel.OFF,
+        accessLogDestination: new LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields({
+          caller: false, httpMethod: true, ip: true, protocol: true, requestTime: true, resourcePath: true, responseLength: true, status: true, user: false,
+        }),
+        methodOptions: this.#throttles(config),
+      },
+    });
+
+    const authorizer = new TokenAuthorizer(this, 'BearerKey', {
+      handler: fn('authorizer'),
+      identitySource: 'method.request.header.Authorization',
+      validationRegex: '^Bearer [A-Za-z0-9_-]{20,128}$',
+      resultsCacheTtl: Duration.minutes(5),
+    });
+    const protectedMethod: MethodOptions = { authorizer, authorizationType: AuthorizationType.CUSTOM, apiKeyRequired: true };
+    for (const route of ROUTES) {
+      const integration = new LambdaIntegration(fn(route.function), {
+        proxy: true,
+        responseTransferMode: FUNCTIONS[route.function].streaming ? ResponseTransferMode.STREAM : ResponseTransferMode.BUFFERED,
+        timeout: FUNCTIONS[route.function].streaming ? Duration.seconds(FUNCTIONS[route.function].timeoutSeconds) : undefined,
+      });
+      this.api.root.resourceForPath(route.path).addMethod(route.method, integration, protectedMethod);
+    }
+
+    for (const [type, error] of Object.entries(GATEWAY_ERRORS)) {
+      const headers: Record<string, string> = { 'Access-Control-Allow-Origin': 'method.request.header.origin', Vary: "'Origin'", 'Content-Type': "'application/json'" };
+      for (const [name, value] of Object.entries(error.headers ?? {})) headers[name] = `'${value}'`;
+      this.api.addGatewayResponse(`Gateway${type}`, {
+        type: (ResponseType as unknown as Record<string, ResponseType>)[type] as ResponseType,
+        statusCode: String(error.status),
+        responseHeaders: headers,
+        templates: { 'application/json': JSON.stringify(error.body) },
+      });
+    }
+
+    for (const [name, consumer] of Object.entries(config.consumers)) this.addConsumer(name, consumer);
+
+    const accepted: [string, string][] = [
+      ['AwsSolutions::AwsSolutions-APIG2', 'Every function validates its request with a schema and answers 400/413 naming the field; a gateway model would duplicate that with vaguer messages and cannot see streamed proxy bodies.'],
+      ['AwsSolutions::AwsSolutions-APIG3', 'Abuse is bounded by API keys, per-consumer usage plans and contract-wide method throttling; a WAF web ACL can be attached to the stage where an organisation requires one.'],
+      ['AwsSolutions::AwsSolutions-APIG6', 'JSON access logs are on; execution logging is off on purpose, since it would write request and response bodies (prompts and completions) to CloudWatch.'],
+      ['AwsSolutions::AwsSolutions-COG4', 'Clients authenticate with usage-plan API keys through the Bearer-key Lambda authorizer, as OpenAI SDKs do; there are no Cognito users.'],
+    ];
+    for (const [findingId, reason] of accepted) Validations.of(this).acknowledge({ id: findingId, reason });
+  }
+
+  /** A usage plan with its own generated API key. */
+  addConsumer(name: string, consumer: Consumer, keyValue?: string) {
+    const key = this.api.addApiKey(`Key-${name}`, { apiKeyName: `${this.api.restApiName}-${name}`, value: keyValue });
+    const plan = this.api.addUsagePlan(`Plan-${name}`, {
+      name: `${this.api.restApiName}-${name}`,
+      throttle: { rateLimit: consumer.rateLimit, burstLimit: consumer.burstLimit },
+      quota: { limit: consumer.dailyQuota, period: Period.DAY },
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+    plan.addApiKey(key);
+    return key;
+  }
+
+  /** Method throttling from the IONOS contract, so all consumers together stay inside it. */
+  #throttles(config: DeployConfig): Record<string, { throttlingRateLimit: number; throttlingBurstLimit: number }> {
+    const throttles: Record<string, { throttlingRateLimit: number; throttlingBurstLimit: number }> = {};
+    for (const route of ROUTES) {
+      if (route.function !== 'agent' && route.function !== 'hub-proxy') continue;
+      const images = IMAGE_PATHS.has(route.path);
+      throttles[`${route.path}/${route.method === 'ANY' ? '*' : route.method}`] = images
+        ? { throttlingRateLimit: config.ionosImagesPerMinute / 60, throttlingBurstLimit: 2 }
+        : { throttlingRateLimit: config.ionosRateLimit, throttlingBurstLimit: config.ionosBurstLimit };
+    }
+    return throttles;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Operations: alarms (smoke failures or missing smoke data, 5xx rate, throttling spikes) to an SNS topic
+ * with an optional email subscription, and one dashboard with requests, errors, latency, tokens per model
+ * and 429s.
+ */
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metric, TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { DeployConfig } from '#infra/config.ts';
+import type { BackendApi } from '#infra/constructs/api.ts';
+
+/** The metrics namespace the functions write EMF to (POWERTOOLS_METRICS_NAMESPACE). */
+export const METRICS_NAMESPACE = 'IonosAgentBackend';
+
+/** Props of the operations resources. */
+export interface OperationsProps {
+  config: DeployConfig;
+  api: BackendApi;
+}
+
+/** Topic, alarms and dashboard. */
+export class Operations extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[];
+
+  constructor(scope: Construct, id: string, { config, api }: OperationsProps) {
+    super(scope, id);
+    this.topic = new Topic(this, 'Alarms', { displayName: `${config.stackName} alarms`, enforceSSL: true });
+    if (config.alarmEmail !== '') this.topic.addSubscription(new EmailSubscription(config.alarmEmail));
+
+    // API Gateway has no throttling metric: count 429s in the access log.
+    new MetricFilter(this, 'Throttled', {
+      logGroup: api.accessLogs,
+      filterPattern: FilterPattern.numberValue('$.status', '=', 429),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: 'GatewayThrottled',
+      metricValue: '1',
+      defaultValue: 0,
+    });
+    const throttled = new Metric({ namespace: METRICS_NAMESPACE, metricName: 'GatewayThrottled', statistic: 'Sum', period: Duration.minutes(5) });
+    const smoke = new Metric({ namespace: METRICS_NAMESPACE, metricName: 'SmokeSuccess', dimensionsMap: { service: 'smoke-test' }, statistic: 'Minimum', period: Duration.minutes(config.smokeIntervalMinutes) });
+    const requests = api.api.metricCount({ period: Duration.minutes(5), statistic: 'Sum' });
+    const errors5xx = api.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' });
+
+    this.alarms = [
+      new Alarm(this, 'SmokeFailing', {
+        alarmDescription: 'The scheduled smoke test failed or did not run. First check the smoke-test function logs, then the IONOS credentials secret and IONOS status.',
+        metric: smoke, threshold: 1, comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 2, datapointsToAlarm: 2, treatMissingData: TreatMissingData.BREACHING,
+      }),
+      new Alarm(this, 'ServerErrorRate', {
+        alarmDescription: 'More than 5% of requests answered 5xx for 15 minutes. Check the function logs for upstream failures (502/503/504).',
+        metric: new MathExpression({ expression: 'IF(requests > 0, 100 * errors / requests, 0)', usingMetrics: { errors: errors5xx, requests }, period: Duration.minutes(5) }),
+        threshold: 5, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD, evaluationPeriods: 3, treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'ThrottlingSpike', {
+        alarmDescription: 'More than 100 requests were throttled (429) in 5 minutes. Check the usage plans and the IONOS contract limits.',
+        metric: throttled, threshold: 100, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD, evaluationPeriods: 1, treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+    for (const alarm of this.alarms) alarm.addAlarmAction(new SnsAction(this.topic));
+
+    const tokens = (name: string) => new MathExpression({
+      expression: `SEARCH('{${METRICS_NAMESPACE},model,route,service,statusClass} MetricName="${name}"', 'Sum', 300)`,
+      label: name, period: Duration.minutes(5),
+    });
+    new Dashboard(this, 'Dashboard', {
+      dashboardName: `${config.stackName}-${config.stageName}`,
+      widgets: [
+        [
+          new GraphWidget({ title: 'Requests', left: [requests] }),
+          new GraphWidget({ title: '4xx / 5xx', left: [api.api.metricClientError({ period: Duration.minutes(5), statistic: 'Sum' }), errors5xx] }),
+          new GraphWidget({ title: 'Latency', left: [api.api.metricLatency({ statistic: 'p50' }), api.api.metricLatency({ statistic: 'p99' })] }),
+        ],
+        [
+          new GraphWidget({ title: 'Prompt tokens per model', left: [tokens('PromptTokens')] }),
+          new GraphWidget({ title: 'Completion tokens per model', left: [tokens('CompletionTokens')] }),
+          new GraphWidget({ title: '429s (gateway)', left: [throttled] }),
+          new GraphWidget({ title: 'Smoke test', left: [smoke] }),
+        ],
+      ],
+    });
+  }
+}

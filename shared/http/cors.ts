@@ -1,0 +1,24 @@
+/**
+ * CORS, in one place: the gateway answers preflights (the stack and the local server build them from
+ * these lists) and every function response carries `Access-Control-Allow-Origin` for allowed origins.
+ */
+
+/** Request headers a browser may send. */
+export const CORS_ALLOW_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-model-id'];
+/** Methods a browser may use. */
+export const CORS_ALLOW_METHODS = ['GET', 'POST', 'OPTIONS'];
+/** Response headers a browser may read. */
+export const CORS_EXPOSE_HEADERS = ['retry-after', 'x-request-id', 'x-ratelimit-limit', 'x-ratelimit-burst', 'x-ratelimit-remaining', 'deprecation', 'sunset', 'link'];
+
+/** Headers for an actual response: only for an allowed origin. */
+export function corsHeaders(origin: string | undefined, allowed: readonly string[]): Record<string, string> {
+  if (origin === undefined || !allowed.includes(origin)) return {};
+  return { 'access-control-allow-origin': origin, 'access-control-expose-headers': CORS_EXPOSE_HEADERS.join(', '), vary: 'Origin' };
+}
+
+/** Headers for a preflight answer. */
+export function preflightHeaders(origin: string | undefined, allowed: readonly string[]): Record<string, string> {
+  const base = corsHeaders(origin, allowed);
+  if (Object.keys(base).length === 0) return {};
+  return { ...base, 'access-control-allow-methods': CORS_ALLOW_METHODS.join(', '), 'access-control-allow-headers': CORS_ALLOW_HEADERS.join(', '), 'access-control-max-age': '600' };
+}

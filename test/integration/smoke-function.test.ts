@@ -1,0 +1,64 @@
+// The scheduled smoke function against the local API: its key comes from Secrets Manager (mocked: AWS is
+// the one thing that cannot run here), it emits SmokeSuccess, and it fails the invocation on a miss.
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startLocalApi, type LocalApi } from '#infra/local/server.ts';
+import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  process.env.POWERTOOLS_METRICS_NAMESPACE = 'IonosAgentBackend';
+  process.env.POWERTOOLS_SERVICE_NAME = 'smoke-test';
+});
+
+const KEY = 'smoke-function-key-0123456789';
+let sim: Simulator;
+let api: LocalApi;
+const sm = mockClient(SecretsManagerClient);
+
+beforeAll(async () => {
+  sim = await startSimulator({ rateLimit: { rps: 0, burst: 0 } });
+  Object.assign(process.env, {
+    IONOS_HUB_BASE_URL: sim.hubBaseUrl, IONOS_API_TOKEN: 'sim-ionos-token', LOCAL_API_KEYS: KEY,
+    SMOKE_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:smoke-AbCdEf', SMOKE_MODEL: 'mistralai/Mistral-Small-24B-Instruct',
+  });
+  api = await startLocalApi({ port: 0 });
+  process.env.API_URL = api.url;
+  sm.on(GetSecretValueCommand).resolves({ SecretString: KEY });
+});
+afterAll(async () => {
+  sm.restore();
+  await api.close();
+  await sim.close();
+});
+
+async function invoke(): Promise<{ result: unknown; lines: Record<string, unknown>[] }> {
+  const { handler } = await import('#functions/smoke-test.ts');
+  const lines: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => (lines.push(String(chunk)), true));
+  try {
+    const result = await handler().catch((err: unknown) => err);
+    return { result, lines: lines.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('smoke-test function', () => {
+  it('passes every check with the key from its secret and reports SmokeSuccess = 1', async () => {
+    const { result, lines } = await invoke();
+    expect(result).toEqual({ ok: true, checks: 4 });
+    expect(sm.commandCalls(GetSecretValueCommand)[0]?.args[0].input.SecretId).toBe(process.env.SMOKE_KEY_SECRET_ARN);
+    expect(lines.find((l) => 'SmokeSuccess' in l)).toMatchObject({ SmokeSuccess: 1, service: 'smoke-test' });
+    expect(lines.filter((l) => 'SmokeCheckLatency' in l).map((l) => l.check)).toEqual(['GET /v1/models', 'GET /studio/models', 'POST /', 'POST /?stream=true']);
+  });
+
+  it('fails the invocation and reports SmokeSuccess = 0 when a check misses', async () => {
+    sim.control.faults.push({ path: '/v1/models', status: 503 });
+    const { result, lines } = await invoke();
+    expect(result).toBeInstanceOf(Error);
+    expect((result as Error).message).toContain('GET /v1/models: HTTP 503');
+    expect(lines.find((l) => 'SmokeSuccess' in l)).toMatchObject({ SmokeSuccess: 0 });
+  });
+});

@@ -1,0 +1,18 @@
+import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { handler } from '#functions/authorizer.ts';
+
+const ARN = 'arn:aws:execute-api:eu-central-1:123456789012:abc123/v1/POST/';
+const event = (token: string): APIGatewayTokenAuthorizerEvent => ({ type: 'TOKEN', authorizationToken: token, methodArn: ARN });
+
+describe('Bearer-key authorizer', () => {
+  it('hands the bearer key to API Gateway as the usage-plan key, for the whole stage', async () => {
+    const result = await handler(event('Bearer abcdefghij0123456789ABCDEFGHIJ0123456789'));
+    expect(result.usageIdentifierKey).toBe('abcdefghij0123456789ABCDEFGHIJ0123456789');
+    expect(result.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:eu-central-1:123456789012:abc123/v1/*' }]);
+  });
+
+  it.each(['', 'abcdefghij0123456789ABCD', 'Basic abcdefghij0123456789ABCD', 'Bearer short', 'Bearer abcdefghij0123456789ABCD;drop', 'Bearer '])('answers Unauthorized (401) for %j', async (token) => {
+    await expect(handler(event(token))).rejects.toThrow(/^Unauthorized$/);
+  });
+});
