@@ -1,7 +1,7 @@
 /**
  * Proxy figures, against the simulator in fast mode: added latency over calling the simulator directly
- * (sequential, keep-alive, direct and proxied calls interleaved), throughput at 1/16/64 connections next
- * to a raw node:http pipe, and the delay of each streamed chunk.
+ * (sequential, keep-alive, direct and proxied calls interleaved) and throughput at 1/16/64 connections
+ * next to a raw node:http pipe. Streaming delays are in stream-delay.ts.
  */
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -9,7 +9,6 @@ import type { Simulator } from '#infra/local/simulator/server.ts';
 import { percentile, round } from './stats.ts';
 
 const CHAT = JSON.stringify({ model: 'mistralai/Mistral-Small-24B-Instruct', messages: [{ role: 'user', content: 'Hello' }] });
-const now = () => performance.timeOrigin + performance.now();
 
 /** One POST over a keep-alive agent; resolves with the status once the body is read. */
 function post(agent: Agent, base: string, path: string, body: string, headers: Record<string, string> = {}): Promise<number> {
@@ -71,33 +70,4 @@ export async function startRawPipe(sim: Simulator): Promise<{ url: string; stop(
     if (m) resolve(m[1] as string);
   }));
   return { url, stop: () => void child.kill('SIGINT') };
-}
-
-/** Delay from the simulator writing each SSE chunk to the client reading it through the proxy. */
-export async function measureProxyStreamDelay(sim: Simulator, proxyUrl: string, runs: number): Promise<{ p50: number; p99: number; chunks: number }> {
-  const delays: number[] = [];
-  sim.control.streamDelayMs = 5;
-  for (let run = 0; run < runs; run++) {
-    sim.control.eventTimes = [];
-    const res = await fetch(`${proxyUrl}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ ...JSON.parse(CHAT), stream: true, messages: [{ role: 'user', content: 'one two three four five six seven eight' }] }) });
-    const arrivals: number[] = [];
-    let buffer = '';
-    const decoder = new TextDecoder();
-    for await (const chunk of res.body as ReadableStream<Uint8Array>) {
-      const at = now();
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) !== -1) {
-        if (buffer.startsWith('data: {')) arrivals.push(at);
-        buffer = buffer.slice(end + 2);
-      }
-    }
-    arrivals.forEach((at, i) => {
-      const written = sim.control.eventTimes?.[i];
-      if (written !== undefined) delays.push(at - written);
-    });
-  }
-  sim.control.eventTimes = undefined;
-  sim.control.streamDelayMs = 0;
-  return { p50: round(percentile(delays, 50), 3), p99: round(percentile(delays, 99), 3), chunks: delays.length };
 }

@@ -9,10 +9,10 @@ import { cpus } from 'node:os';
 import { startSimulator } from '#infra/local/simulator/server.ts';
 import { measureAgentOverhead } from './agent.ts';
 import { measureBundles } from './bundles.ts';
-import { measureAddedLatency, measureProxyStreamDelay, measureThroughput, startRawPipe } from './proxy.ts';
+import { measureAddedLatency, measureThroughput, startRawPipe } from './proxy.ts';
 import { spawnApi } from './spawn-api.ts';
 import { percentile, round, timeEach } from './stats.ts';
-import { measureAgentStreamDelay } from './stream-delay.ts';
+import { measureAgentStreamDelay, measureProxyStreamDelay } from './stream-delay.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 10);
@@ -51,7 +51,7 @@ try {
   add('npm start GET /studio/models p99', round(percentile(localMs, 99), 3), 'ms');
 
   const stream = await measureAgentStreamDelay(sim, api.url, STREAM_RUNS);
-  add(`agent stream token delay p50 (${stream.tokens} tokens)`, stream.p50, 'ms');
+  add(`agent stream token delay p50 (${stream.events} tokens)`, stream.p50, 'ms');
   add('agent stream token delay p99', stream.p99, 'ms', 5);
 
   const latency = await measureAddedLatency(sim, api.url, REQUESTS);
@@ -61,7 +61,7 @@ try {
   add('proxy added latency p99', round(latency.proxiedP99 - latency.directP99, 3), 'ms', 2);
 
   const proxyStream = await measureProxyStreamDelay(sim, api.url, STREAM_RUNS);
-  add(`proxy stream chunk delay p50 (${proxyStream.chunks} chunks)`, proxyStream.p50, 'ms', 2);
+  add(`proxy stream chunk delay p50 (${proxyStream.events} chunks)`, proxyStream.p50, 'ms', 2);
   add('proxy stream chunk delay p99', proxyStream.p99, 'ms', 5);
 
   const pipe = await startRawPipe(sim);

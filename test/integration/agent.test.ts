@@ -1,9 +1,10 @@
 // POST / through the local server against the simulator: real HTTP on loopback, both routes, both modes.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startLocalApi, type LocalApi } from '#infra/local/server.ts';
+import type { LocalApi } from '#infra/local/server.ts';
 import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
-import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+import type { Simulator } from '#infra/local/simulator/server.ts';
+import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 
 const MISTRAL = 'mistralai/Mistral-Small-24B-Instruct';
 const TOOLLESS = 'meta-llama/Meta-Llama-3-70B-Instruct';
@@ -11,23 +12,15 @@ const STUDIO = STUDIO_MODELS['qwen-gdpr-demo'] as string;
 const SEED_REQUEST = { messages: [{ type: 'human', content: "What's the weather like today in Berlin?" }] };
 const seedExample = JSON.parse(readFileSync(new URL('../contract/seed-agent-response.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
+let stack: LocalStack;
 let sim: Simulator;
 let api: LocalApi;
 
 beforeAll(async () => {
-  sim = await startSimulator({ rateLimit: { rps: 0, burst: 0 } });
-  Object.assign(process.env, {
-    IONOS_HUB_BASE_URL: sim.hubBaseUrl, IONOS_STUDIO_BASE_URL: sim.studioBaseUrl, IONOS_API_TOKEN: 'sim-ionos-token',
-    IONOS_STUDIO_API_KEY: sim.studioApiKey, IONOS_STUDIO_ORG_ID: sim.studioOrgId,
-    TAVILY_API_KEY: sim.tavilyApiKey, TAVILY_BASE_URL: sim.tavilyBaseUrl,
-    UPSTREAM_TIMEOUT_MS: '800', AGENT_DEADLINE_MS: '4000',
-  });
-  api = await startLocalApi({ port: 0 });
+  stack = await startLocalStack({ UPSTREAM_TIMEOUT_MS: '800', AGENT_DEADLINE_MS: '4000' });
+  ({ sim, api } = stack);
 });
-afterAll(async () => {
-  await api.close();
-  await sim.close();
-});
+afterAll(() => stack.close());
 beforeEach(() => {
   sim.control.reset();
   sim.control.streamDelayMs = 0;

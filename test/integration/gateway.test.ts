@@ -1,29 +1,23 @@
 // What the gateway does before a function runs, as the local server plays it: API keys, CORS, preflights,
 // and the smoke checks against it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalApi, type LocalApi } from '#infra/local/server.ts';
-import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+import type { LocalApi } from '#infra/local/server.ts';
+import type { Simulator } from '#infra/local/simulator/server.ts';
+import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 import { GATEWAY_ERRORS } from '#shared/http/gateway-errors.ts';
 import { runSmokeChecks } from '#shared/smoke/checks.ts';
 
 const KEY = 'gateway-test-key-0123456789';
 const ORIGIN = 'http://localhost:3000';
+let stack: LocalStack;
 let sim: Simulator;
 let api: LocalApi;
 
 beforeAll(async () => {
-  sim = await startSimulator({ rateLimit: { rps: 0, burst: 0 } });
-  Object.assign(process.env, {
-    IONOS_HUB_BASE_URL: sim.hubBaseUrl, IONOS_STUDIO_BASE_URL: sim.studioBaseUrl, IONOS_API_TOKEN: 'sim-ionos-token',
-    IONOS_STUDIO_API_KEY: sim.studioApiKey, IONOS_STUDIO_ORG_ID: sim.studioOrgId,
-    LOCAL_API_KEYS: KEY, ALLOWED_ORIGINS: `${ORIGIN},http://localhost:5173`, STUDIO_MODELS: '{"qwen":"7b19cae7-0983-4a6b-a03c-a647db48f00b"}',
-  });
-  api = await startLocalApi({ port: 0 });
+  stack = await startLocalStack({ LOCAL_API_KEYS: KEY, ALLOWED_ORIGINS: `${ORIGIN},http://localhost:5173`, STUDIO_MODELS: '{"qwen":"7b19cae7-0983-4a6b-a03c-a647db48f00b"}' });
+  ({ sim, api } = stack);
 });
-afterAll(async () => {
-  await api.close();
-  await sim.close();
-});
+afterAll(() => stack.close());
 
 describe('gateway behaviour of the local server', () => {
   it('answers 401 without a key and 403 with a wrong one, in the envelope, before any function runs', async () => {

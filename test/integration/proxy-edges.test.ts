@@ -2,24 +2,22 @@
 // client aborts. Local server + simulator over loopback.
 import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startLocalApi, type LocalApi } from '#infra/local/server.ts';
-import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+import type { LocalApi } from '#infra/local/server.ts';
+import type { Simulator } from '#infra/local/simulator/server.ts';
+import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 import { ENDPOINTS } from '#shared/proxy/endpoints.ts';
 
 const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
 const chatBody = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: CHAT, messages: [{ role: 'user', content: 'Hi' }], ...extra });
+let stack: LocalStack;
 let sim: Simulator;
 let api: LocalApi;
 
 beforeAll(async () => {
-  sim = await startSimulator({ rateLimit: { rps: 0, burst: 0 } });
-  Object.assign(process.env, { IONOS_HUB_BASE_URL: sim.hubBaseUrl, IONOS_API_TOKEN: 'sim-ionos-token', UPSTREAM_TIMEOUT_MS: '500', PROXY_MAX_REQUEST_BYTES: '65536' });
-  api = await startLocalApi({ port: 0 });
+  stack = await startLocalStack({ UPSTREAM_TIMEOUT_MS: '500', PROXY_MAX_REQUEST_BYTES: '65536' });
+  ({ sim, api } = stack);
 });
-afterAll(async () => {
-  await api.close();
-  await sim.close();
-});
+afterAll(() => stack.close());
 beforeEach(() => {
   sim.control.reset();
   sim.control.streamDelayMs = 0;

@@ -1,8 +1,8 @@
 // The proxy's EMF metrics and log lines: per route, model and status class, with token counts from the
 // usage object; logs carry no prompts, completions or tokens.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startLocalApi, type LocalApi } from '#infra/local/server.ts';
-import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+import type { LocalApi } from '#infra/local/server.ts';
+import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 
 vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
@@ -11,18 +11,14 @@ vi.hoisted(() => {
 
 const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
 const PROMPT = 'PROMPT-SENTINEL-7f3a';
-let sim: Simulator;
+let stack: LocalStack;
 let api: LocalApi;
 
 beforeAll(async () => {
-  sim = await startSimulator({ rateLimit: { rps: 0, burst: 0 }, hubToken: 'TOKEN-SENTINEL-91c2' });
-  Object.assign(process.env, { IONOS_HUB_BASE_URL: sim.hubBaseUrl, IONOS_API_TOKEN: 'TOKEN-SENTINEL-91c2' });
-  api = await startLocalApi({ port: 0 });
+  stack = await startLocalStack({}, { hubToken: 'TOKEN-SENTINEL-91c2' });
+  ({ api } = stack);
 });
-afterAll(async () => {
-  await api.close();
-  await sim.close();
-});
+afterAll(() => stack.close());
 
 /** Runs `act` and returns the JSON lines written to stdout meanwhile. */
 async function captureLines(act: () => Promise<void>): Promise<Record<string, unknown>[]> {

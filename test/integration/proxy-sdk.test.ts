@@ -3,24 +3,22 @@
 import { ChatOpenAI } from '@langchain/openai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startLocalApi, type LocalApi } from '#infra/local/server.ts';
-import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+import type { LocalApi } from '#infra/local/server.ts';
+import type { Simulator } from '#infra/local/simulator/server.ts';
+import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 
 const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
+let stack: LocalStack;
 let sim: Simulator;
 let api: LocalApi;
 let client: OpenAI;
 
 beforeAll(async () => {
-  sim = await startSimulator({ rateLimit: { rps: 0, burst: 0 } });
-  Object.assign(process.env, { IONOS_HUB_BASE_URL: sim.hubBaseUrl, IONOS_API_TOKEN: 'sim-ionos-token' });
-  api = await startLocalApi({ port: 0 });
+  stack = await startLocalStack();
+  ({ sim, api } = stack);
   client = new OpenAI({ baseURL: `${api.url}/v1`, apiKey: 'my-api-key-for-this-backend', maxRetries: 0 });
 });
-afterAll(async () => {
-  await api.close();
-  await sim.close();
-});
+afterAll(() => stack.close());
 beforeEach(() => sim.control.reset());
 
 describe('official openai SDK against /v1', () => {

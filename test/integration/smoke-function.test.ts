@@ -3,8 +3,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startLocalApi, type LocalApi } from '#infra/local/server.ts';
-import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+import type { Simulator } from '#infra/local/simulator/server.ts';
+import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 
 vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
@@ -13,24 +13,22 @@ vi.hoisted(() => {
 });
 
 const KEY = 'smoke-function-key-0123456789';
+let stack: LocalStack;
 let sim: Simulator;
-let api: LocalApi;
 const sm = mockClient(SecretsManagerClient);
 
 beforeAll(async () => {
-  sim = await startSimulator({ rateLimit: { rps: 0, burst: 0 } });
-  Object.assign(process.env, {
-    IONOS_HUB_BASE_URL: sim.hubBaseUrl, IONOS_API_TOKEN: 'sim-ionos-token', LOCAL_API_KEYS: KEY,
-    SMOKE_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:smoke-AbCdEf', SMOKE_MODEL: 'mistralai/Mistral-Small-24B-Instruct',
+  stack = await startLocalStack({
+    LOCAL_API_KEYS: KEY, SMOKE_MODEL: 'mistralai/Mistral-Small-24B-Instruct',
+    SMOKE_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:smoke-AbCdEf',
   });
-  api = await startLocalApi({ port: 0 });
-  process.env.API_URL = api.url;
+  ({ sim } = stack);
+  process.env.API_URL = stack.api.url;
   sm.on(GetSecretValueCommand).resolves({ SecretString: KEY });
 });
 afterAll(async () => {
   sm.restore();
-  await api.close();
-  await sim.close();
+  await stack.close();
 });
 
 async function invoke(): Promise<{ result: unknown; lines: Record<string, unknown>[] }> {

@@ -1,0 +1,33 @@
+/**
+ * Test helper: the IONOS simulator plus the local API pointed at it, in this process, as `npm start`
+ * wires them offline. Extra env (limits, keys) is set before the handlers load.
+ */
+import { startLocalApi, type LocalApi } from '#infra/local/server.ts';
+import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+
+/** A running simulator and local API. */
+export interface LocalStack {
+  sim: Simulator;
+  api: LocalApi;
+  close(): Promise<void>;
+}
+
+/** Starts both; the simulator in fast mode (no rate limit) unless the test changes `sim.limiter.limit`. */
+export async function startLocalStack(env: Record<string, string> = {}, simOptions: Parameters<typeof startSimulator>[0] = {}): Promise<LocalStack> {
+  const sim = await startSimulator({ rateLimit: { rps: 0, burst: 0 }, ...simOptions });
+  Object.assign(process.env, {
+    IONOS_HUB_BASE_URL: sim.hubBaseUrl, IONOS_STUDIO_BASE_URL: sim.studioBaseUrl, IONOS_API_TOKEN: [...sim.hubTokens][0],
+    IONOS_STUDIO_API_KEY: sim.studioApiKey, IONOS_STUDIO_ORG_ID: sim.studioOrgId,
+    TAVILY_API_KEY: sim.tavilyApiKey, TAVILY_BASE_URL: sim.tavilyBaseUrl,
+    ...env,
+  });
+  const api = await startLocalApi({ port: 0 });
+  return {
+    sim,
+    api,
+    close: async () => {
+      await api.close();
+      await sim.close();
+    },
+  };
+}
