@@ -1,11 +1,11 @@
 /**
  * The proxy: one allowed Hub endpoint, the client's body forwarded byte for byte with the server's IONOS
- * token, and the answer relayed as it arrives. Upstream status, `Retry-After` and `X-RateLimit-*` pass
+ * token, and the answer passed back: streams relayed as they arrive, JSON answers once complete. Upstream status, `Retry-After` and `X-RateLimit-*` pass
  * back unchanged for 2xx and 4xx (SDKs back off on their own); upstream 5xx and a 403 (our credentials)
  * become our 502/503/504. The proxy never retries.
  */
 import type { HandlerResult } from '#shared/http/handler.ts';
-import { BadRequestError, toStatus, UpstreamHttpError } from '#shared/errors.ts';
+import { BadGatewayError, BadRequestError, toStatus, UpstreamHttpError } from '#shared/errors.ts';
 import { parseJsonObject } from '#shared/http/event.ts';
 import type { HubClient } from '#shared/ionos/hub-client.ts';
 import { routeModel } from '#shared/models/route-model.ts';
@@ -74,8 +74,17 @@ export async function forward(call: ProxyCall, hub: HubClient): Promise<HandlerR
     const sse = (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
     if (sse) headers['cache-control'] = 'no-cache';
     const meter = new UsageMeter();
+    if (!sse) {
+      // A JSON answer is only usable whole: read as a string, it skips the chunk relay and middy's stream
+      // pipeline (~20% of the CPU per request), and a cut answer can still become a clean 502.
+      const text = await response.text().catch((cause: unknown) => {
+        throw new BadGatewayError('IONOS AI Model Hub stopped sending the answer before it was complete.', { code: 'upstream_body_cut', cause });
+      });
+      meter.observe(Buffer.from(text));
+      report(response.status, 'complete', meter);
+      return { statusCode: response.status, headers, body: text };
+    }
     const body = response.body === null ? '' : relay(response.body, {
-      sse,
       onChunk: (chunk) => meter.observe(chunk),
       onDone: (outcome) => report(response.status, outcome, meter),
     });

@@ -10,7 +10,6 @@ import { sseEvent } from '#shared/http/sse.ts';
 
 /** Hooks of one relay. */
 export interface RelayOptions {
-  sse: boolean;
   onChunk(chunk: Uint8Array): void;
   /** Called once, when the body ends, fails or is destroyed. */
   onDone(outcome: 'complete' | 'failed' | 'aborted'): void;
@@ -41,7 +40,6 @@ export function relay(source: ReadableStream<Uint8Array>, options: RelayOptions)
         (cause: unknown) => {
           if (this.destroyed) return;
           done('failed');
-          if (!options.sse) return void this.destroy(cause as Error);
           const error = new BadGatewayError('IONOS AI Model Hub stopped sending the stream before it was complete.', { code: 'upstream_stream_cut', cause });
           this.push(sseEvent(toErrorBody(error)));
           this.push(null);

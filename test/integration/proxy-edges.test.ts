@@ -157,6 +157,13 @@ describe('upstream faults', () => {
     expect(events).not.toContain('data: [DONE]');
   });
 
+  it('answers 502 when a JSON answer is cut mid-body, never a truncated 200', async () => {
+    sim.control.faults.push({ cutStreamAfter: 0 });
+    const res = await post('/v1/chat/completions', chatBody());
+    expect(res.status).toBe(502);
+    expect((await errorOf(res)).code).toBe('upstream_body_cut');
+  });
+
   it('aborts the upstream request when the client disconnects mid-stream', async () => {
     sim.control.streamDelayMs = 100;
     const controller = new AbortController();

@@ -27,7 +27,7 @@ export interface Fault {
   headers?: Record<string, string>;
   /** Override the success response's content type. */
   contentType?: string;
-  /** Streams: destroy the connection after this many SSE events. */
+  /** Streams: destroy the connection after this many SSE events; JSON answers: after half the body. */
   cutStreamAfter?: number;
   /** Streams: pause this long after `stallAfterEvents` events. */
   stallMs?: number;

@@ -140,6 +140,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const { answer } = routed;
     const headers = { ...routed.headers, ...fault?.headers };
     if ('events' in answer) return writeEvents(res, answer.events, headers, fault, control);
+    if (fault?.cutStreamAfter !== undefined && answer.status === 200) {
+      // A JSON answer cut mid-body: the promised length, half the bytes, then the connection drops.
+      const text = JSON.stringify(answer.json);
+      res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+      res.write(text.slice(0, Math.floor(text.length / 2)));
+      await delay(10);
+      return void res.destroy();
+    }
     if (fault?.malformedJson && answer.status === 200) {
       res.writeHead(200, { ...headers, 'content-type': 'application/json' });
       return void res.end('{"id": "chatcmpl-broken", "choices": [');
