@@ -31,7 +31,14 @@ function clientFor(protocol: string): Promise<Client> {
 }
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
 
-function toResponse(res: IncomingMessage): Response {
+/** `code` of the error when an answer's body breaks off before its end. */
+export const BODY_CUT = 'UPSTREAM_BODY_CUT';
+
+/**
+ * A streamed answer (`text/event-stream`) keeps its body as a stream. Any other answer is read whole
+ * first: every caller reads JSON whole anyway, and a buffer skips the Node → web stream adapter.
+ */
+function toResponse(res: IncomingMessage): Promise<Response> {
   const headers = new Headers();
   for (const [name, value] of Object.entries(res.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -39,20 +46,36 @@ function toResponse(res: IncomingMessage): Response {
   const status = res.statusCode ?? 502;
   if (NULL_BODY_STATUS.has(status)) {
     res.resume();
-    return new Response(null, { status, headers });
+    return Promise.resolve(new Response(null, { status, headers }));
   }
-  return new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status, headers });
+  if ((headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    return Promise.resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status, headers }));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => resolve(new Response(Buffer.concat(chunks), { status, headers })));
+    // The connection dropped mid-body: the answer is incomplete, which the wrapper reports as such.
+    const cut = (cause?: unknown) => reject(Object.assign(new Error('upstream answer cut short', { cause }), { code: BODY_CUT }));
+    res.on('error', cut);
+    res.on('close', () => {
+      if (!res.complete) cut();
+    });
+  });
 }
 
 /** The transport; tests replace `send` to answer without a network. */
 export const transport = {
-  /** Sends one request; resolves when the response headers arrive. Rejects on connection errors and aborts. */
+  /**
+   * Sends one request; resolves when the response headers arrive (a stream) or the whole answer has (any
+   * other body). Rejects on connection errors and aborts.
+   */
   async send(url: URL, init: TransportRequest): Promise<Response> {
     const client = await clientFor(url.protocol);
     const headers = { ...init.headers };
     if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
     return new Promise((resolve, reject) => {
-      const req = client.request(url, { method: init.method, headers, agent: client.agent, signal: init.signal }, (res) => resolve(toResponse(res)));
+      const req = client.request(url, { method: init.method, headers, agent: client.agent, signal: init.signal }, (res) => toResponse(res).then(resolve, reject));
       req.on('error', reject);
       req.end(init.body);
     });

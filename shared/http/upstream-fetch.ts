@@ -11,7 +11,7 @@ import {
   UpstreamHttpError,
 } from '#shared/errors.ts';
 import { MAX_ERROR_BODY_CHARS, normaliseUpstreamError } from '#shared/ionos/error-body.ts';
-import { transport } from '#shared/http/transport.ts';
+import { BODY_CUT, transport } from '#shared/http/transport.ts';
 import { parseRetryAfter, sleep } from '#shared/time.ts';
 
 /** An upstream as a small config object: a display name (used in messages) and its base URL. */
@@ -38,7 +38,7 @@ export interface UpstreamRequest {
   token: string;
   headers?: Record<string, string>;
   body?: string | Uint8Array;
-  /** Time allowed until response headers arrive; the body is then bounded by `signal` only. */
+  /** Time allowed for the response: its headers for a stream (then `signal` bounds it), the whole answer otherwise. */
   timeoutMs: number;
   signal?: AbortSignal;
   retry?: RetryPolicy;
@@ -105,6 +105,9 @@ async function fetchOnce(upstream: Upstream, req: UpstreamRequest): Promise<Resp
     });
   } catch (cause) {
     if (req.signal?.aborted) throw new RequestAbortedError(cause);
+    if ((cause as { code?: unknown }).code === BODY_CUT) {
+      throw new BadGatewayError(`${upstream.name} stopped sending the answer before it was complete.`, { code: 'upstream_body_cut', cause });
+    }
     if (timeout.signal.aborted) {
       throw new GatewayTimeoutError(`${upstream.name} did not answer within ${Math.round(req.timeoutMs / 1000)} s. Try again later.`, cause);
     }

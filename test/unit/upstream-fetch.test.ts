@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BadGatewayError, GatewayTimeoutError, RequestAbortedError, UpstreamHttpError } from '#shared/errors.ts';
-import { transport, type TransportRequest } from '#shared/http/transport.ts';
+import { BODY_CUT, transport, type TransportRequest } from '#shared/http/transport.ts';
 import { upstreamFetch, upstreamUrl } from '#shared/http/upstream-fetch.ts';
 
 const hub = { name: 'IONOS AI Model Hub', baseUrl: 'https://hub.test' };
@@ -63,6 +63,11 @@ describe('upstreamFetch', () => {
     stubFetch((init) => new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(new Error('aborted')))));
     const err = await upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 20 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayTimeoutError);
+  });
+
+  it('reports an answer cut mid-body as 502 upstream_body_cut, not as unreachable', async () => {
+    stubFetch(Object.assign(new Error('upstream answer cut short'), { code: BODY_CUT }));
+    await expect(upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, retry: { attempts: 3 } })).rejects.toMatchObject({ status: 502, code: 'upstream_body_cut' });
   });
 
   it("stops at once when the caller's signal aborts", async () => {
