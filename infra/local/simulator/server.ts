@@ -7,11 +7,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { SimulatorControl, type Fault, type SeenRequest } from './control.ts';
-import { chatCompletions, completions, embeddings, imageGenerations, ionosError, listModels, type JsonAnswer, type SimAnswer } from './hub.ts';
+import { SimulatorControl, type SeenRequest } from './control.ts';
+import { chatCompletions, completions, embeddings, imageGenerations, ionosError, listModels, type SimAnswer } from './hub.ts';
 import { RateLimiter, type RateLimit } from './rate-limiter.ts';
 import { StudioJobs } from './studio.ts';
 import { tavilySearch } from './tavily.ts';
+import { writeAnswer, writeEvents, writeFaultStatus } from './respond.ts';
 import { handleControl } from './control-api.ts';
 import { readRequestBody } from '#infra/local/read-body.ts';
 
@@ -183,43 +184,4 @@ function parseJson(body: string): { value: Record<string, unknown> } | { answer:
     // answered below
   }
   return { answer: ionosError(400, 'The request body must be a JSON object.', 'validation') };
-}
-
-function writeAnswer(res: ServerResponse, answer: JsonAnswer, headers: Record<string, string>, contentType = 'application/json'): void {
-  res.writeHead(answer.status, { ...headers, 'content-type': contentType });
-  res.end(JSON.stringify(answer.json));
-}
-
-function writeFaultStatus(res: ServerResponse, fault: Fault): void {
-  const status = fault.status as number;
-  const message = fault.errorMessage ?? `Simulated upstream failure (HTTP ${status}).`;
-  const headers: Record<string, string> = {};
-  if (fault.retryAfter !== null && (status === 429 || status === 503)) headers['retry-after'] = String(fault.retryAfter ?? 1);
-  if (fault.errorFormat === 'html') {
-    res.writeHead(status, { ...headers, 'content-type': 'text/html' });
-    return void res.end(`<html><body><h1>${status}</h1></body></html>`);
-  }
-  const json = fault.errorFormat === 'openai'
-    ? { error: { message, type: status === 429 ? 'requests' : 'server_error', code: status === 429 ? 'rate_limit_exceeded' : null, param: null } }
-    : { httpStatus: status, messages: [{ errorCode: `sim-${status}`, message }] };
-  res.writeHead(status, { ...headers, 'content-type': 'application/json' });
-  res.end(JSON.stringify(json));
-}
-
-async function writeEvents(res: ServerResponse, events: unknown[], headers: Record<string, string>, fault: Fault | undefined, control: SimulatorControl): Promise<void> {
-  const delayMs = control.streamDelayMs;
-  res.writeHead(200, { ...headers, 'content-type': fault?.contentType ?? 'text/event-stream', 'cache-control': 'no-cache' });
-  res.flushHeaders();
-  for (let i = 0; i < events.length; i++) {
-    if (res.destroyed) return;
-    if (fault?.cutStreamAfter !== undefined && i >= fault.cutStreamAfter) {
-      await delay(10); // let the events sent so far reach the client, as in a real mid-stream failure
-      return void res.destroy();
-    }
-    if (fault?.stallMs !== undefined && i === (fault.stallAfterEvents ?? 1)) await delay(fault.stallMs);
-    if (delayMs > 0 && i > 0) await delay(delayMs);
-    res.write(`data: ${JSON.stringify(events[i])}\n\n`);
-    control.eventTimes?.push(performance.timeOrigin + performance.now());
-  }
-  res.end('data: [DONE]\n\n');
 }
