@@ -1,6 +1,6 @@
 /**
- * The OpenAI-compatible proxy to the IONOS Hub (`/v1/*`) and the legacy native routes (`GET /models`,
- * `POST /models/{modelId}/predictions`). A response-streaming handler, so streams are relayed as they
+ * The OpenAI-compatible proxy to the IONOS Hub (`/v1/*`; Studio UUIDs for chat completions) and the
+ * legacy native routes (`GET /models`, `POST /models/{modelId}/predictions`). A response-streaming handler, so streams are relayed as they
  * arrive and long completions are not cut at API Gateway's 29 s.
  */
 import { getConfig } from '#shared/config.ts';
@@ -8,16 +8,23 @@ import { createCredentialStore } from '#shared/credentials.ts';
 import { readBody, readJsonObject } from '#shared/http/event.ts';
 import { createHandler } from '#shared/http/handler.ts';
 import { createHubClient } from '#shared/ionos/hub-client.ts';
+import { createStudioClient } from '#shared/ionos/studio-client.ts';
 import { forward } from '#shared/proxy/forward.ts';
 import { forwardedRequestHeaders } from '#shared/proxy/headers.ts';
 import { legacyListModels, legacyPredict } from '#shared/proxy/legacy.ts';
 
 const config = getConfig();
-const hub = createHubClient(config, createCredentialStore(config));
+const credentials = createCredentialStore(config);
+const hub = createHubClient(config, credentials);
+const studio = createStudioClient(config, credentials);
+
+// Time kept back from the function timeout to answer a Studio deadline error instead of being cut off.
+const DEADLINE_MARGIN_MS = 5_000;
 
 const PREDICTIONS = /^(.+)\/predictions$/;
 
 export const handler = createHandler(async (event, context) => {
+  const studioDeadlineMs = Math.max(1_000, Math.min(config.agent.deadlineMs, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS));
   if (event.resource === '/models') return legacyListModels(hub);
   if (event.resource === '/models/{modelPath+}') {
     // The model id has a slash (provider/name); a greedy path keeps it whether or not the client encoded it.
@@ -30,5 +37,5 @@ export const handler = createHandler(async (event, context) => {
     body: readBody(event, config.proxyMaxRequestBytes),
     headers: forwardedRequestHeaders(event),
     requestId: context.awsRequestId,
-  }, hub);
+  }, { hub, studio, studioDeadlineMs });
 }, true);

@@ -8,13 +8,16 @@ import type { HandlerResult } from '#shared/http/handler.ts';
 import { BadRequestError, toStatus, UpstreamHttpError } from '#shared/errors.ts';
 import { parseJsonObject } from '#shared/http/event.ts';
 import type { HubClient } from '#shared/ionos/hub-client.ts';
-import { routeModel } from '#shared/models/route-model.ts';
+import { HUB_PATHS } from '#shared/ionos/upstreams.ts';
+import type { StudioClient } from '#shared/ionos/studio-client.ts';
+import { routeModel, type ModelRoute } from '#shared/models/route-model.ts';
 import { logger } from '#shared/observability.ts';
-import { resolveEndpoint } from '#shared/proxy/endpoints.ts';
+import { resolveEndpoint, type Endpoint } from '#shared/proxy/endpoints.ts';
 import { passedResponseHeaders } from '#shared/proxy/headers.ts';
 import { recordProxyMetrics } from '#shared/proxy/metrics.ts';
 import { relay } from '#shared/proxy/relay.ts';
 import { UsageMeter } from '#shared/proxy/usage.ts';
+import { studioChatCompletion } from '#shared/proxy/studio-chat.ts';
 import { parseRetryAfter } from '#shared/time.ts';
 
 /** One request to forward. */
@@ -28,20 +31,28 @@ export interface ProxyCall {
   requestId: string;
 }
 
-/** Reads and checks `model`: present where the spec requires it, and a Hub model id. */
-function modelOf(body: Record<string, unknown>): string {
+/** Reads and routes `model`: present where the spec requires it; a UUID (Studio) only for chat completions. */
+function routeOf(body: Record<string, unknown>, endpoint: Endpoint): ModelRoute {
   if (typeof body.model !== 'string' || body.model.trim() === '') {
     throw new BadRequestError('"model" is required: name a model from GET /v1/models, e.g. "mistralai/Mistral-Small-24B-Instruct".', { param: 'model', code: 'missing_model' });
   }
   const route = routeModel(body.model, 'model');
-  if (route.target === 'studio') {
-    throw new BadRequestError('Fine-tuned Studio models (UUIDs) are served by POST / with the x-model-id header, not by /v1.', { param: 'model', code: 'studio_model' });
+  if (route.target === 'studio' && endpoint.path !== HUB_PATHS.chatCompletions) {
+    throw new BadRequestError('Fine-tuned Studio models (UUIDs) answer chat completions only (POST /v1/chat/completions).', { param: 'model', code: 'studio_model' });
   }
-  return route.modelId;
+  return route;
+}
+
+/** What forwarding needs besides the request. */
+export interface ProxyDeps {
+  hub: HubClient;
+  studio: StudioClient;
+  /** Time a Studio job may take, below the function timeout. */
+  studioDeadlineMs: number;
 }
 
 /** Forwards one request. Metrics and one log line are emitted when the answer is complete. */
-export async function forward(call: ProxyCall, hub: HubClient): Promise<HandlerResult> {
+export async function forward(call: ProxyCall, { hub, studio, studioDeadlineMs }: ProxyDeps): Promise<HandlerResult> {
   const started = performance.now();
   let model = 'invalid';
   let upstreamMs: number | undefined;
@@ -55,7 +66,13 @@ export async function forward(call: ProxyCall, hub: HubClient): Promise<HandlerR
     const endpoint = resolveEndpoint(call.method, call.path);
     if (endpoint.method === 'POST') {
       const body = parseJsonObject(call.body.toString('utf8'));
-      if (endpoint.requiresModel) model = modelOf(body);
+      const route = endpoint.requiresModel ? routeOf(body, endpoint) : undefined;
+      model = route?.modelId ?? 'none';
+      if (route?.target === 'studio') {
+        const answer = await studioChatCompletion(body, route.modelId, studio, studioDeadlineMs);
+        report(answer.statusCode, 'complete');
+        return answer;
+      }
     } else {
       model = 'none';
     }

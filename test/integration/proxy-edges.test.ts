@@ -98,7 +98,7 @@ describe('bodies', () => {
     ['an empty body', '', 400, null, 'empty'],
     ['no model', JSON.stringify({ messages: [] }), 400, 'model', '"model" is required'],
     ['a model with odd characters', JSON.stringify({ model: 'a/b\r\nx: y', messages: [] }), 400, 'model', 'provider/name'],
-    ['a Studio UUID', JSON.stringify({ model: '7b19cae7-0983-4a6b-a03c-a647db48f00b', messages: [] }), 400, 'model', 'POST /'],
+    ['a Studio UUID without a user message', JSON.stringify({ model: '7b19cae7-0983-4a6b-a03c-a647db48f00b', messages: [{ role: 'system', content: 'x' }] }), 400, 'messages', 'at least one user message'],
     ['an oversized body', chatBody({ pad: 'x'.repeat(70_000) }), 413, null, 'larger than the limit'],
   ])('refuses %s before anything goes upstream', async (_name, body, status, param, message) => {
     const res = await post('/v1/chat/completions', body);

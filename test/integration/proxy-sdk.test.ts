@@ -4,6 +4,7 @@ import { ChatOpenAI } from '@langchain/openai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalApi } from '#infra/local/server.ts';
+import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
 import type { Simulator } from '#infra/local/simulator/server.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 
@@ -97,6 +98,27 @@ describe('official openai SDK against /v1', () => {
     const seen = sim.control.requests.at(-1);
     expect(seen?.headers.authorization).toBe('Bearer sim-ionos-token');
     expect(JSON.stringify(seen?.headers)).not.toContain('my-api-key-for-this-backend');
+  });
+});
+
+describe('fine-tuned Studio models through /v1', () => {
+  const FINE_TUNED = STUDIO_MODELS['qwen-gdpr-demo'] as string;
+
+  it('answers a chat completion for a Studio UUID, buffered and streamed', async () => {
+    const messages = [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'Hallo Studio' }];
+    const completion = await client.chat.completions.create({ model: FINE_TUNED, messages });
+    expect(completion.choices[0]?.message.content).toContain('Simulated fine-tuned answer from qwen-gdpr-demo');
+    expect(completion.choices[0]?.message.content).toContain('Be brief.');
+    let text = '';
+    for await (const chunk of await client.chat.completions.create({ model: FINE_TUNED, messages, stream: true })) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toContain('Hallo Studio');
+    expect(sim.control.requests.filter((r) => r.path.includes('/studio/')).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('refuses a Studio UUID on endpoints Studio does not serve', async () => {
+    const err = await client.embeddings.create({ model: FINE_TUNED, input: 'x' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as Error).message).toContain('chat completions only');
   });
 });
 

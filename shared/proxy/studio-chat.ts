@@ -1,0 +1,54 @@
+/**
+ * Fine-tuned Studio models behind `/v1/chat/completions`: a request whose `model` is a Studio UUID runs a
+ * Studio job and answers in the chat completion shape (one chunk and `[DONE]` when streamed), so OpenAI
+ * SDKs reach fine-tuned models too. Studio has only two roles and no tools: system text is prefixed to the
+ * first user turn, tool traffic is dropped. Studio reports no token counts, so there is no `usage`.
+ */
+import { Readable } from 'node:stream';
+import { BadRequestError } from '#shared/errors.ts';
+import type { HandlerResult } from '#shared/http/handler.ts';
+import { jsonResponse } from '#shared/http/response.ts';
+import { SSE_DONE, sseEvent } from '#shared/http/sse.ts';
+import type { StudioClient, StudioMessage } from '#shared/ionos/studio-client.ts';
+
+type ChatMessage = { role?: unknown; content?: unknown };
+
+const text = (content: unknown): string =>
+  typeof content === 'string' ? content : Array.isArray(content) ? content.map((p: { type?: unknown; text?: unknown }) => (p?.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('') : '';
+
+/** Maps OpenAI chat messages to Studio turns. @throws BadRequestError without a user message. */
+export function toStudioTurns(messages: unknown): StudioMessage[] {
+  const list: ChatMessage[] = Array.isArray(messages) ? messages : [];
+  const system = list.filter((m) => m?.role === 'system' || m?.role === 'developer').map((m) => text(m.content)).filter(Boolean);
+  const turns: StudioMessage[] = [];
+  for (const m of list) {
+    if (m?.role === 'user') turns.push({ role: 'user', content: text(m.content) });
+    else if (m?.role === 'assistant' && text(m.content) !== '') turns.push({ role: 'assistant', content: text(m.content) });
+  }
+  const first = turns.find((t) => t.role === 'user');
+  if (first === undefined) throw new BadRequestError('A fine-tuned Studio model needs at least one user message.', { param: 'messages' });
+  if (system.length > 0) first.content = `${system.join('\n\n')}\n\n${first.content}`;
+  return turns;
+}
+
+/** Answers one chat completion request with a Studio job. */
+export async function studioChatCompletion(body: Record<string, unknown>, modelId: string, studio: StudioClient, deadlineMs: number): Promise<HandlerResult> {
+  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  const { jobId, text: answer } = await studio.generate({
+    modelId,
+    messages: toStudioTurns(body.messages),
+    temperature: num(body.temperature),
+    maxTokens: num(body.max_completion_tokens) ?? num(body.max_tokens),
+    deadlineMs,
+  });
+  const base = { id: `chatcmpl-${jobId}`, created: Math.floor(Date.now() / 1000), model: modelId };
+  if (body.stream !== true) {
+    return jsonResponse(200, { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop', logprobs: null }] });
+  }
+  const chunk = (delta: object, finish: string | null) => sseEvent({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+    body: Readable.from([chunk({ role: 'assistant', content: answer }, null), chunk({}, 'stop'), SSE_DONE]),
+  };
+}
