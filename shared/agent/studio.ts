@@ -5,29 +5,15 @@
  */
 import type { FlatAIMessage } from '#shared/agent/messages.ts';
 import type { FlatMessage } from '#shared/agent/request.ts';
-import { BadRequestError } from '#shared/errors.ts';
-import type { StudioMessage } from '#shared/ionos/studio-client.ts';
+import { toStudioConversation, type StudioMessage } from '#shared/ionos/studio-client.ts';
 
 const text = (content: FlatMessage['content']) =>
   typeof content === 'string' ? content : content.map((p) => (p.type === 'text' ? p.text : '')).join('');
+const ROLES = { human: 'user', ai: 'assistant', system: 'system', tool: 'other' } as const;
 
-/**
- * Maps a conversation to Studio turns: human → user, ai → assistant; system text is kept as a prefix of
- * the first user turn (Studio has no system role); tool calls and results are dropped (Studio has no tools).
- * @throws BadRequestError when no human message remains.
- */
+/** Maps a flat conversation to Studio turns (human → user, ai → assistant), by Studio's rules. */
 export function toStudioMessages(messages: FlatMessage[]): StudioMessage[] {
-  const system = messages.filter((m) => m.type === 'system').map((m) => text(m.content)).filter((t) => t !== '');
-  const turns: StudioMessage[] = [];
-  for (const m of messages) {
-    const content = text(m.content);
-    if (m.type === 'human') turns.push({ role: 'user', content });
-    else if (m.type === 'ai' && content !== '') turns.push({ role: 'assistant', content });
-  }
-  const firstUser = turns.find((t) => t.role === 'user');
-  if (firstUser === undefined) throw new BadRequestError('A Studio (fine-tuned) model needs at least one human message.', { param: 'messages' });
-  if (system.length > 0) firstUser.content = `${system.join('\n\n')}\n\n${firstUser.content}`;
-  return turns;
+  return toStudioConversation(messages.map((m) => ({ role: ROLES[m.type], text: text(m.content) })), 'messages');
 }
 
 /** The flat AI message for a Studio answer. */

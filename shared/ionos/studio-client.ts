@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import type { CredentialStore } from '#shared/credentials.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
-import { BadGatewayError, GatewayTimeoutError, ServiceUnavailableError } from '#shared/errors.ts';
+import { BadGatewayError, BadRequestError, GatewayTimeoutError, ServiceUnavailableError } from '#shared/errors.ts';
 import { upstreamFetch } from '#shared/http/upstream-fetch.ts';
 import { redact } from '#shared/ionos/error-body.ts';
 import { STUDIO_PATHS, studioUpstream } from '#shared/ionos/upstreams.ts';
@@ -15,6 +15,30 @@ import { sleep } from '#shared/time.ts';
 export interface StudioMessage {
   role: 'user' | 'assistant';
   content: string;
+}
+
+/** A conversation turn before the Studio rules apply: `other` covers tool traffic and unknown roles. */
+export interface TurnInput {
+  role: 'system' | 'user' | 'assistant' | 'other';
+  text: string;
+}
+
+/**
+ * Studio's conversation rules, in one place: two roles only, so system text becomes a prefix of the first
+ * user turn; tool traffic and empty assistant turns are dropped.
+ * @throws BadRequestError naming `param` when no user turn remains.
+ */
+export function toStudioConversation(turns: TurnInput[], param: string): StudioMessage[] {
+  const system = turns.filter((t) => t.role === 'system' && t.text !== '').map((t) => t.text);
+  const kept: StudioMessage[] = [];
+  for (const t of turns) {
+    if (t.role === 'user') kept.push({ role: 'user', content: t.text });
+    else if (t.role === 'assistant' && t.text !== '') kept.push({ role: 'assistant', content: t.text });
+  }
+  const first = kept.find((t) => t.role === 'user');
+  if (first === undefined) throw new BadRequestError('A fine-tuned Studio model needs at least one user message (type "human" on POST /, role "user" on /v1).', { param });
+  if (system.length > 0) first.content = `${system.join('\n\n')}\n\n${first.content}`;
+  return kept;
 }
 
 /** One generation request. */

@@ -5,30 +5,21 @@
  * first user turn, tool traffic is dropped. Studio reports no token counts, so there is no `usage`.
  */
 import { Readable } from 'node:stream';
-import { BadRequestError } from '#shared/errors.ts';
 import type { HandlerResult } from '#shared/http/handler.ts';
 import { jsonResponse } from '#shared/http/response.ts';
 import { SSE_DONE, sseEvent } from '#shared/http/sse.ts';
-import type { StudioClient, StudioMessage } from '#shared/ionos/studio-client.ts';
+import { toStudioConversation, type StudioClient, type StudioMessage, type TurnInput } from '#shared/ionos/studio-client.ts';
 
 type ChatMessage = { role?: unknown; content?: unknown };
 
 const text = (content: unknown): string =>
   typeof content === 'string' ? content : Array.isArray(content) ? content.map((p: { type?: unknown; text?: unknown }) => (p?.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('') : '';
+const role = (r: unknown): TurnInput['role'] => (r === 'user' || r === 'assistant' || r === 'system' ? r : r === 'developer' ? 'system' : 'other');
 
-/** Maps OpenAI chat messages to Studio turns. @throws BadRequestError without a user message. */
+/** Maps OpenAI chat messages to Studio turns, by Studio's rules. */
 export function toStudioTurns(messages: unknown): StudioMessage[] {
   const list: ChatMessage[] = Array.isArray(messages) ? messages : [];
-  const system = list.filter((m) => m?.role === 'system' || m?.role === 'developer').map((m) => text(m.content)).filter(Boolean);
-  const turns: StudioMessage[] = [];
-  for (const m of list) {
-    if (m?.role === 'user') turns.push({ role: 'user', content: text(m.content) });
-    else if (m?.role === 'assistant' && text(m.content) !== '') turns.push({ role: 'assistant', content: text(m.content) });
-  }
-  const first = turns.find((t) => t.role === 'user');
-  if (first === undefined) throw new BadRequestError('A fine-tuned Studio model needs at least one user message.', { param: 'messages' });
-  if (system.length > 0) first.content = `${system.join('\n\n')}\n\n${first.content}`;
-  return turns;
+  return toStudioConversation(list.map((m) => ({ role: role(m?.role), text: text(m?.content) })), 'messages');
 }
 
 /** Answers one chat completion request with a Studio job. */
