@@ -155,8 +155,3 @@ export function getConfig(): RuntimeConfig {
   cached ??= loadConfig();
   return cached;
 }
-
-/** Forgets the cached configuration; for tests and the local server after it changes the environment. */
-export function resetConfig(): void {
-  cached = undefined;
-}
