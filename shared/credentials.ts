@@ -37,6 +37,11 @@ export interface SecretSource {
 
 
 
+/** Every secret value in `credentials`, for redaction. */
+export function credentialValues(credentials: Credentials): (string | undefined)[] {
+  return [credentials.ionosApiToken, credentials.studioApiKey, credentials.tavilyApiKey];
+}
+
 const UNAVAILABLE = 'IONOS credentials are not available, so this request cannot be served. The operator must check the credentials secret.';
 
 /** Parses the secret's value in either accepted format. @throws ServiceUnavailableError without the value. */

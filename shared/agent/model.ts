@@ -12,13 +12,15 @@ import { hubUpstream } from '#shared/ionos/upstreams.ts';
 export interface HubModelOptions {
   modelId: string;
   token: string;
+  /** Every credential the run holds, kept out of error messages. */
+  secrets: readonly (string | undefined)[];
   /** Epoch ms after which no retry starts. */
   deadline: number;
   config: Pick<RuntimeConfig, 'hubBaseUrl' | 'upstreamTimeoutMs'> & { agent: Pick<RuntimeConfig['agent'], 'temperature' | 'maxTokens'> };
 }
 
 /** A fetch for the OpenAI SDK that sends its requests through {@link upstreamFetch}. */
-function hubFetch({ token, deadline, config }: HubModelOptions): typeof fetch {
+function hubFetch({ token, secrets, deadline, config }: HubModelOptions): typeof fetch {
   const upstream = hubUpstream(config);
   return async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -29,6 +31,7 @@ function hubFetch({ token, deadline, config }: HubModelOptions): typeof fetch {
       body: init?.body as string | undefined,
       signal: init?.signal ?? undefined,
       token,
+      redact: secrets,
       timeoutMs: config.upstreamTimeoutMs,
       retry: { attempts: 4, deadline, maxDelayMs: 30_000 },
     });

@@ -15,7 +15,7 @@ import { keepRecent, type FlatMessage } from '#shared/agent/request.ts';
 import { studioAnswer, toStudioMessages } from '#shared/agent/studio.ts';
 import { createTools } from '#shared/agent/tools.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
-import type { Credentials, CredentialStore } from '#shared/credentials.ts';
+import { credentialValues, type Credentials, type CredentialStore } from '#shared/credentials.ts';
 import { BadGatewayError } from '#shared/errors.ts';
 import type { StudioClient } from '#shared/ionos/studio-client.ts';
 import type { ModelRoute } from '#shared/models/route-model.ts';
@@ -82,7 +82,7 @@ interface HubRun {
 async function runHub(modelId: string, messages: FlatMessage[], credentials: Credentials, run: HubRun, deps: AgentDeps): Promise<FlatAIMessage> {
   const { config } = deps;
   const now = deps.now ?? (() => new Date());
-  const model = (deps.createModel ?? createHubChatModel)({ modelId, token: credentials.ionosApiToken, deadline: run.deadline, config });
+  const model = (deps.createModel ?? createHubChatModel)({ modelId, token: credentials.ionosApiToken, secrets: credentialValues(credentials), deadline: run.deadline, config });
   const graph = buildAgentGraph({
     model, modelId, toolLessModels: deps.toolLessModels,
     tools: createTools({ tavilyApiKey: credentials.tavilyApiKey, tavilyBaseUrl: config.tavilyBaseUrl, now }),

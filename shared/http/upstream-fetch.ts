@@ -36,6 +36,8 @@ export interface UpstreamRequest {
   method?: string;
   /** Sent as `Authorization: Bearer <token>`, and redacted from any error message. */
   token: string;
+  /** More secrets to keep out of error messages: every credential the caller holds (see `credentialValues`). */
+  redact?: readonly (string | undefined)[];
   headers?: Record<string, string>;
   body?: string | Uint8Array;
   /** Time allowed for the response: its headers for a stream (then `signal` bounds it), the whole answer otherwise. */
@@ -116,18 +118,18 @@ async function fetchOnce(upstream: Upstream, req: UpstreamRequest): Promise<Resp
     clearTimeout(timer);
   }
   if (response.ok || req.passErrors) return response;
-  throw await toUpstreamHttpError(upstream, response, req.token);
+  throw await toUpstreamHttpError(upstream, response, [req.token, ...(req.redact ?? [])]);
 }
 
 /** Reads an error response (bounded) into an UpstreamHttpError with the normalised, redacted detail. */
-export async function toUpstreamHttpError(upstream: Upstream, response: Response, token: string): Promise<UpstreamHttpError> {
+export async function toUpstreamHttpError(upstream: Upstream, response: Response, secrets: readonly (string | undefined)[]): Promise<UpstreamHttpError> {
   let text = '';
   try {
     text = await readBounded(response, MAX_ERROR_BODY_CHARS + 1);
   } catch {
     // A body that breaks off still leaves the status to report.
   }
-  const detail = normaliseUpstreamError(response.status, text, [token]);
+  const detail = normaliseUpstreamError(response.status, text, secrets);
   return new UpstreamHttpError(upstream.name, response.status, detail, parseRetryAfter(response.headers.get('retry-after')));
 }
 

@@ -2,7 +2,7 @@
  * Client for the Hub's OpenAI-compatible API: the fetch wrapper plus credentials (the IONOS token is set
  * here, server-side, and refetched once on a 401).
  */
-import type { CredentialStore } from '#shared/credentials.ts';
+import { credentialValues, type CredentialStore } from '#shared/credentials.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import { toUpstreamHttpError, upstreamFetch, type RetryPolicy } from '#shared/http/upstream-fetch.ts';
 import { HUB_PATHS, hubUpstream } from '#shared/ionos/upstreams.ts';
@@ -41,12 +41,13 @@ export function createHubClient(config: Pick<RuntimeConfig, 'hubBaseUrl' | 'upst
   const upstream = hubUpstream(config);
   const call = (path: string, options: HubCallOptions = {}) =>
     credentials.withCredentials(async (c) => {
-      const response = await upstreamFetch(upstream, { ...options, path, token: c.ionosApiToken, timeoutMs: config.upstreamTimeoutMs });
+      const secrets = credentialValues(c);
+      const response = await upstreamFetch(upstream, { ...options, path, token: c.ionosApiToken, redact: secrets, timeoutMs: config.upstreamTimeoutMs });
       // A 401 is never relayed, even with passErrors: it means our token is stale (refetch) or wrong (502).
-      if (response.status === 401) throw await toUpstreamHttpError(upstream, response, c.ionosApiToken);
+      if (response.status === 401) throw await toUpstreamHttpError(upstream, response, secrets);
       if (response.ok) return response;
       // Relayed errors are rewritten here, where the token is known: the OpenAI envelope, secrets redacted.
-      const { detail } = await toUpstreamHttpError(upstream, response, c.ionosApiToken);
+      const { detail } = await toUpstreamHttpError(upstream, response, secrets);
       const headers = new Headers(response.headers);
       headers.set('content-type', 'application/json');
       headers.delete('content-length');

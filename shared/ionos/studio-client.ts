@@ -3,7 +3,7 @@
  * then polled until it finishes. Polling backs off, stops at an overall deadline, and aborts with the caller.
  */
 import * as z from 'zod/mini';
-import type { CredentialStore } from '#shared/credentials.ts';
+import { credentialValues, type CredentialStore } from '#shared/credentials.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import { BadGatewayError, BadRequestError, GatewayTimeoutError, ServiceUnavailableError } from '#shared/errors.ts';
 import { upstreamFetch } from '#shared/http/upstream-fetch.ts';
@@ -93,7 +93,8 @@ export function createStudioClient(
 
   return {
     generate: (request) =>
-      credentials.withCredentials(async ({ studioApiKey, studioOrgId }) => {
+      credentials.withCredentials(async (credentials) => {
+        const { studioApiKey, studioOrgId } = credentials;
         if (studioApiKey === undefined || studioOrgId === undefined) {
           throw new ServiceUnavailableError(
             'IONOS AI Model Studio is not configured on this server, so fine-tuned (UUID) models cannot be used. The operator must add studioApiKey and studioOrgId to the credentials secret.',
@@ -108,6 +109,7 @@ export function createStudioClient(
             ...init,
             path,
             token: studioApiKey,
+            redact: credentialValues(credentials),
             headers: init.body === undefined ? undefined : { 'content-type': 'application/json' },
             timeoutMs: Math.min(config.upstreamTimeoutMs, remaining),
             signal: request.signal,
@@ -142,7 +144,7 @@ export function createStudioClient(
             return { jobId, text: first.result };
           }
           if (FAILED.has(status)) {
-            const reason = first?.error ? `: ${redact(first.error, [studioApiKey]).slice(0, 500)}` : '.';
+            const reason = first?.error ? `: ${redact(first.error, credentialValues(credentials)).slice(0, 500)}` : '.';
             throw new BadGatewayError(`IONOS AI Model Studio job ${jobId} ended as ${status.toUpperCase()}${reason}`, { code: 'studio_job_failed' });
           }
         }
