@@ -10,7 +10,7 @@ import { startSimulator } from '#infra/local/simulator/server.ts';
 import { measureAgentOverhead } from './agent.ts';
 import { measureBundles } from './bundles.ts';
 import { measureAddedLatency, measureThroughput, startRawPipe } from './proxy.ts';
-import { spawnApi } from './spawn-api.ts';
+import { spawnApi } from '#test/helpers/spawn-api.ts';
 import { percentile, round, timeEach } from './stats.ts';
 import { measureAgentStreamDelay, measureProxyStreamDelay } from './stream-delay.ts';
 

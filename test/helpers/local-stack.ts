@@ -1,9 +1,11 @@
 /**
  * Test helper: the IONOS simulator plus the local API pointed at it, in this process, as `npm start`
- * wires them offline. Extra env (limits, keys) is set before the handlers load.
+ * wires them offline, with the sentinel credentials and the leak guard on its responses. Extra env (limits, keys) is set before the handlers load.
  */
 import { startLocalApi, type LocalApi } from '#infra/local/server.ts';
-import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+import type { Simulator, SimulatorOptions } from '#infra/local/simulator/server.ts';
+import { watchResponses } from '#test/helpers/leak-guard.ts';
+import { startTestSimulator } from '#test/helpers/sentinels.ts';
 
 /** A running simulator and local API. */
 export interface LocalStack {
@@ -13,8 +15,8 @@ export interface LocalStack {
 }
 
 /** Starts both; the simulator in fast mode (no rate limit) unless the test changes `sim.limiter.limit`. */
-export async function startLocalStack(env: Record<string, string> = {}, simOptions: Parameters<typeof startSimulator>[0] = {}): Promise<LocalStack> {
-  const sim = await startSimulator({ rateLimit: { rps: 0, burst: 0 }, ...simOptions });
+export async function startLocalStack(env: Record<string, string> = {}, simOptions: SimulatorOptions = {}): Promise<LocalStack> {
+  const sim = await startTestSimulator(simOptions);
   Object.assign(process.env, {
     IONOS_HUB_BASE_URL: sim.hubBaseUrl, IONOS_STUDIO_BASE_URL: sim.studioBaseUrl, IONOS_API_TOKEN: [...sim.hubTokens][0],
     IONOS_STUDIO_API_KEY: sim.studioApiKey, IONOS_STUDIO_ORG_ID: sim.studioOrgId,
@@ -22,6 +24,7 @@ export async function startLocalStack(env: Record<string, string> = {}, simOptio
     ...env,
   });
   const api = await startLocalApi({ port: 0 });
+  watchResponses(api.server);
   return {
     sim,
     api,

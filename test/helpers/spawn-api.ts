@@ -1,6 +1,7 @@
 /**
  * Starts the API as `npm start` runs it (infra/local/start.ts in its own process), pointed at a simulator
- * the bench controls, so figures include the real process boundary and the local adapter.
+ * the caller controls, so results include the real process boundary and the local adapter. Used by the
+ * bench, the load runner and the tests that need a whole process (log levels, clean exit).
  */
 import { spawn } from 'node:child_process';
 import type { Simulator } from '#infra/local/simulator/server.ts';
@@ -10,7 +11,11 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 /** A running API process. */
 export interface SpawnedApi {
   url: string;
-  stop(): Promise<void>;
+  pid: number;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Sends Ctrl-C and resolves with the exit code. */
+  stop(): Promise<number | null>;
 }
 
 /** Spawns the API on an ephemeral port against `sim` and waits until it listens. */
@@ -20,24 +25,29 @@ export async function spawnApi(sim: Simulator, env: Record<string, string> = {})
     env: {
       ...process.env, PORT: '0', POWERTOOLS_LOG_LEVEL: 'ERROR',
       IONOS_HUB_BASE_URL: sim.hubBaseUrl, IONOS_STUDIO_BASE_URL: sim.studioBaseUrl, IONOS_API_TOKEN: [...sim.hubTokens][0],
-      IONOS_STUDIO_API_KEY: sim.studioApiKey, IONOS_STUDIO_ORG_ID: sim.studioOrgId, STUDIO_MODELS: '{}', ...env,
+      IONOS_STUDIO_API_KEY: sim.studioApiKey, IONOS_STUDIO_ORG_ID: sim.studioOrgId, TAVILY_API_KEY: sim.tavilyApiKey,
+      TAVILY_BASE_URL: sim.tavilyBaseUrl, STUDIO_MODELS: '{}', ...env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let out = '';
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /API listening on (http:\/\/\S+);/.exec(out);
       if (m) resolve((m[1] as string).replace('localhost', '127.0.0.1'));
     });
-    child.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${out}`)));
+    void exited.then((code) => reject(new Error(`npm start exited with ${code}: ${out}`)));
   });
   return {
     url,
-    stop: () => new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
+    pid: child.pid as number,
+    output: () => out,
+    stop: () => {
       child.kill('SIGINT');
-    }),
+      return exited;
+    },
   };
 }

@@ -5,6 +5,7 @@ import type { LocalApi } from '#infra/local/server.ts';
 import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
 import type { Simulator } from '#infra/local/simulator/server.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
+import { SENTINELS } from '#test/helpers/sentinels.ts';
 
 const MISTRAL = 'mistralai/Mistral-Small-24B-Instruct';
 const TOOLLESS = 'meta-llama/Meta-Llama-3-70B-Instruct';
@@ -69,7 +70,7 @@ describe('POST / on the Hub', () => {
     const events = await frames(await ask(SEED_REQUEST, MISTRAL, '?stream=true'));
     expect(events).toContainEqual({ tool: { name: 'web_search', status: 'started' } });
     expect(events).toContainEqual({ tool: { name: 'web_search', status: 'finished' } });
-    expect(sim.control.requests.some((r) => r.path === '/tavily/search' && r.headers.authorization === 'Bearer sim-tavily-key')).toBe(true);
+    expect(sim.control.requests.some((r) => r.path === '/tavily/search' && r.headers.authorization === `Bearer ${SENTINELS.tavilyApiKey}`)).toBe(true);
     const second = chatRequests()[1];
     expect(second?.messages.at(-1)).toMatchObject({ role: 'tool', content: expect.stringContaining('Simulated result 1 for "weather Berlin"') });
   });

@@ -3,26 +3,27 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
-import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+import type { Simulator } from '#infra/local/simulator/server.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
 import { BadGatewayError, GatewayTimeoutError, UpstreamHttpError } from '#shared/errors.ts';
 import { createHubClient } from '#shared/ionos/hub-client.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
+import { SENTINELS, startTestSimulator } from '#test/helpers/sentinels.ts';
 
 let sim: Simulator;
-const envStore = () => createCredentialStore({ secretId: undefined, envCredentials: { ionosApiToken: 'sim-ionos-token', studioApiKey: sim.studioApiKey, studioOrgId: sim.studioOrgId }, secretCacheSeconds: 300 });
+const envStore = () => createCredentialStore({ secretId: undefined, envCredentials: { ionosApiToken: SENTINELS.ionosApiToken, studioApiKey: sim.studioApiKey, studioOrgId: sim.studioOrgId }, secretCacheSeconds: 300 });
 const hub = (timeoutMs = 2_000) => createHubClient({ hubBaseUrl: sim.hubBaseUrl, upstreamTimeoutMs: timeoutMs }, envStore());
 const chatBody = JSON.stringify({ model: 'openai/gpt-oss-120b', messages: [{ role: 'user', content: 'Hi' }] });
 const postChat = (timeoutMs?: number) => hub(timeoutMs).fetch('/v1/chat/completions', { method: 'POST', body: chatBody, headers: { 'content-type': 'application/json' } });
 
 beforeAll(async () => {
-  sim = await startSimulator({ rateLimit: { rps: 0, burst: 0 } });
+  sim = await startTestSimulator();
 });
 afterAll(() => sim.close());
 beforeEach(() => {
   sim.control.reset();
   sim.hubTokens.clear();
-  sim.hubTokens.add('sim-ionos-token');
+  sim.hubTokens.add(SENTINELS.ionosApiToken);
 });
 
 describe('Hub client against the simulator', () => {
@@ -53,14 +54,14 @@ describe('Hub client against the simulator', () => {
 
   it('follows a token rotation in the secret after an upstream 401, without a restart', async () => {
     const sm = mockClient(SecretsManagerClient);
-    sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: '{"ionosApiToken":"sim-ionos-token"}' }).resolves({ SecretString: '{"ionosApiToken":"rotated-token"}' });
+    sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: JSON.stringify({ ionosApiToken: SENTINELS.ionosApiToken }) }).resolves({ SecretString: '{"ionosApiToken":"rotated-token"}' });
     const store = createCredentialStore({ secretId: 'ionos', envCredentials: {}, secretCacheSeconds: 300 });
     const client = createHubClient({ hubBaseUrl: sim.hubBaseUrl, upstreamTimeoutMs: 2_000 }, store);
     await expect(client.listModels()).resolves.not.toHaveLength(0);
     sim.hubTokens.clear();
     sim.hubTokens.add('rotated-token');
     await expect(client.listModels()).resolves.not.toHaveLength(0);
-    expect(sim.control.requests.map((r) => r.headers.authorization)).toEqual(['Bearer sim-ionos-token', 'Bearer sim-ionos-token', 'Bearer rotated-token']);
+    expect(sim.control.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${SENTINELS.ionosApiToken}`, `Bearer ${SENTINELS.ionosApiToken}`, 'Bearer rotated-token']);
     sm.restore();
   });
 

@@ -6,6 +6,7 @@ import type { LocalApi } from '#infra/local/server.ts';
 import type { Simulator } from '#infra/local/simulator/server.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 import { ENDPOINTS } from '#shared/proxy/endpoints.ts';
+import { SENTINELS } from '#test/helpers/sentinels.ts';
 
 const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
 const chatBody = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: CHAT, messages: [{ role: 'user', content: 'Hi' }], ...extra });
@@ -72,7 +73,7 @@ describe('headers', () => {
     }, chatBody());
     expect(res.status).toBe(200);
     const seen = sim.control.requests[0]?.headers ?? {};
-    expect(seen.authorization).toBe('Bearer sim-ionos-token');
+    expect(seen.authorization).toBe(`Bearer ${SENTINELS.ionosApiToken}`);
     expect(seen).toMatchObject({ 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'test-agent/1', 'idempotency-key': 'k1' });
     for (const name of ['x-api-key', 'cookie', 'proxy-authorization', 'x-forwarded-for', 'x-amzn-trace-id', 'x-real-ip', 'forwarded', 'x-model-id']) expect(seen[name]).toBeUndefined();
     expect(JSON.stringify(seen)).not.toContain('client-secret');

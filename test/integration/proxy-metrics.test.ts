@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalApi } from '#infra/local/server.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
+import { SENTINELS } from '#test/helpers/sentinels.ts';
 
 vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
@@ -15,7 +16,7 @@ let stack: LocalStack;
 let api: LocalApi;
 
 beforeAll(async () => {
-  stack = await startLocalStack({}, { hubToken: 'TOKEN-SENTINEL-91c2' });
+  stack = await startLocalStack();
   ({ api } = stack);
 });
 afterAll(() => stack.close());
@@ -48,7 +49,7 @@ describe('proxy metrics and logs', () => {
     expect(log).toMatchObject({ route: '/v1/chat/completions', model: CHAT, status: 200, outcome: 'complete', latencyMs: expect.any(Number) });
     const all = JSON.stringify(lines);
     expect(all).not.toContain(PROMPT); // neither the prompt nor the echoed completion
-    expect(all).not.toContain('TOKEN-SENTINEL-91c2');
+    expect(all).not.toContain(SENTINELS.ionosApiToken);
   });
 
   it('counts rejected requests without letting unknown models become a dimension', async () => {

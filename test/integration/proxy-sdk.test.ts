@@ -7,6 +7,7 @@ import type { LocalApi } from '#infra/local/server.ts';
 import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
 import type { Simulator } from '#infra/local/simulator/server.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
+import { SENTINELS } from '#test/helpers/sentinels.ts';
 
 const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
 let stack: LocalStack;
@@ -96,7 +97,7 @@ describe('official openai SDK against /v1', () => {
   it('never sends the client key upstream, only the server token', async () => {
     await client.models.list();
     const seen = sim.control.requests.at(-1);
-    expect(seen?.headers.authorization).toBe('Bearer sim-ionos-token');
+    expect(seen?.headers.authorization).toBe(`Bearer ${SENTINELS.ionosApiToken}`);
     expect(JSON.stringify(seen?.headers)).not.toContain('my-api-key-for-this-backend');
   });
 });

@@ -1,15 +1,16 @@
 // The IONOS token never appears in a response or a log line, even when IONOS echoes it back in an error.
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+import type { Simulator } from '#infra/local/simulator/server.ts';
 import { buildContext } from '#infra/local/lambda-event.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
 import { createHandler } from '#shared/http/handler.ts';
 import { jsonResponse } from '#shared/http/response.ts';
 import { createHubClient } from '#shared/ionos/hub-client.ts';
 import { logger } from '#shared/observability.ts';
+import { SENTINELS, startTestSimulator } from '#test/helpers/sentinels.ts';
 
-const SENTINEL = 'sentinel-ionos-token-5f2a9c';
+const SENTINEL = SENTINELS.ionosApiToken;
 let sim: Simulator;
 
 // The most talkative level the functions support, set before the shared logger is created.
@@ -18,7 +19,7 @@ vi.hoisted(() => {
 });
 
 beforeAll(async () => {
-  sim = await startSimulator({ hubToken: SENTINEL, rateLimit: { rps: 0, burst: 0 } });
+  sim = await startTestSimulator();
 });
 afterAll(() => sim.close());
 

@@ -1,16 +1,17 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
-import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+import type { Simulator } from '#infra/local/simulator/server.ts';
 import { readSse } from '#test/helpers/sse.ts';
+import { SENTINELS, startTestSimulator } from '#test/helpers/sentinels.ts';
 
 let sim: Simulator;
-const auth = { authorization: 'Bearer sim-ionos-token', 'content-type': 'application/json' };
+const auth = { authorization: `Bearer ${SENTINELS.ionosApiToken}`, 'content-type': 'application/json' };
 const chat = (body: Record<string, unknown> = {}, headers: Record<string, string> = auth) =>
   fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'openai/gpt-oss-120b', messages: [{ role: 'user', content: 'Hi' }], ...body }) });
 
 beforeAll(async () => {
-  sim = await startSimulator({ rateLimit: { rps: 0, burst: 0 } });
+  sim = await startTestSimulator();
 });
 afterAll(() => sim.close());
 beforeEach(() => {
@@ -21,7 +22,7 @@ beforeEach(() => {
 
 describe('simulator auth and rate limit', () => {
   it('answers 401 in the native format without a valid bearer token', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'sim-ionos-token' }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: SENTINELS.ionosApiToken }]) {
       const res = await fetch(`${sim.url}/v1/models`, { headers });
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ httpStatus: 401 });
@@ -114,7 +115,7 @@ describe('simulator faults and scripts', () => {
     await new Promise((r) => setTimeout(r, 400));
     const seen = sim.control.requests.at(-1);
     expect(seen?.path).toBe('/v1/models');
-    expect(seen?.headers.authorization).toBe('Bearer sim-ionos-token');
+    expect(seen?.headers.authorization).toBe(`Bearer ${SENTINELS.ionosApiToken}`);
     expect(seen?.clientClosedEarly).toBe(true);
   });
 
@@ -132,7 +133,7 @@ describe('simulator faults and scripts', () => {
     await control('POST', 'reset');
     expect(sim.control.requests).toHaveLength(0);
     sim.hubTokens.clear();
-    sim.hubTokens.add('sim-ionos-token');
+    sim.hubTokens.add(SENTINELS.ionosApiToken);
   });
 });
 

@@ -3,12 +3,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatorFor } from '#infra/local/simulator/validation.ts';
-import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+import type { Simulator } from '#infra/local/simulator/server.ts';
 import { extractSchemas, SCHEMA_COPY } from '#test/contract/seed-schemas.ts';
 import { readSse } from '#test/helpers/sse.ts';
+import { SENTINELS, startTestSimulator } from '#test/helpers/sentinels.ts';
 
 let sim: Simulator;
-const auth = { authorization: 'Bearer sim-ionos-token', 'content-type': 'application/json' };
+const auth = { authorization: `Bearer ${SENTINELS.ionosApiToken}`, 'content-type': 'application/json' };
 const post = (path: string, body: unknown) => fetch(`${sim.url}${path}`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
 const CHAT = 'meta-llama/Llama-3.3-70B-Instruct';
 
@@ -18,7 +19,7 @@ function expectValid(schema: string, value: unknown) {
 }
 
 beforeAll(async () => {
-  sim = await startSimulator({ rateLimit: { rps: 0, burst: 0 } });
+  sim = await startTestSimulator();
 });
 afterAll(() => sim.close());
 
