@@ -5,7 +5,7 @@
  */
 import { ChatOpenAI } from '@langchain/openai';
 import type { RuntimeConfig } from '#shared/config.ts';
-import { upstreamFetch } from '#shared/http/upstream-fetch.ts';
+import { malformedAnswerError, upstreamFetch, type Upstream } from '#shared/http/upstream-fetch.ts';
 import { hubUpstream } from '#shared/ionos/upstreams.ts';
 
 /** What one run's model needs. */
@@ -24,7 +24,7 @@ function hubFetch({ token, secrets, deadline, config }: HubModelOptions): typeof
   const upstream = hubUpstream(config);
   return async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    return upstreamFetch(upstream, {
+    const response = await upstreamFetch(upstream, {
       path: url.slice(config.hubBaseUrl.length),
       method: init?.method ?? 'GET',
       headers: Object.fromEntries(new Headers(init?.headers).entries()),
@@ -35,7 +35,23 @@ function hubFetch({ token, secrets, deadline, config }: HubModelOptions): typeof
       timeoutMs: config.upstreamTimeoutMs,
       retry: { attempts: 4, deadline, maxDelayMs: 30_000 },
     });
+    return checkedJson(upstream, response);
   };
+}
+
+/**
+ * A JSON answer is checked before the SDK sees it: the SDK would throw a bare SyntaxError (a 500 for our
+ * client) where a malformed upstream answer is a 502. Streams pass as they are.
+ */
+async function checkedJson(upstream: Upstream, response: Response): Promise<Response> {
+  if (!(response.headers.get('content-type') ?? '').includes('json')) return response;
+  const text = await response.text();
+  try {
+    JSON.parse(text);
+  } catch (cause) {
+    throw malformedAnswerError(upstream, 'a body that is not JSON', cause);
+  }
+  return new Response(text, { status: response.status, headers: response.headers });
 }
 
 /** Creates the chat model for one run. */

@@ -13,6 +13,8 @@ export interface TransportRequest {
   headers: Record<string, string>;
   body?: string | Uint8Array;
   signal: AbortSignal;
+  /** A streamed answer that sends nothing for this long is ended with a {@link STREAM_STALLED} error. */
+  idleTimeoutMs?: number;
 }
 
 type Client = { request: (url: URL, options: RequestOptions, onResponse: (res: IncomingMessage) => void) => ClientRequest; agent: Agent };
@@ -33,12 +35,21 @@ const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
 
 /** `code` of the error when an answer's body breaks off before its end. */
 export const BODY_CUT = 'UPSTREAM_BODY_CUT';
+/** `code` of the error that ends a stream after `idleTimeoutMs` without data. */
+export const STREAM_STALLED = 'UPSTREAM_STREAM_STALLED';
+
+/** Ends `res` when no data arrived for `ms`: a stalled stream would otherwise hold its client until the function times out. */
+function endWhenIdle(res: IncomingMessage, ms: number): void {
+  const timer = setTimeout(() => res.destroy(Object.assign(new Error(`no data for ${ms} ms`), { code: STREAM_STALLED })), ms);
+  res.on('data', () => timer.refresh());
+  res.once('close', () => clearTimeout(timer));
+}
 
 /**
  * A streamed answer (`text/event-stream`) keeps its body as a stream. Any other answer is read whole
  * first: every caller reads JSON whole anyway, and a buffer skips the Node → web stream adapter.
  */
-function toResponse(res: IncomingMessage): Promise<Response> {
+function toResponse(res: IncomingMessage, idleTimeoutMs: number | undefined): Promise<Response> {
   const headers = new Headers();
   for (const [name, value] of Object.entries(res.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -49,6 +60,7 @@ function toResponse(res: IncomingMessage): Promise<Response> {
     return Promise.resolve(new Response(null, { status, headers }));
   }
   if ((headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    if (idleTimeoutMs !== undefined) endWhenIdle(res, idleTimeoutMs);
     return Promise.resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status, headers }));
   }
   return new Promise((resolve, reject) => {
@@ -75,7 +87,7 @@ export const transport = {
     const headers = { ...init.headers };
     if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
     return new Promise((resolve, reject) => {
-      const req = client.request(url, { method: init.method, headers, agent: client.agent, signal: init.signal }, (res) => toResponse(res).then(resolve, reject));
+      const req = client.request(url, { method: init.method, headers, agent: client.agent, signal: init.signal }, (res) => toResponse(res, init.idleTimeoutMs).then(resolve, reject));
       req.on('error', reject);
       req.end(init.body);
     });

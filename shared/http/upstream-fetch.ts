@@ -7,11 +7,12 @@
 import {
   BadGatewayError,
   GatewayTimeoutError,
+  type HttpError,
   RequestAbortedError,
   UpstreamHttpError,
 } from '#shared/errors.ts';
 import { MAX_ERROR_BODY_CHARS, normaliseUpstreamError } from '#shared/ionos/error-body.ts';
-import { BODY_CUT, transport } from '#shared/http/transport.ts';
+import { BODY_CUT, STREAM_STALLED, transport } from '#shared/http/transport.ts';
 import { parseRetryAfter, sleep } from '#shared/time.ts';
 
 /** An upstream as a small config object: a display name (used in messages) and its base URL. */
@@ -40,7 +41,7 @@ export interface UpstreamRequest {
   redact?: readonly (string | undefined)[];
   headers?: Record<string, string>;
   body?: string | Uint8Array;
-  /** Time allowed for the response: its headers for a stream (then `signal` bounds it), the whole answer otherwise. */
+  /** Time allowed for the response: for a stream its headers and then each pause between events, otherwise the whole answer. */
   timeoutMs: number;
   signal?: AbortSignal;
   retry?: RetryPolicy;
@@ -104,6 +105,7 @@ async function fetchOnce(upstream: Upstream, req: UpstreamRequest): Promise<Resp
       headers: { ...req.headers, authorization: `Bearer ${req.token}` },
       body: req.body,
       signal,
+      idleTimeoutMs: req.timeoutMs, // a stream may pause between events as long as it may wait for its headers
     });
   } catch (cause) {
     if (req.signal?.aborted) throw new RequestAbortedError(cause);
@@ -117,8 +119,35 @@ async function fetchOnce(upstream: Upstream, req: UpstreamRequest): Promise<Resp
   } finally {
     clearTimeout(timer);
   }
-  if (response.ok || req.passErrors) return response;
+  if (response.ok) return checkContentType(upstream, response);
+  if (req.passErrors) return response;
   throw await toUpstreamHttpError(upstream, response, [req.token, ...(req.redact ?? [])]);
+}
+
+/** The error for a 2xx answer that cannot be what the API promises (not JSON, wrong content type). */
+export function malformedAnswerError(upstream: Pick<Upstream, 'name'>, what: string, cause?: unknown): BadGatewayError {
+  return new BadGatewayError(`${upstream.name} answered with ${what}. Try again later.`, { code: 'upstream_malformed_answer', cause });
+}
+
+// Every IONOS API answers JSON or, for streams, server-sent events; anything else (an HTML error page from a
+// load balancer, say) must not pass for an answer.
+const ANSWER_TYPE = /^\s*(application\/([\w.+-]+\+)?json|text\/event-stream)\b/i;
+
+function checkContentType(upstream: Upstream, response: Response): Response {
+  const type = response.headers.get('content-type');
+  if (type === null || response.status === 204 || ANSWER_TYPE.test(type)) return response;
+  response.body?.cancel().catch(() => undefined);
+  throw malformedAnswerError(upstream, `an unexpected content type (${type.split(';')[0]})`);
+}
+
+/** The error for a streamed answer that broke off after its headers: it stalled (504) or was cut (502). */
+export function streamBodyError(upstream: Pick<Upstream, 'name'>, cause: unknown): HttpError {
+  for (let e: unknown = cause, depth = 0; e != null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === STREAM_STALLED) {
+      return new GatewayTimeoutError(`${upstream.name} stopped sending the stream for too long, so it was ended before it was complete. Try again later.`, cause);
+    }
+  }
+  return new BadGatewayError(`${upstream.name} stopped sending the stream before it was complete.`, { code: 'upstream_stream_cut', cause });
 }
 
 /** Reads an error response (bounded) into an UpstreamHttpError with the normalised, redacted detail. */

@@ -6,9 +6,9 @@ import * as z from 'zod/mini';
 import { credentialValues, type CredentialStore } from '#shared/credentials.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import { BadGatewayError, BadRequestError, GatewayTimeoutError, ServiceUnavailableError } from '#shared/errors.ts';
-import { upstreamFetch } from '#shared/http/upstream-fetch.ts';
+import { malformedAnswerError, upstreamFetch } from '#shared/http/upstream-fetch.ts';
 import { redact } from '#shared/ionos/error-body.ts';
-import { STUDIO_PATHS, studioUpstream } from '#shared/ionos/upstreams.ts';
+import { STUDIO_NAME, STUDIO_PATHS, studioUpstream } from '#shared/ionos/upstreams.ts';
 import { sleep } from '#shared/time.ts';
 
 /** A Studio chat turn. Studio knows only these two roles. */
@@ -160,6 +160,6 @@ async function parseJson(response: Response): Promise<unknown> {
   try {
     return await response.json();
   } catch (cause) {
-    throw new BadGatewayError('IONOS AI Model Studio answered with a body that is not JSON.', { cause });
+    throw malformedAnswerError({ name: STUDIO_NAME }, 'a body that is not JSON', cause);
   }
 }

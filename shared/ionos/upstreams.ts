@@ -5,9 +5,12 @@
 import type { Upstream } from '#shared/http/upstream-fetch.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 
+/** How errors name the Hub. */
+export const HUB_NAME = 'IONOS AI Model Hub';
+
 /** The AI Model Hub's OpenAI-compatible API. */
 export function hubUpstream(config: Pick<RuntimeConfig, 'hubBaseUrl'>): Upstream {
-  return { name: 'IONOS AI Model Hub', baseUrl: config.hubBaseUrl };
+  return { name: HUB_NAME, baseUrl: config.hubBaseUrl };
 }
 
 /** The OpenAI-compatible paths the Hub serves (and the only ones the proxy forwards). */
@@ -19,9 +22,12 @@ export const HUB_PATHS = {
   imageGenerations: '/v1/images/generations',
 } as const;
 
+/** How errors name Studio. */
+export const STUDIO_NAME = 'IONOS AI Model Studio';
+
 /** AI Model Studio's job API (fine-tuned models). */
 export function studioUpstream(config: Pick<RuntimeConfig, 'studioBaseUrl'>): Upstream {
-  return { name: 'IONOS AI Model Studio', baseUrl: config.studioBaseUrl };
+  return { name: STUDIO_NAME, baseUrl: config.studioBaseUrl };
 }
 
 /** Studio job paths, relative to the Studio base URL. */

@@ -8,7 +8,6 @@ import type { HandlerResult } from '#shared/http/handler.ts';
 import { BadRequestError, toStatus, UpstreamHttpError } from '#shared/errors.ts';
 import { parseJsonObject } from '#shared/http/event.ts';
 import type { HubClient } from '#shared/ionos/hub-client.ts';
-import { HUB_PATHS } from '#shared/ionos/upstreams.ts';
 import type { StudioClient } from '#shared/ionos/studio-client.ts';
 import { routeModel, type ModelRoute } from '#shared/models/route-model.ts';
 import { logger } from '#shared/observability.ts';
@@ -16,9 +15,11 @@ import { resolveEndpoint, type Endpoint } from '#shared/proxy/endpoints.ts';
 import { passedResponseHeaders } from '#shared/proxy/headers.ts';
 import { recordProxyMetrics } from '#shared/proxy/metrics.ts';
 import { relay } from '#shared/proxy/relay.ts';
-import { UsageMeter } from '#shared/proxy/usage.ts';
+import { usageOf, UsageMeter, type Usage } from '#shared/proxy/usage.ts';
 import { studioChatCompletion } from '#shared/proxy/studio-chat.ts';
 import { parseRetryAfter } from '#shared/time.ts';
+import { malformedAnswerError } from '#shared/http/upstream-fetch.ts';
+import { HUB_NAME, HUB_PATHS } from '#shared/ionos/upstreams.ts';
 
 /** One request to forward. */
 export interface ProxyCall {
@@ -43,6 +44,16 @@ function routeOf(body: Record<string, unknown>, endpoint: Endpoint): ModelRoute 
   return route;
 }
 
+/** Parses a 2xx JSON answer (error answers were already rewritten by the Hub client). */
+function parseAnswer(text: string, status: number): unknown {
+  if (status >= 300 || text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw malformedAnswerError({ name: HUB_NAME }, 'a body that is not JSON', cause);
+  }
+}
+
 /** What forwarding needs besides the request. */
 export interface ProxyDeps {
   hub: HubClient;
@@ -56,10 +67,10 @@ export async function forward(call: ProxyCall, { hub, studio, studioDeadlineMs }
   const started = performance.now();
   let model = 'invalid';
   let upstreamMs: number | undefined;
-  const report = (status: number, outcome: string, meter?: UsageMeter) => {
+  const report = (status: number, outcome: string, usage?: Usage) => {
     const latencyMs = Math.round(performance.now() - started);
     // Only models the Hub accepted become a metrics dimension, so clients cannot inflate its cardinality.
-    recordProxyMetrics({ route: call.path, model: status < 300 ? model : 'unverified', status, upstreamMs, usage: meter?.usage });
+    recordProxyMetrics({ route: call.path, model: status < 300 ? model : 'unverified', status, upstreamMs, usage });
     logger.info('proxied', { route: call.path, model, status, latencyMs, upstreamMs, outcome, requestId: call.requestId });
   };
   try {
@@ -90,18 +101,18 @@ export async function forward(call: ProxyCall, { hub, studio, studioDeadlineMs }
     const headers = passedResponseHeaders(response.headers, call.requestId);
     const sse = (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
     if (sse) headers['cache-control'] = 'no-cache';
-    const meter = new UsageMeter();
     if (!sse) {
       // A JSON answer is only usable whole (and arrives whole from the wrapper, a cut one as a 502): as a
-      // string it skips the chunk relay and middy's stream pipeline, ~20% of the CPU per request.
+      // string it skips the chunk relay and middy's stream pipeline, ~20% of the CPU per request. It is
+      // parsed once, so a malformed answer becomes a 502 instead of a 200 no SDK can read.
       const text = await response.text();
-      meter.observe(Buffer.from(text));
-      report(response.status, 'complete', meter);
+      report(response.status, 'complete', usageOf(parseAnswer(text, response.status)));
       return { statusCode: response.status, headers, body: text };
     }
+    const meter = new UsageMeter();
     const body = response.body === null ? '' : relay(response.body, {
       onChunk: (chunk) => meter.observe(chunk),
-      onDone: (outcome) => report(response.status, outcome, meter),
+      onDone: (outcome) => report(response.status, outcome, meter.usage),
     });
     if (response.body === null) report(response.status, 'complete');
     return { statusCode: response.status, headers, body };

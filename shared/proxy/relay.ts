@@ -5,7 +5,9 @@
  * body is cut (the client sees a broken connection, not a short JSON).
  */
 import { Readable } from 'node:stream';
-import { BadGatewayError, toErrorBody } from '#shared/errors.ts';
+import { toErrorBody } from '#shared/errors.ts';
+import { streamBodyError } from '#shared/http/upstream-fetch.ts';
+import { HUB_NAME } from '#shared/ionos/upstreams.ts';
 import { sseEvent } from '#shared/http/sse.ts';
 
 /** Hooks of one relay. */
@@ -40,8 +42,7 @@ export function relay(source: ReadableStream<Uint8Array>, options: RelayOptions)
         (cause: unknown) => {
           if (this.destroyed) return;
           done('failed');
-          const error = new BadGatewayError('IONOS AI Model Hub stopped sending the stream before it was complete.', { code: 'upstream_stream_cut', cause });
-          this.push(sseEvent(toErrorBody(error)));
+          this.push(sseEvent(toErrorBody(streamBodyError({ name: HUB_NAME }, cause))));
           this.push(null);
         },
       );

@@ -13,6 +13,14 @@ export interface Usage {
   completionTokens: number;
 }
 
+/** Token counts from the `usage` object of a parsed JSON answer. */
+export function usageOf(answer: unknown): Usage | undefined {
+  const usage = (answer as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
+  if (typeof usage !== 'object' || usage === null) return undefined;
+  const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? n : 0);
+  return { promptTokens: count(usage.prompt_tokens), completionTokens: count(usage.completion_tokens) };
+}
+
 /** Watches a response body for its last `usage` object. */
 export class UsageMeter {
   #tail = '';
