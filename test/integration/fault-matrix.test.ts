@@ -1,0 +1,85 @@
+// Every cell of the route × upstream-fault matrix (fault-matrix.ts) against the simulator: the documented
+// status, error code and Retry-After, an error event instead of a quiet end for streams, and never a
+// half-sent success. The README's table must equal the rendering of the same matrix.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
+import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
+import { FAULTS, readmeWithFaultTable, ROUTES, type Outcome, type RouteKey } from './fault-matrix.ts';
+
+const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ UPSTREAM_TIMEOUT_MS: '400', AGENT_DEADLINE_MS: '2500', STUDIO_MODELS: JSON.stringify(STUDIO_MODELS) });
+  stack.sim.control.studioPollsBeforeDone = 0;
+});
+afterAll(() => stack.close());
+
+const agentBody = (text: string) => JSON.stringify({ messages: [{ type: 'human', content: text }] });
+const requests: Record<RouteKey, () => [string, RequestInit]> = {
+  proxy: () => ['/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: CHAT, messages: [{ role: 'user', content: 'Hi' }] }) }],
+  proxyStream: () => ['/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: CHAT, stream: true, messages: [{ role: 'user', content: 'Hi' }] }) }],
+  agent: () => ['/', { method: 'POST', headers: { 'x-model-id': CHAT }, body: agentBody('Hi') }],
+  agentStream: () => ['/?stream=true', { method: 'POST', headers: { 'x-model-id': CHAT }, body: agentBody('Hi') }],
+  studio: () => ['/', { method: 'POST', headers: { 'x-model-id': STUDIO_MODELS['qwen-gdpr-demo'] as string }, body: agentBody('Hi') }],
+};
+
+/** Reads the answer into an Outcome, asserting on the way that nothing incomplete passes for a success. */
+async function observe(route: RouteKey, res: Response): Promise<Outcome> {
+  const text = await res.text();
+  const retryAfter = res.headers.get('retry-after') ?? undefined;
+  if ((res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    expect(res.status).toBe(200);
+    const events = text.split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''));
+    const errorAt = events.findIndex((e) => e.startsWith('{"error"'));
+    if (route === 'proxyStream') {
+      if (errorAt === -1) {
+        expect(events.at(-1)).toBe('[DONE]');
+        return { status: 200 };
+      }
+      expect(errorAt).toBe(events.length - 1); // the error ends the stream: no [DONE] that would read as success
+      const { error } = JSON.parse(events[errorAt] as string) as { error: { code: string; message: string } };
+      expect(error.message).toMatch(/IONOS/);
+      return { status: 200, code: error.code, streamError: true };
+    }
+    // The agent's protocol (original frontend): status first, [DONE] always last, an error as {"error": "..."}.
+    expect(events[0]).toBe('{"status":"thinking"}');
+    expect(events.at(-1)).toBe('[DONE]');
+    if (errorAt === -1) return { status: 200 };
+    expect(typeof (JSON.parse(events[errorAt] as string) as { error: unknown }).error).toBe('string');
+    return { status: 200, streamError: true };
+  }
+  const body = JSON.parse(text) as { error?: { message: string; type: string; code: string }; choices?: unknown[]; content?: string };
+  if (res.status < 400) {
+    expect(route === 'proxy' ? body.choices?.length : body.content).toBeTruthy(); // a whole answer
+    return { status: res.status };
+  }
+  expect(body.error?.message).toEqual(expect.any(String));
+  expect(body.error?.type).toEqual(expect.any(String));
+  const kind = res.status === 429 ? { type: body.error?.type } : { code: body.error?.code };
+  return { status: res.status, ...kind, ...(retryAfter ? { retryAfter } : {}) };
+}
+
+describe('route × upstream fault', () => {
+  const cells = FAULTS.flatMap((f) => (Object.keys(ROUTES) as RouteKey[]).filter((r) => f.outcomes[r] !== undefined).map((r) => [f.label, r, f] as const));
+  it.each(cells)('%s on %s', async (_label, route, { fault, outcomes }) => {
+    stack.sim.control.reset();
+    stack.sim.control.faults.push({ ...fault, times: 50 }); // every upstream call of the cell, retries included
+    const [path, init] = requests[route]();
+    try {
+      const res = await fetch(`${stack.api.url}${path}`, init);
+      expect(await observe(route, res)).toEqual(outcomes[route]);
+    } finally {
+      stack.sim.control.reset();
+    }
+    // The same route works again once the fault is gone: no state was left broken.
+    const [againPath, againInit] = requests[route]();
+    expect(await observe(route, await fetch(`${stack.api.url}${againPath}`, againInit))).toEqual({ status: 200 });
+  });
+
+  it('the README carries the same table', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme, 'README.md differs from the matrix: run `npm run docs:faults`').toBe(readmeWithFaultTable(readme));
+  });
+});

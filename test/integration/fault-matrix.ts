@@ -1,0 +1,143 @@
+/**
+ * The route × upstream-fault matrix: what a client gets when IONOS misbehaves. fault-matrix.test.ts runs
+ * every cell against the simulator and checks the outcome written here; the README's table is rendered
+ * from this file (`npm run docs:faults` rewrites it; the test fails when the README differs).
+ * Run with UPSTREAM_TIMEOUT_MS=400 and AGENT_DEADLINE_MS=2500, so timeouts and stalls are short.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Fault } from '#infra/local/simulator/control.ts';
+
+/** What the client gets. */
+export interface Outcome {
+  status: number;
+  /** `error.code` of the envelope, or of the stream's error event. */
+  code?: string;
+  /** A 429 keeps IONOS's own message and code (SDKs show them), so only its `error.type` is ours to document. */
+  type?: string;
+  /** The `Retry-After` header, when one is sent. */
+  retryAfter?: string;
+  /** The answer is a 200 stream that ends with an error event instead of completing. */
+  streamError?: true;
+}
+
+/** The routes in the matrix. GET /studio/models reads configuration only, so no upstream fault reaches it. */
+export const ROUTES = {
+  proxy: 'POST /v1/chat/completions',
+  proxyStream: 'POST /v1/chat/completions, `"stream": true`',
+  agent: 'POST / (agent)',
+  agentStream: 'POST /?stream=true (agent)',
+  studio: 'POST / with a Studio UUID',
+} as const;
+export type RouteKey = keyof typeof ROUTES;
+
+/** One fault: what the simulator does on every upstream call while the cell runs. */
+export interface FaultCase {
+  label: string;
+  fault: Fault;
+  /** The outcome per route; a route missing here is not reachable by this fault (e.g. SSE faults and Studio's JSON job API). */
+  outcomes: Partial<Record<RouteKey, Outcome>>;
+}
+
+const cut = (code: string): Outcome => ({ status: 200, code, streamError: true });
+const agentStreamError: Outcome = { status: 200, streamError: true }; // the agent's stream protocol carries a message only
+const rateLimited = (retryAfter?: string): Outcome => ({ status: 429, type: 'rate_limit_error', ...(retryAfter ? { retryAfter } : {}) });
+const ALL_STREAM_ERRORS = { agentStream: agentStreamError };
+
+export const FAULTS: FaultCase[] = [
+  {
+    label: '429 with `Retry-After: 7`',
+    fault: { status: 429, retryAfter: 7 },
+    outcomes: { proxy: rateLimited('7'), proxyStream: rateLimited('7'), agent: rateLimited('7'), ...ALL_STREAM_ERRORS, studio: rateLimited('7') },
+  },
+  {
+    label: '429 without `Retry-After`',
+    fault: { status: 429, retryAfter: null },
+    outcomes: { proxy: rateLimited(), proxyStream: rateLimited(), agent: rateLimited(), ...ALL_STREAM_ERRORS, studio: rateLimited() },
+  },
+  {
+    label: '500',
+    fault: { status: 500 },
+    outcomes: { proxy: { status: 502, code: 'upstream_error' }, proxyStream: { status: 502, code: 'upstream_error' }, agent: { status: 502, code: 'upstream_error' }, ...ALL_STREAM_ERRORS, studio: { status: 502, code: 'upstream_error' } },
+  },
+  {
+    label: '502',
+    fault: { status: 502 },
+    outcomes: { proxy: { status: 502, code: 'upstream_error' }, proxyStream: { status: 502, code: 'upstream_error' }, agent: { status: 502, code: 'upstream_error' }, ...ALL_STREAM_ERRORS, studio: { status: 502, code: 'upstream_error' } },
+  },
+  {
+    label: '503 with `Retry-After: 1`',
+    fault: { status: 503, retryAfter: 1 },
+    outcomes: { proxy: { status: 503, code: 'upstream_unavailable', retryAfter: '1' }, proxyStream: { status: 503, code: 'upstream_unavailable', retryAfter: '1' }, agent: { status: 503, code: 'upstream_unavailable', retryAfter: '1' }, ...ALL_STREAM_ERRORS, studio: { status: 503, code: 'upstream_unavailable', retryAfter: '1' } },
+  },
+  {
+    label: 'no answer within the upstream timeout',
+    fault: { latencyMs: 1_500 },
+    outcomes: { proxy: { status: 504, code: 'upstream_timeout' }, proxyStream: { status: 504, code: 'upstream_timeout' }, agent: { status: 504, code: 'upstream_timeout' }, ...ALL_STREAM_ERRORS, studio: { status: 504, code: 'upstream_timeout' } },
+  },
+  {
+    label: 'stream stalls after 2 events for longer than the upstream timeout',
+    fault: { stallMs: 1_500, stallAfterEvents: 2 },
+    outcomes: { proxyStream: cut('upstream_timeout'), ...ALL_STREAM_ERRORS },
+  },
+  {
+    label: 'connection reset',
+    fault: { reset: true },
+    outcomes: { proxy: { status: 502, code: 'upstream_unreachable' }, proxyStream: { status: 502, code: 'upstream_unreachable' }, agent: { status: 502, code: 'upstream_unreachable' }, ...ALL_STREAM_ERRORS, studio: { status: 502, code: 'upstream_unreachable' } },
+  },
+  {
+    label: '200 with malformed JSON',
+    fault: { malformedJson: true },
+    outcomes: { proxy: { status: 502, code: 'upstream_malformed_answer' }, agent: { status: 502, code: 'upstream_malformed_answer' }, studio: { status: 502, code: 'upstream_malformed_answer' } },
+  },
+  {
+    label: 'answer cut off (truncated JSON or SSE)',
+    fault: { cutStreamAfter: 3 },
+    outcomes: { proxy: { status: 502, code: 'upstream_body_cut' }, proxyStream: cut('upstream_stream_cut'), agent: { status: 502, code: 'upstream_body_cut' }, ...ALL_STREAM_ERRORS, studio: { status: 502, code: 'upstream_body_cut' } },
+  },
+  {
+    label: '200 with `content-type: text/html`',
+    fault: { contentType: 'text/html' },
+    outcomes: { proxy: { status: 502, code: 'upstream_malformed_answer' }, proxyStream: { status: 502, code: 'upstream_malformed_answer' }, agent: { status: 502, code: 'upstream_malformed_answer' }, ...ALL_STREAM_ERRORS, studio: { status: 502, code: 'upstream_malformed_answer' } },
+  },
+  {
+    label: '401 (token rejected, also after one refetch)',
+    fault: { status: 401 },
+    outcomes: { proxy: { status: 502, code: 'upstream_auth_failed' }, proxyStream: { status: 502, code: 'upstream_auth_failed' }, agent: { status: 502, code: 'upstream_auth_failed' }, ...ALL_STREAM_ERRORS, studio: { status: 502, code: 'upstream_auth_failed' } },
+  },
+];
+
+function describe(o: Outcome | undefined): string {
+  if (o === undefined) return '—';
+  if (o.streamError) return `200, stream ends with an error event${o.code ? ` (\`${o.code}\`)` : ''}`;
+  if (o.type === 'rate_limit_error') return `429, IONOS's message${o.retryAfter ? `, \`Retry-After: ${o.retryAfter}\`` : ', no `Retry-After`'}`;
+  return `${o.status}${o.code ? ` \`${o.code}\`` : ''}${o.retryAfter ? `, \`Retry-After: ${o.retryAfter}\`` : ''}`;
+}
+
+/** The README's table. */
+export function renderFaultTable(): string {
+  const keys = Object.keys(ROUTES) as RouteKey[];
+  const lines = [
+    `| Upstream fault | ${keys.map((k) => ROUTES[k]).join(' | ')} |`,
+    `|---|${keys.map(() => '---').join('|')}|`,
+    ...FAULTS.map((f) => `| ${f.label} | ${keys.map((k) => describe(f.outcomes[k])).join(' | ')} |`),
+  ];
+  return lines.join('\n');
+}
+
+const README = new URL('../../README.md', import.meta.url);
+const START = '<!-- fault-matrix:start (generated by npm run docs:faults) -->';
+const END = '<!-- fault-matrix:end -->';
+
+/** The README with its fault table section replaced by the current rendering. */
+export function readmeWithFaultTable(readme = readFileSync(README, 'utf8')): string {
+  const from = readme.indexOf(START);
+  const to = readme.indexOf(END);
+  if (from === -1 || to === -1) throw new Error(`README.md lacks the ${START} ... ${END} markers`);
+  return `${readme.slice(0, from + START.length)}\n${renderFaultTable()}\n${readme.slice(to)}`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--write')) {
+  writeFileSync(README, readmeWithFaultTable());
+  console.log('README.md: fault table updated');
+}
