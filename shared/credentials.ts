@@ -74,9 +74,23 @@ export function parseSecretValue(value: unknown): Credentials {
 export function createCredentialStore(config: CredentialsConfig, provider?: SecretSource): CredentialStore {
   const { secretId } = config;
   const secrets = provider ?? new SecretsManagerSource();
+  // The provider caches what it fetched, usable or not; after an unusable value the secret is read again on
+  // the next call, so an operator's fix works at once instead of after the cache time.
+  let unusable = false;
 
   async function load(forceFetch: boolean): Promise<Credentials> {
     if (secretId === undefined) return fromEnv(config.envCredentials);
+    try {
+      const credentials = await read(secretId, forceFetch || unusable);
+      unusable = false;
+      return credentials;
+    } catch (err) {
+      unusable = true;
+      throw err;
+    }
+  }
+
+  async function read(secretId: string, forceFetch: boolean): Promise<Credentials> {
     let value: unknown;
     try {
       value = await secrets.get(secretId, { maxAge: config.secretCacheSeconds, forceFetch });

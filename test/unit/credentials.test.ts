@@ -51,6 +51,15 @@ describe('createCredentialStore with a secret', () => {
     expect((err as Error).message).not.toContain(SECRET);
   });
 
+  it('reads the secret again after an unusable value instead of serving it from the cache', async () => {
+    sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: '{"studioApiKey":"s"}' }).resolves({ SecretString: '{"ionosApiToken":"fixed"}' });
+    const s = store();
+    await expect(s.get()).rejects.toThrow(/no "ionosApiToken"/);
+    expect((await s.get()).ionosApiToken).toBe('fixed');
+    expect((await s.get()).ionosApiToken).toBe('fixed'); // cached again once usable
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
   it('refetches once after an upstream 401 and retries with the rotated token', async () => {
     sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: 'old' }).resolves({ SecretString: 'new' });
     const seen: string[] = [];
