@@ -5,6 +5,8 @@
  */
 import { BadGatewayError, GatewayTimeoutError, HttpError, RequestAbortedError, UpstreamHttpError } from '#shared/errors.ts';
 import { normaliseUpstreamError } from '#shared/ionos/error-body.ts';
+import { findStreamFailure } from '#shared/http/upstream-fetch.ts';
+import { HUB_NAME } from '#shared/ionos/upstreams.ts';
 
 const MAX_DEPTH = 8;
 
@@ -30,6 +32,8 @@ export function toAgentError(err: unknown, { deadline, deadlineMs }: RunSignals)
   const http = findHttpError(err);
   if (http instanceof RequestAbortedError) return deadline.aborted ? timedOut() : http;
   if (http !== undefined) return http;
+  const streamFailure = findStreamFailure({ name: HUB_NAME }, err); // the model's stream stalled or was cut
+  if (streamFailure !== undefined) return deadline.aborted ? timedOut() : streamFailure;
   const e = err as { name?: string; status?: unknown; error?: unknown };
   if (e?.name === 'GraphRecursionError') {
     return new BadGatewayError('The agent stopped after too many steps without a final answer (a tool loop). Rephrase the question or try another model.', { code: 'agent_recursion_limit', cause: err });

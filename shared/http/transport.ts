@@ -61,6 +61,11 @@ function toResponse(res: IncomingMessage, idleTimeoutMs: number | undefined): Pr
   }
   if ((headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     if (idleTimeoutMs !== undefined) endWhenIdle(res, idleTimeoutMs);
+    // A connection lost mid-stream surfaces as Node's generic ECONNRESET; marked, callers several layers up
+    // (the OpenAI SDK, LangChain) can still tell it from other failures.
+    res.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNRESET') err.code = BODY_CUT;
+    });
     return Promise.resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status, headers }));
   }
   return new Promise((resolve, reject) => {

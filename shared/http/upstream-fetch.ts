@@ -140,13 +140,23 @@ function checkContentType(upstream: Upstream, response: Response): Response {
   throw malformedAnswerError(upstream, `an unexpected content type (${type.split(';')[0]})`);
 }
 
-/** The error for a streamed answer that broke off after its headers: it stalled (504) or was cut (502). */
-export function streamBodyError(upstream: Pick<Upstream, 'name'>, cause: unknown): HttpError {
+/**
+ * The error for a streamed answer that broke off after its headers, found in `cause`'s chain: it stalled
+ * (504) or was cut (502). Undefined when the chain holds neither (an abort, say).
+ */
+export function findStreamFailure(upstream: Pick<Upstream, 'name'>, cause: unknown): HttpError | undefined {
   for (let e: unknown = cause, depth = 0; e != null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    if ((e as { code?: unknown }).code === STREAM_STALLED) {
+    const { code } = e as { code?: unknown };
+    if (code === STREAM_STALLED) {
       return new GatewayTimeoutError(`${upstream.name} stopped sending the stream for too long, so it was ended before it was complete. Try again later.`, cause);
     }
+    if (code === BODY_CUT) return streamCutError(upstream, cause);
   }
+  return undefined;
+}
+
+/** The error for a stream that ended before its end. */
+export function streamCutError(upstream: Pick<Upstream, 'name'>, cause: unknown): BadGatewayError {
   return new BadGatewayError(`${upstream.name} stopped sending the stream before it was complete.`, { code: 'upstream_stream_cut', cause });
 }
 

@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { toErrorBody } from '#shared/errors.ts';
-import { streamBodyError } from '#shared/http/upstream-fetch.ts';
+import { findStreamFailure, streamCutError } from '#shared/http/upstream-fetch.ts';
 import { HUB_NAME } from '#shared/ionos/upstreams.ts';
 import { sseEvent } from '#shared/http/sse.ts';
 
@@ -42,7 +42,8 @@ export function relay(source: ReadableStream<Uint8Array>, options: RelayOptions)
         (cause: unknown) => {
           if (this.destroyed) return;
           done('failed');
-          this.push(sseEvent(toErrorBody(streamBodyError({ name: HUB_NAME }, cause))));
+          const hub = { name: HUB_NAME };
+          this.push(sseEvent(toErrorBody(findStreamFailure(hub, cause) ?? streamCutError(hub, cause))));
           this.push(null);
         },
       );
