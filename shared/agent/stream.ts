@@ -1,7 +1,8 @@
 /**
  * The agent's streaming protocol (as the original backend's chat frontend parses it, line by line):
  * `{"status":"thinking"}` first, then `{"content":"…"}` token deltas as the model produces them, tool
- * activity under the new key `tool`, `{"error":"…"}` on failure, and `[DONE]` last, always.
+ * activity under the new key `tool`, `{"error":"…"}` on failure (with the envelope's `type` and `code`
+ * beside the message, which old clients ignore), and `[DONE]` last, always.
  */
 import { Readable } from 'node:stream';
 import { runAgent, type AgentDeps, type AgentRequest } from '#shared/agent/run.ts';
@@ -27,7 +28,10 @@ export function streamAgent(request: Omit<AgentRequest, 'onEvent'>, deps: AgentD
   send(sseEvent({ status: 'thinking' }));
   const signal = request.signal ? AbortSignal.any([request.signal, cancel.signal]) : cancel.signal;
   runAgent({ ...request, signal, onEvent: (event) => send(sseEvent(event)) }, deps)
-    .catch((err: unknown) => send(sseEvent({ error: toErrorBody(err).error.message })))
+    .catch((err: unknown) => {
+      const { message, type, code } = toErrorBody(err).error;
+      send(sseEvent({ error: message, type, code }));
+    })
     .finally(() => {
       send(SSE_DONE);
       if (!body.destroyed) body.push(null);

@@ -113,7 +113,7 @@ describe('POST / upstream faults', () => {
   it('ends a failing stream with an error event and [DONE]', async () => {
     sim.control.faults.push({ path: '/v1/chat/completions', status: 500 });
     const events = await frames(await ask(SEED_REQUEST, MISTRAL, '?stream=true'));
-    expect(events).toEqual([{ status: 'thinking' }, { error: 'IONOS AI Model Hub returned HTTP 500. Try again later.' }, '[DONE]']);
+    expect(events).toEqual([{ status: 'thinking' }, { error: 'IONOS AI Model Hub returned HTTP 500. Try again later.', type: 'upstream_error', code: 'upstream_error' }, '[DONE]']);
   });
 
   it('stops the upstream call when the client disconnects mid-stream', async () => {

@@ -43,12 +43,13 @@ async function observe(route: RouteKey, res: Response): Promise<Outcome> {
       expect(error.message).toMatch(/IONOS/);
       return { status: 200, code: error.code, streamError: true };
     }
-    // The agent's protocol (original frontend): status first, [DONE] always last, an error as {"error": "..."}.
+    // The agent's protocol (original frontend): status first, [DONE] always last, an error as {"error": "...", type, code}.
     expect(events[0]).toBe('{"status":"thinking"}');
     expect(events.at(-1)).toBe('[DONE]');
     if (errorAt === -1) return { status: 200 };
-    expect(typeof (JSON.parse(events[errorAt] as string) as { error: unknown }).error).toBe('string');
-    return { status: 200, streamError: true };
+    const event = JSON.parse(events[errorAt] as string) as { error: unknown; type: string; code: string };
+    expect(event.error).toEqual(expect.any(String));
+    return { status: 200, ...(event.type === 'rate_limit_error' ? { type: event.type } : { code: event.code }), streamError: true };
   }
   const body = JSON.parse(text) as { error?: { message: string; type: string; code: string }; choices?: unknown[]; content?: string };
   if (res.status < 400) {

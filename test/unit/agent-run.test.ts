@@ -152,7 +152,7 @@ describe('agent stream', () => {
   it('ends a failed run with an error event, then [DONE]', async () => {
     const { deps } = setup([{ error: new UpstreamHttpError('IONOS AI Model Hub', 500, { message: 'x' }) }]);
     const frames = await collect(streamAgent({ route: HUB, messages: ask, deadlineMs: 10_000 }, deps));
-    expect(frames).toEqual([{ status: 'thinking' }, { error: 'IONOS AI Model Hub returned HTTP 500. Try again later.' }, '[DONE]']);
+    expect(frames).toEqual([{ status: 'thinking' }, { error: 'IONOS AI Model Hub returned HTTP 500. Try again later.', type: 'upstream_error', code: 'upstream_error' }, '[DONE]']);
   });
 
   it('aborts the run as soon as the body is destroyed (the client went away)', async () => {
