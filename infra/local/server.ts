@@ -5,9 +5,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { getConfig } from '#shared/config.ts';
-import { BadGatewayError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, toErrorResponse } from '#shared/errors.ts';
+import { BadGatewayError, BadRequestError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, toErrorBody, toErrorResponse } from '#shared/errors.ts';
 import { preflightHeaders } from '#shared/http/cors.ts';
 import { GATEWAY_ERRORS, type GatewayError } from '#shared/http/gateway-errors.ts';
 import { FUNCTIONS, matchRoute, ROUTES, type FunctionName } from '#shared/routes.ts';
@@ -116,6 +117,14 @@ export async function startLocalApi(options: { port?: number; host?: string } = 
         send(res, toErrorResponse(new BadGatewayError('The function failed to produce a response.')));
       }
     });
+  });
+  // A request Node cannot parse (a raw non-ASCII target, a broken header) never reaches `handle`; it
+  // still gets an answer in the envelope, as API Gateway would give its own 400.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return void socket.destroy();
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify(toErrorBody(new BadRequestError(tooLarge ? 'Request headers are too large.' : `Malformed HTTP request (${err.code ?? 'parse error'}).`, { code: 'malformed_request' })));
+    socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
