@@ -1,0 +1,168 @@
+// Property-based fuzzing (fast-check) of every route through the local server against the simulator:
+// random and mutated JSON, wrong types, huge strings, deep nesting, invalid UTF-8, wrong content types,
+// odd and duplicated headers, odd x-model-id values, paths and query strings. Every answer is a 4xx in
+// the error envelope or a documented 2xx; input never causes a 5xx, a crash or a hang.
+// Fixed seed (FUZZ_SEED) so CI is reproducible; FUZZ_RUNS raises the run count locally.
+// Invalid UTF-8 reaches the functions as U+FFFD, as API Gateway passes non-binary bodies as text, so it is
+// answered like any other text (the local server decodes the same way).
+import { request } from 'node:http';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HUB_MODELS } from '#infra/local/simulator/catalogue.ts';
+import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
+const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
+const REQUEST_TIMEOUT_MS = 15_000;
+const STUDIO_UUID = '7b19cae7-0983-4a6b-a03c-a647db48f00b';
+let stack: LocalStack;
+const statuses = new Map<number, number>();
+
+beforeAll(async () => {
+  // Small body limits, so the fuzzer's huge strings meet them often and cheaply.
+  stack = await startLocalStack({ STUDIO_MODELS: JSON.stringify({ demo: STUDIO_UUID }), UPSTREAM_TIMEOUT_MS: '5000', MAX_REQUEST_BYTES: '65536', PROXY_MAX_REQUEST_BYTES: '65536' });
+  stack.sim.control.studioPollsBeforeDone = 0;
+});
+afterAll(async () => {
+  const total = [...statuses.values()].reduce((a, b) => a + b, 0);
+  const byStatus = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
+  console.log(`fuzz: ${total} requests (seed ${SEED}, ${RUNS} runs per property; FUZZ_RUNS raises it): ${byStatus}`);
+  await stack.close();
+});
+
+interface Sent {
+  method: string;
+  path: string;
+  /** Raw header pairs, so duplicates and odd casing go out as they are. */
+  headers: [string, string][];
+  body?: Buffer;
+}
+
+/** Sends exactly these bytes and reads the whole answer; fails on a hang. */
+function send({ method, path, headers, body }: Sent): Promise<{ status: number; type: string; text: string }> {
+  const { port } = new URL(stack.api.url);
+  const raw = ['host', `127.0.0.1:${port}`, ...headers.flat()];
+  if (body !== undefined) raw.push('content-length', String(body.length));
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers: raw, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Error types that mean "our or IONOS's failure": input must never cause them. */
+const SERVER_ERROR_TYPES = ['server_error', 'upstream_error', 'timeout_error', 'service_unavailable'];
+
+/** The property every answer has. */
+async function answersWell(sent: Sent): Promise<void> {
+  const res = await send(sent);
+  statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+  const where = `${sent.method} ${sent.path} → ${res.status} ${res.text.slice(0, 300)}`;
+  expect(res.status, where).toBeLessThan(500);
+  if (sent.method === 'HEAD') return; // no body to check
+  if (res.status >= 400) {
+    expect(res.type, where).toMatch(/^application\/json/);
+    const { error } = JSON.parse(res.text) as { error: { message: unknown; type: unknown } };
+    expect(typeof error.message === 'string' && error.message.length > 0, where).toBe(true);
+    expect(typeof error.type, where).toBe('string');
+  } else if (res.type.startsWith('text/event-stream')) {
+    // A stream answers 200 before the model is asked, so a rejected request arrives as an error event;
+    // that event must be of a client-error type, never an upstream or server failure.
+    const error = /^data: (\{"error".*)$/m.exec(res.text)?.[1];
+    if (error !== undefined) {
+      const event = JSON.parse(error) as { type?: string; error: { type?: string } | string };
+      const type = typeof event.error === 'string' ? event.type : event.error.type;
+      expect(SERVER_ERROR_TYPES, where).not.toContain(type);
+    } else {
+      expect(res.text, where).toMatch(/data: \[DONE\]\n\n$/); // a whole stream
+    }
+  } else if (res.status !== 204) {
+    expect(res.type, where).toMatch(/^application\/json/);
+    expect(() => JSON.parse(res.text), where).not.toThrow();
+  }
+}
+
+// ---- arbitraries ---------------------------------------------------------------------------------
+const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 80 });
+const oddText = fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'grapheme', maxLength: 30 }), printable, fc.constant(''), fc.constant('x'.repeat(100_000)));
+const validModel = fc.constantFrom(...HUB_MODELS.map((m) => m.id), STUDIO_UUID);
+const modelId = fc.oneof({ arbitrary: validModel, weight: 4 }, printable, fc.uuid(), fc.constant('../../etc/passwd'), fc.constant('a'.repeat(5_000)), fc.constant('meta-llama/../x'));
+const deep = fc.integer({ min: 1, max: 20_000 }).chain((n) => fc.constantFrom(`${'['.repeat(n)}${']'.repeat(n)}`, `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`));
+const agentMessage = fc.oneof(
+  { arbitrary: fc.record({ type: fc.constant('human'), content: oddText }), weight: 3 },
+  fc.record({ type: fc.oneof(fc.constantFrom('human', 'ai', 'tool', 'system'), fc.string()), content: fc.oneof(oddText, fc.anything()), tool_call_id: fc.string(), tool_calls: fc.anything() }, { requiredKeys: [] }),
+);
+const chatMessage = fc.oneof(
+  { arbitrary: fc.record({ role: fc.constant('user'), content: oddText }), weight: 3 },
+  fc.record({ role: fc.oneof(fc.constantFrom('user', 'assistant', 'system', 'tool'), fc.string()), content: fc.oneof(oddText, fc.anything()) }, { requiredKeys: [] }),
+);
+const agentBody = fc.record({ messages: fc.oneof({ arbitrary: fc.array(agentMessage, { minLength: 1, maxLength: 5 }), weight: 4 }, fc.anything()), stream: fc.anything() }, { requiredKeys: ['messages'] });
+const chatBody = fc.record({ model: fc.oneof({ arbitrary: validModel, weight: 4 }, fc.anything()), messages: fc.oneof({ arbitrary: fc.array(chatMessage, { minLength: 1, maxLength: 4 }), weight: 4 }, fc.anything()), stream: fc.oneof(fc.boolean(), fc.anything()), max_tokens: fc.anything(), input: fc.anything(), prompt: fc.anything() }, { requiredKeys: [] });
+/** Bytes of a body: structured, random JSON, mutated JSON, deep nesting, invalid UTF-8, or nothing. */
+const bodyOf = (structured: fc.Arbitrary<unknown>) =>
+  fc.oneof(
+    { arbitrary: structured.map((v) => Buffer.from(JSON.stringify(v) ?? 'null')), weight: 6 },
+    fc.json().map((t) => Buffer.from(t)),
+    fc.tuple(structured.map((v) => JSON.stringify(v) ?? ''), fc.nat(), fc.string({ maxLength: 3 })).map(([t, at, s]) => Buffer.from(t.slice(0, at % (t.length + 1)) + s + t.slice(at % (t.length + 1)))),
+    deep.map((t) => Buffer.from(t)),
+    fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.concat([Buffer.from('{"messages":"'), Buffer.from(b), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')])),
+    fc.constant(Buffer.alloc(0)),
+  );
+const contentType = fc.oneof({ arbitrary: fc.constant('application/json'), weight: 4 }, fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=iso-8859-1', 'application/octet-stream', ''));
+const extraHeaders = fc.array(fc.tuple(fc.constantFrom('x-model-id', 'content-type', 'accept', 'origin', 'x-api-key', 'authorization', 'cookie', 'x-forwarded-for', 'openai-organization', 'X-Model-ID', 'accept-encoding'), printable), { maxLength: 4 });
+const query = fc.oneof(fc.constant(''), fc.constantFrom('?stream=true', '?stream=1', '?stream=yes&stream=true', '?a=%ZZ', '?stream', '?&&=&', `?x=${'y'.repeat(5_000)}`), printable.map((s) => `?${encodeURIComponent(s)}`));
+
+const check = (property: fc.IAsyncProperty<[Sent]> | fc.IAsyncPropertyWithHooks<[Sent]>) => fc.assert(property, { numRuns: RUNS, seed: SEED, endOnFailure: true });
+
+describe(`fuzzing every route (seed ${SEED})`, () => {
+  it('POST / (agent): bodies, content types, x-model-id values, query strings, odd headers', async () => {
+    await check(fc.asyncProperty(
+      fc.record({ body: bodyOf(agentBody), type: contentType, model: fc.option(modelId, { nil: undefined }), dup: fc.option(modelId, { nil: undefined }), query, extra: extraHeaders }).map(({ body, type, model, dup, query: q, extra }): Sent => ({
+        method: 'POST', path: `/${q}`, body,
+        headers: [['content-type', type], ...(model === undefined ? [] : [['x-model-id', model] as [string, string]]), ...(dup === undefined ? [] : [['x-model-id', dup] as [string, string]]), ...extra],
+      })),
+      answersWell,
+    ));
+  });
+
+  it('/v1/* proxy: endpoints, methods, bodies, content types and headers', async () => {
+    const path = fc.oneof(fc.constantFrom('/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/images/generations', '/v1/models'), printable.map((s) => `/v1/${s.replace(/[\s#]/g, "")}`));
+    await check(fc.asyncProperty(
+      fc.record({ method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'), path, body: bodyOf(chatBody), type: contentType, query, extra: extraHeaders }).map(({ method, path: p, body, type, query: q, extra }): Sent => ({
+        method, path: `${p}${q}`, body: method === 'GET' || method === 'HEAD' ? undefined : body, headers: [['content-type', type], ...extra],
+      })),
+      answersWell,
+    ));
+  });
+
+  it('GET /studio/models and the legacy /models routes', async () => {
+    const path = fc.oneof(
+      fc.constantFrom('/studio/models', '/models'),
+      modelId.map((m) => `/models/${m.replace(/[\s#?]/g, '')}/predictions`),
+      modelId.map((m) => `/models/${encodeURIComponent(m)}/predictions`),
+    );
+    await check(fc.asyncProperty(
+      fc.record({ method: fc.constantFrom('GET', 'POST', 'DELETE'), path, body: bodyOf(fc.record({ properties: fc.record({ input: fc.anything(), options: fc.anything() }, { requiredKeys: [] }) }, { requiredKeys: [] })), type: contentType, query, extra: extraHeaders }).map(({ method, path: p, body, type, query: q, extra }): Sent => ({
+        method, path: `${p}${q}`, body: method === 'GET' ? undefined : body, headers: [['content-type', type], ...extra],
+      })),
+      answersWell,
+    ));
+  });
+
+  it('odd request targets: traversal, encodings, double slashes, absolute URLs, unknown paths', async () => {
+    const target = fc.oneof(
+      fc.constantFrom('/v1/../studio/models', '/v1/%2e%2e/x', '/v1/chat%2Fcompletions', '//v1/models', '/v1//models', 'http://evil.example/v1/models', '/%00', '/v1/models%00', '/studio/models/..', '/v1/chat/completions/', '/\u00e9', '/v1/%ZZ', '*'),
+      printable.map((s) => `/${s.replace(/[\s#]/g, '')}`),
+      fc.webPath(),
+    );
+    await check(fc.asyncProperty(
+      fc.record({ method: fc.constantFrom('GET', 'POST', 'OPTIONS', 'PUT'), target, body: bodyOf(chatBody) }).map(({ method, target: t, body }): Sent => ({ method, path: t, body: method === 'POST' ? body : undefined, headers: [['content-type', 'application/json']] })),
+      answersWell,
+    ));
+  });
+});
