@@ -4,7 +4,7 @@
  * gives one, and a missed target is printed as MISSED.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { startSimulator } from '#infra/local/simulator/server.ts';
 import { measureAgentOverhead } from './agent.ts';
@@ -29,6 +29,8 @@ interface Row {
   atLeast?: number;
 }
 const rows: Row[] = [];
+/** Peak resident memory of a process in MB, from /proc (Linux). */
+const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 const add = (figure: string, value: number, unit: string, target?: number, atLeast?: number) => rows.push({ figure, value, unit, target, atLeast });
 
 // HTTP figures through `npm start` in its own process, against a simulator in fast mode.
@@ -40,7 +42,7 @@ try {
     await res.arrayBuffer();
     if (!res.ok) throw new Error(`${url} answered ${res.status}`);
   };
-  const direct = get(`${sim.url}/v1/models`, { authorization: 'Bearer sim-ionos-token' });
+  const direct = get(`${sim.url}/v1/models`, { authorization: `Bearer ${[...sim.hubTokens][0]}` });
   const local = get(`${api.url}/studio/models`);
   await timeEach(200, direct); // warm-up: JIT, keep-alive pools
   await timeEach(200, local);
@@ -54,25 +56,33 @@ try {
   add(`agent stream token delay p50 (${stream.events} tokens)`, stream.p50, 'ms');
   add('agent stream token delay p99', stream.p99, 'ms', 5);
 
-  const latency = await measureAddedLatency(sim, api.url, REQUESTS);
-  add('direct chat completion p50 (reference)', round(latency.directP50, 3), 'ms');
-  add('proxied chat completion p50', round(latency.proxiedP50, 3), 'ms');
-  add('proxy added latency p50', round(latency.proxiedP50 - latency.directP50, 3), 'ms', 0.8);
-  add('proxy added latency p99', round(latency.proxiedP99 - latency.directP99, 3), 'ms', 2);
-
-  const proxyStream = await measureProxyStreamDelay(sim, api.url, STREAM_RUNS);
-  add(`proxy stream chunk delay p50 (${proxyStream.events} chunks)`, proxyStream.p50, 'ms', 2);
-  add('proxy stream chunk delay p99', proxyStream.p99, 'ms', 5);
-
   const pipe = await startRawPipe(sim);
   try {
+    const latency = await measureAddedLatency(sim, api.url, REQUESTS);
+    const rawLatency = await measureAddedLatency(sim, pipe.url, REQUESTS);
+    add('direct chat completion p50 (reference)', round(latency.directP50, 3), 'ms');
+    add('proxied chat completion p50', round(latency.proxiedP50, 3), 'ms');
+    add('raw node:http pipe added latency p50 (reference)', round(rawLatency.proxiedP50 - rawLatency.directP50, 3), 'ms');
+    add('raw node:http pipe added latency p99 (reference)', round(rawLatency.proxiedP99 - rawLatency.directP99, 3), 'ms');
+    add('proxy added latency p50', round(latency.proxiedP50 - latency.directP50, 3), 'ms', 0.8);
+    add('proxy added latency p99', round(latency.proxiedP99 - latency.directP99, 3), 'ms', 2);
+
+    const proxyStream = await measureProxyStreamDelay(sim, api.url, STREAM_RUNS);
+    add(`proxy stream chunk delay p50 (${proxyStream.events} chunks)`, proxyStream.p50, 'ms', 2);
+    add('proxy stream chunk delay p99', proxyStream.p99, 'ms', 5);
+
     for (const connections of [1, 16, 64]) {
-      const ours = await measureThroughput(api.url, connections, LOAD_SECONDS);
-      const raw = await measureThroughput(pipe.url, connections, LOAD_SECONDS);
+      const ours = await measureThroughput(api.url, api.pid, connections, LOAD_SECONDS);
+      const raw = await measureThroughput(pipe.url, pipe.pid, connections, LOAD_SECONDS);
       add(`raw node:http pipe req/s at ${connections} (reference; ${raw.errors} errors)`, raw.rps, 'req/s');
       add(`proxy req/s at ${connections} (${ours.errors} errors)`, ours.rps, 'req/s');
-      if (connections === 64) add('proxy req/s at 64 as % of raw pipe', round((100 * ours.rps) / raw.rps, 1), '%', undefined, 75);
+      if (connections === 64) {
+        add('proxy req/s at 64 as % of raw pipe', round((100 * ours.rps) / raw.rps, 1), '%', undefined, 75);
+        add('raw pipe CPU per request at 64 (reference)', raw.cpuMsPerRequest, 'ms');
+        add('proxy (npm start) CPU per request at 64', ours.cpuMsPerRequest, 'ms');
+      }
     }
+    add('peak RSS of the npm start process', round(peakRssMb(api.pid), 1), 'MB');
   } finally {
     pipe.stop();
   }
@@ -96,7 +106,7 @@ if (agent !== undefined) {
   add('agent first graph build (fresh process)', round(graphBuild), 'ms');
   add('agent cold init (import + graph build)', round(agent.coldImportMsP50 + graphBuild), 'ms', 150);
 }
-add('peak RSS of the bench process', round(process.resourceUsage().maxRSS / 1024, 1), 'MB');
+add('peak RSS of the bench process (simulator, clients, bundling)', round(process.resourceUsage().maxRSS / 1024, 1), 'MB');
 
 const machine = `${cpus().length} cores, Node ${process.version}`;
 console.log(`bench ${new Date().toISOString().slice(0, 10)} on ${machine}; ${REQUESTS} sequential keep-alive requests per HTTP figure`);

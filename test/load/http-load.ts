@@ -39,13 +39,16 @@ export function send(agent: Agent, base: string, req: LoadRequest, timeoutMs = 3
   const headers: Record<string, string> = { ...req.headers };
   if (req.body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(req.body)) });
   return new Promise((resolve, reject) => {
-    const out = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, agent, headers, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+    const out = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
     out.on('error', reject);
+    // An idle socket for this long fails the request: nothing hangs. (Cheaper per request than an AbortSignal
+    // timer, which would weigh on the client side of the throughput figures.)
+    out.setTimeout(timeoutMs, () => out.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     out.end(req.body);
   });
 }
