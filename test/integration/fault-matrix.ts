@@ -99,7 +99,7 @@ export const FAULTS: FaultCase[] = [
     outcomes: { proxy: { status: 502, code: 'upstream_malformed_answer' }, proxyStream: { status: 502, code: 'upstream_malformed_answer' }, agent: { status: 502, code: 'upstream_malformed_answer' }, agentStream: cut('upstream_malformed_answer'), studio: { status: 502, code: 'upstream_malformed_answer' } },
   },
   {
-    label: '401 (token rejected, also after one refetch)',
+    label: '401 (token refused; a secret is first read again once, see credential-faults.test.ts)',
     fault: { status: 401 },
     outcomes: { proxy: { status: 502, code: 'upstream_auth_failed' }, proxyStream: { status: 502, code: 'upstream_auth_failed' }, agent: { status: 502, code: 'upstream_auth_failed' }, agentStream: cut('upstream_auth_failed'), studio: { status: 502, code: 'upstream_auth_failed' } },
   },
