@@ -35,8 +35,6 @@ export interface SecretSource {
   get(name: string, options: { maxAge: number; forceFetch: boolean }): Promise<unknown>;
 }
 
-
-
 /** Every secret value in `credentials`, for redaction. */
 export function credentialValues(credentials: Credentials): (string | undefined)[] {
   return [credentials.ionosApiToken, credentials.studioApiKey, credentials.tavilyApiKey];

@@ -7,7 +7,9 @@
 import type { HandlerResult } from '#shared/http/handler.ts';
 import { BadRequestError, toStatus, UpstreamHttpError } from '#shared/errors.ts';
 import { parseJsonObject } from '#shared/http/event.ts';
+import { malformedAnswerError } from '#shared/http/upstream-fetch.ts';
 import type { HubClient } from '#shared/ionos/hub-client.ts';
+import { HUB_NAME, HUB_PATHS } from '#shared/ionos/upstreams.ts';
 import type { StudioClient } from '#shared/ionos/studio-client.ts';
 import { routeModel, type ModelRoute } from '#shared/models/route-model.ts';
 import { logger } from '#shared/observability.ts';
@@ -18,8 +20,6 @@ import { relay } from '#shared/proxy/relay.ts';
 import { usageOf, UsageMeter, type Usage } from '#shared/proxy/usage.ts';
 import { studioChatCompletion } from '#shared/proxy/studio-chat.ts';
 import { parseRetryAfter } from '#shared/time.ts';
-import { malformedAnswerError } from '#shared/http/upstream-fetch.ts';
-import { HUB_NAME, HUB_PATHS } from '#shared/ionos/upstreams.ts';
 
 /** One request to forward. */
 export interface ProxyCall {

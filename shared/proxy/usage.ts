@@ -1,7 +1,7 @@
 /**
- * Token usage for metrics, read from what passes through without holding the body: the `usage` object
- * comes last in an OpenAI-style JSON answer and in the final chunk of a stream that asked for it, so only
- * a bounded tail of the bytes is kept.
+ * Token usage for metrics: from the parsed `usage` object of a JSON answer, and for streams from what
+ * passes through without holding the body: `usage` comes in the final chunk of a stream that asked for
+ * it, so only a bounded tail of the bytes is kept.
  */
 
 const TAIL_BYTES = 8 * 1024;
