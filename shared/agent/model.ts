@@ -5,7 +5,7 @@
  */
 import { ChatOpenAI } from '@langchain/openai';
 import type { RuntimeConfig } from '#shared/config.ts';
-import { malformedAnswerError, upstreamFetch, type Upstream } from '#shared/http/upstream-fetch.ts';
+import { parseJsonAnswer, upstreamFetch, type Upstream } from '#shared/http/upstream-fetch.ts';
 import { hubUpstream } from '#shared/ionos/upstreams.ts';
 
 /** What one run's model needs. */
@@ -46,11 +46,7 @@ function hubFetch({ token, secrets, deadline, config }: HubModelOptions): typeof
 async function checkedJson(upstream: Upstream, response: Response): Promise<Response> {
   if (!(response.headers.get('content-type') ?? '').includes('json')) return response;
   const text = await response.text();
-  try {
-    JSON.parse(text);
-  } catch (cause) {
-    throw malformedAnswerError(upstream, 'a body that is not JSON', cause);
-  }
+  parseJsonAnswer(upstream, text);
   return new Response(text, { status: response.status, headers: response.headers });
 }
 

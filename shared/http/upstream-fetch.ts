@@ -125,8 +125,22 @@ async function fetchOnce(upstream: Upstream, req: UpstreamRequest): Promise<Resp
 }
 
 /** The error for a 2xx answer that cannot be what the API promises (not JSON, wrong content type). */
-export function malformedAnswerError(upstream: Pick<Upstream, 'name'>, what: string, cause?: unknown): BadGatewayError {
+function malformedAnswerError(upstream: Pick<Upstream, 'name'>, what: string, cause?: unknown): BadGatewayError {
   return new BadGatewayError(`${upstream.name} answered with ${what}. Try again later.`, { code: 'upstream_malformed_answer', cause });
+}
+
+/** Parses the text of a JSON answer; one that does not parse is the upstream's fault (502), not a 500 of ours. */
+export function parseJsonAnswer(upstream: Pick<Upstream, 'name'>, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw malformedAnswerError(upstream, 'a body that is not JSON', cause);
+  }
+}
+
+/** Reads and parses a JSON answer (see {@link parseJsonAnswer}). */
+export async function readJsonAnswer(upstream: Pick<Upstream, 'name'>, response: Response): Promise<unknown> {
+  return parseJsonAnswer(upstream, await response.text());
 }
 
 // Every IONOS API answers JSON or, for streams, server-sent events; anything else (an HTML error page from a

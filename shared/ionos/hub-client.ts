@@ -4,7 +4,7 @@
  */
 import { credentialValues, type CredentialStore } from '#shared/credentials.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
-import { toUpstreamHttpError, upstreamFetch, type RetryPolicy } from '#shared/http/upstream-fetch.ts';
+import { readJsonAnswer, toUpstreamHttpError, upstreamFetch, type RetryPolicy } from '#shared/http/upstream-fetch.ts';
 import { HUB_PATHS, hubUpstream } from '#shared/ionos/upstreams.ts';
 
 /** Options of one Hub call. */
@@ -59,8 +59,8 @@ export function createHubClient(config: Pick<RuntimeConfig, 'hubBaseUrl' | 'upst
     fetch: call,
     async listModels(signal) {
       const response = await call(HUB_PATHS.models, { signal, retry: { attempts: 3 } });
-      const body = (await response.json()) as { data?: HubModel[] };
-      return Array.isArray(body.data) ? body.data : [];
+      const body = (await readJsonAnswer(upstream, response)) as { data?: HubModel[] } | null;
+      return Array.isArray(body?.data) ? body.data : [];
     },
   };
 }

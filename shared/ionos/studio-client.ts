@@ -6,9 +6,9 @@ import * as z from 'zod/mini';
 import { credentialValues, type CredentialStore } from '#shared/credentials.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import { BadGatewayError, BadRequestError, GatewayTimeoutError, ServiceUnavailableError } from '#shared/errors.ts';
-import { malformedAnswerError, upstreamFetch } from '#shared/http/upstream-fetch.ts';
+import { readJsonAnswer, upstreamFetch } from '#shared/http/upstream-fetch.ts';
 import { redact } from '#shared/ionos/error-body.ts';
-import { STUDIO_NAME, STUDIO_PATHS, studioUpstream } from '#shared/ionos/upstreams.ts';
+import { STUDIO_PATHS, studioUpstream } from '#shared/ionos/upstreams.ts';
 import { sleep } from '#shared/time.ts';
 
 /** A Studio chat turn. Studio knows only these two roles. */
@@ -115,7 +115,7 @@ export function createStudioClient(
             signal: request.signal,
             retry: { attempts: 3, deadline },
           });
-          return parseJson(response);
+          return readJsonAnswer(upstream, response);
         };
 
         const created = createdJob.safeParse(
@@ -154,12 +154,4 @@ export function createStudioClient(
 
 function timedOut(deadlineMs: number): GatewayTimeoutError {
   return new GatewayTimeoutError(`IONOS AI Model Studio did not finish the job within ${Math.round(deadlineMs / 1000)} s. Try again later.`);
-}
-
-async function parseJson(response: Response): Promise<unknown> {
-  try {
-    return await response.json();
-  } catch (cause) {
-    throw malformedAnswerError({ name: STUDIO_NAME }, 'a body that is not JSON', cause);
-  }
 }

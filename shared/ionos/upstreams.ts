@@ -22,12 +22,9 @@ export const HUB_PATHS = {
   imageGenerations: '/v1/images/generations',
 } as const;
 
-/** How errors name Studio. */
-export const STUDIO_NAME = 'IONOS AI Model Studio';
-
 /** AI Model Studio's job API (fine-tuned models). */
 export function studioUpstream(config: Pick<RuntimeConfig, 'studioBaseUrl'>): Upstream {
-  return { name: STUDIO_NAME, baseUrl: config.studioBaseUrl };
+  return { name: 'IONOS AI Model Studio', baseUrl: config.studioBaseUrl };
 }
 
 /** Studio job paths, relative to the Studio base URL. */

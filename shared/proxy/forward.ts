@@ -7,7 +7,7 @@
 import type { HandlerResult } from '#shared/http/handler.ts';
 import { BadRequestError, toStatus, UpstreamHttpError } from '#shared/errors.ts';
 import { parseJsonObject } from '#shared/http/event.ts';
-import { malformedAnswerError } from '#shared/http/upstream-fetch.ts';
+import { parseJsonAnswer } from '#shared/http/upstream-fetch.ts';
 import type { HubClient } from '#shared/ionos/hub-client.ts';
 import { HUB_NAME, HUB_PATHS } from '#shared/ionos/upstreams.ts';
 import type { StudioClient } from '#shared/ionos/studio-client.ts';
@@ -46,12 +46,7 @@ function routeOf(body: Record<string, unknown>, endpoint: Endpoint): ModelRoute 
 
 /** Parses a 2xx JSON answer (error answers were already rewritten by the Hub client). */
 function parseAnswer(text: string, status: number): unknown {
-  if (status >= 300 || text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw malformedAnswerError({ name: HUB_NAME }, 'a body that is not JSON', cause);
-  }
+  return status >= 300 || text === '' ? undefined : parseJsonAnswer({ name: HUB_NAME }, text);
 }
 
 /** What forwarding needs besides the request. */

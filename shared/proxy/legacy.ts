@@ -8,7 +8,8 @@ import { BadRequestError } from '#shared/errors.ts';
 import { jsonResponse } from '#shared/http/response.ts';
 import type { JsonResponse } from '#shared/errors.ts';
 import type { HubClient, HubModel } from '#shared/ionos/hub-client.ts';
-import { HUB_PATHS } from '#shared/ionos/upstreams.ts';
+import { readJsonAnswer } from '#shared/http/upstream-fetch.ts';
+import { HUB_NAME, HUB_PATHS } from '#shared/ionos/upstreams.ts';
 import { routeModel } from '#shared/models/route-model.ts';
 
 const RETIRED = new Date('2026-05-05T00:00:00Z');
@@ -83,7 +84,7 @@ export async function legacyPredict(modelId: string, body: Record<string, unknow
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model, messages: [{ role: 'user', content: input }], ...chatOptions(options) }),
   });
-  const completion = (await response.json()) as { choices?: { message?: { content?: string | null } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
+  const completion = (await readJsonAnswer({ name: HUB_NAME }, response)) as { choices?: { message?: { content?: string | null } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
   const now = new Date().toISOString();
   const inputTokens = completion.usage?.prompt_tokens ?? 0;
   const outputTokens = completion.usage?.completion_tokens ?? 0;

@@ -196,6 +196,16 @@ describe('legacy native routes', () => {
     expect(JSON.parse(sim.control.requests.at(-1)?.body ?? '{}')).toMatchObject({ model: CHAT, max_tokens: 64, temperature: 0.2, messages: [{ role: 'user', content: 'Hallo Welt' }] });
   });
 
+  it('answers 502 when the Hub answers them with a body that is not JSON, never a 500', async () => {
+    for (const [path, init] of [['/models', { method: 'GET' }], [`/models/${CHAT}/predictions`, { method: 'POST', body: JSON.stringify({ properties: { input: 'x' } }) }]] as const) {
+      sim.control.faults.push({ malformedJson: true, times: 3 }); // listing models retries
+      const res = await fetch(`${api.url}${path}`, init);
+      expect(res.status).toBe(502);
+      expect((await errorOf(res)).code).toBe('upstream_malformed_answer');
+      sim.control.reset();
+    }
+  });
+
   it('rejects a bad prediction request naming the field', async () => {
     const res = await post(`/models/${CHAT}/predictions`, JSON.stringify({ properties: { input: 'x', options: { max_tokens: 'lots' } } }));
     expect(res.status).toBe(400);
