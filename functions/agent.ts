@@ -15,13 +15,11 @@ import { jsonResponse } from '#shared/http/response.ts';
 import { sseResponse } from '#shared/http/sse.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
 import { routeModel } from '#shared/models/route-model.ts';
+import { workDeadlineMs } from '#shared/time.ts';
 
 const config = getConfig();
 const credentials = createCredentialStore(config);
 const deps: AgentDeps = { config, credentials, studio: createStudioClient(config, credentials), toolLessModels: new Set() };
-
-// Time kept back from the function timeout to report a deadline error instead of being cut off.
-const DEADLINE_MARGIN_MS = 5_000;
 
 export const handler = createHandler(async (event, context, { signal }) => {
   const modelId = getHeader(event, 'x-model-id');
@@ -30,7 +28,7 @@ export const handler = createHandler(async (event, context, { signal }) => {
   }
   const route = routeModel(modelId, 'x-model-id');
   const messages = parseAgentRequest(readJsonObject(event, config.maxRequestBytes));
-  const deadlineMs = Math.max(1_000, Math.min(config.agent.deadlineMs, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS));
+  const deadlineMs = workDeadlineMs(context, config.agent.deadlineMs);
   const request = { route, messages, deadlineMs, signal };
   if (queryFlag(event, 'stream')) return sseResponse(streamAgent(request, deps));
   return jsonResponse(200, await runAgent(request, deps));

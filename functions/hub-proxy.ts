@@ -12,19 +12,16 @@ import { createStudioClient } from '#shared/ionos/studio-client.ts';
 import { forward } from '#shared/proxy/forward.ts';
 import { forwardedRequestHeaders } from '#shared/proxy/headers.ts';
 import { legacyListModels, legacyPredict } from '#shared/proxy/legacy.ts';
+import { workDeadlineMs } from '#shared/time.ts';
 
 const config = getConfig();
 const credentials = createCredentialStore(config);
 const hub = createHubClient(config, credentials);
 const studio = createStudioClient(config, credentials);
 
-// Time kept back from the function timeout to answer a Studio deadline error instead of being cut off.
-const DEADLINE_MARGIN_MS = 5_000;
-
 const PREDICTIONS = /^(.+)\/predictions$/;
 
 export const handler = createHandler(async (event, context) => {
-  const studioDeadlineMs = Math.max(1_000, Math.min(config.agent.deadlineMs, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS));
   if (event.resource === '/models') return legacyListModels(hub);
   if (event.resource === '/models/{modelPath+}') {
     // The model id has a slash (provider/name); a greedy path keeps it whether or not the client encoded it.
@@ -37,5 +34,5 @@ export const handler = createHandler(async (event, context) => {
     body: readBody(event, config.proxyMaxRequestBytes),
     headers: forwardedRequestHeaders(event),
     requestId: context.awsRequestId,
-  }, { hub, studio, studioDeadlineMs });
+  }, { hub, studio, studioDeadlineMs: workDeadlineMs(context, config.agent.deadlineMs) });
 }, true);

@@ -1,5 +1,14 @@
-/** Small time helpers shared by the upstream clients. */
+/** Small time helpers shared by the handlers and the upstream clients. */
+import type { Context } from 'aws-lambda';
 import { RequestAbortedError } from '#shared/errors.ts';
+
+// Time kept back from the function timeout, so a deadline error is still answered instead of being cut off.
+const DEADLINE_MARGIN_MS = 5_000;
+
+/** How long one request's work (an agent run, a Studio job) may take: at most `maxMs`, and 5 s less than the function has left (at least 1 s). */
+export function workDeadlineMs(context: Pick<Context, 'getRemainingTimeInMillis'>, maxMs: number): number {
+  return Math.max(1_000, Math.min(maxMs, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS));
+}
 
 /** Waits `ms`, or rejects with RequestAbortedError as soon as `signal` aborts. Leaves no timer behind. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

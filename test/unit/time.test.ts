@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RequestAbortedError } from '#shared/errors.ts';
-import { parseRetryAfter, sleep } from '#shared/time.ts';
+import { parseRetryAfter, sleep, workDeadlineMs } from '#shared/time.ts';
 
 describe('parseRetryAfter', () => {
   it('reads delta-seconds and HTTP dates', () => {
@@ -29,5 +29,14 @@ describe('sleep', () => {
 
   it('resolves after the wait', async () => {
     await expect(sleep(1)).resolves.toBeUndefined();
+  });
+});
+
+describe('workDeadlineMs', () => {
+  const context = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs });
+  it('keeps 5 s of the function time back, caps at the configured maximum, and allows at least 1 s', () => {
+    expect(workDeadlineMs(context(60_000), 240_000)).toBe(55_000);
+    expect(workDeadlineMs(context(900_000), 240_000)).toBe(240_000);
+    expect(workDeadlineMs(context(3_000), 240_000)).toBe(1_000);
   });
 });
