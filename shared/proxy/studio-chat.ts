@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import type { HandlerResult } from '#shared/http/handler.ts';
 import { jsonResponse } from '#shared/http/response.ts';
-import { SSE_DONE, sseEvent } from '#shared/http/sse.ts';
+import { SSE_DONE, sseEvent, sseResponse } from '#shared/http/sse.ts';
 import { toStudioConversation, type StudioClient, type StudioMessage, type TurnInput } from '#shared/ionos/studio-client.ts';
 
 type ChatMessage = { role?: unknown; content?: unknown };
@@ -37,9 +37,5 @@ export async function studioChatCompletion(body: Record<string, unknown>, modelI
     return jsonResponse(200, { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop', logprobs: null }] });
   }
   const chunk = (delta: object, finish: string | null) => sseEvent({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
-  return {
-    statusCode: 200,
-    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
-    body: Readable.from([chunk({ role: 'assistant', content: answer }, null), chunk({}, 'stop'), SSE_DONE]),
-  };
+  return sseResponse(Readable.from([chunk({ role: 'assistant', content: answer }, null), chunk({}, 'stop'), SSE_DONE]));
 }
