@@ -93,8 +93,9 @@ export function createStudioClient(
 
   return {
     generate: (request) =>
-      credentials.withCredentials(async (credentials) => {
-        const { studioApiKey, studioOrgId } = credentials;
+      credentials.withCredentials(async (c) => {
+        const { studioApiKey, studioOrgId } = c;
+        const secrets = credentialValues(c);
         if (studioApiKey === undefined || studioOrgId === undefined) {
           throw new ServiceUnavailableError(
             'IONOS AI Model Studio is not configured on this server, so fine-tuned (UUID) models cannot be used. The operator must add studioApiKey and studioOrgId to the credentials secret.',
@@ -109,7 +110,7 @@ export function createStudioClient(
             ...init,
             path,
             token: studioApiKey,
-            redact: credentialValues(credentials),
+            redact: secrets,
             headers: init.body === undefined ? undefined : { 'content-type': 'application/json' },
             timeoutMs: Math.min(config.upstreamTimeoutMs, remaining),
             signal: request.signal,
@@ -144,7 +145,7 @@ export function createStudioClient(
             return { jobId, text: first.result };
           }
           if (FAILED.has(status)) {
-            const reason = first?.error ? `: ${redact(first.error, credentialValues(credentials)).slice(0, 500)}` : '.';
+            const reason = first?.error ? `: ${redact(first.error, secrets).slice(0, 500)}` : '.';
             throw new BadGatewayError(`IONOS AI Model Studio job ${jobId} ended as ${status.toUpperCase()}${reason}`, { code: 'studio_job_failed' });
           }
         }
