@@ -86,14 +86,25 @@ export interface RouteMatch {
   pathParameters: Record<string, string> | null;
 }
 
+// A route path as segments, split once: matching runs for every request of the local server.
+type Segment = { literal: string } | { param: string; greedy: boolean };
+const COMPILED = ROUTES.map((route) => ({
+  route,
+  segments: route.path.split('/').filter(Boolean).map((segment): Segment => {
+    const param = /^\{(\w+)(\+?)\}$/.exec(segment);
+    return param ? { param: param[1] as string, greedy: param[2] === '+' } : { literal: segment };
+  }),
+}));
+
 /**
  * Finds the route for a method and path, as API Gateway would.
  * @returns the match; `{ allowed }` listing the methods that exist when only the path matches; undefined for no path.
  */
 export function matchRoute(method: string, path: string): RouteMatch | { allowed: string[] } | undefined {
+  const have = path.split('/').filter(Boolean);
   const allowed: string[] = [];
-  for (const route of ROUTES) {
-    const params = matchPath(route.path, path);
+  for (const { route, segments } of COMPILED) {
+    const params = matchSegments(segments, have);
     if (params === undefined) continue;
     if (route.method === 'ANY' || route.method === method) {
       return { route, pathParameters: Object.keys(params).length === 0 ? null : params };
@@ -103,23 +114,19 @@ export function matchRoute(method: string, path: string): RouteMatch | { allowed
   return allowed.length > 0 ? { allowed } : undefined;
 }
 
-function matchPath(template: string, path: string): Record<string, string> | undefined {
-  const want = template.split('/').filter(Boolean);
-  const have = path.split('/').filter(Boolean);
+function matchSegments(want: readonly Segment[], have: readonly string[]): Record<string, string> | undefined {
   const params: Record<string, string> = {};
   for (let i = 0; i < want.length; i++) {
-    const segment = want[i] as string;
-    const greedy = /^\{(\w+)\+\}$/.exec(segment);
-    if (greedy) {
+    const segment = want[i] as Segment;
+    if ('param' in segment && segment.greedy) {
       if (i >= have.length) return undefined;
-      params[greedy[1] as string] = have.slice(i).join('/');
+      params[segment.param] = have.slice(i).join('/');
       return params;
     }
     const value = have[i];
     if (value === undefined) return undefined;
-    const param = /^\{(\w+)\}$/.exec(segment);
-    if (param) params[param[1] as string] = value;
-    else if (segment !== value) return undefined;
+    if ('param' in segment) params[segment.param] = value;
+    else if (segment.literal !== value) return undefined;
   }
   return want.length === have.length ? params : undefined;
 }
