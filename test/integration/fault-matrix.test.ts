@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
+import { parseSseData } from '#test/helpers/sse.ts';
 import { FAULTS, readmeWithFaultTable, ROUTES, type Outcome, type RouteKey } from './fault-matrix.ts';
 
 const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
@@ -31,7 +32,7 @@ async function observe(route: RouteKey, res: Response): Promise<Outcome> {
   const retryAfter = res.headers.get('retry-after') ?? undefined;
   if ((res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     expect(res.status).toBe(200);
-    const events = text.split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''));
+    const events = parseSseData(text);
     const errorAt = events.findIndex((e) => e.startsWith('{"error"'));
     if (route === 'proxyStream') {
       if (errorAt === -1) {
