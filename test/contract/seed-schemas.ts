@@ -3,13 +3,16 @@
  * Markdown code blocks) into one document. The simulator validates requests against the committed copy
  * and the contract tests validate its responses; a test checks the copy still equals the seeds.
  *
- * Run `node test/contract/seed-schemas.ts <seeds-dir>` to rewrite the copy after the seeds change.
+ * Run `node test/contract/seed-schemas.ts` to rewrite the copy after the seed fixtures change.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where the committed copy lives. */
 export const SCHEMA_COPY = new URL('../../infra/local/simulator/ionos-openai-schemas.json', import.meta.url);
+
+/** The seed documents the project keeps as fixtures (see seeds/README.md). */
+export const SEEDS_DIR = new URL('./seeds/', import.meta.url).pathname;
 
 interface OpenApiFragment {
   components?: { schemas?: Record<string, unknown> };
@@ -34,7 +37,7 @@ export function extractSchemas(seedsDir: string): { components: { schemas: Recor
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const dir = process.argv[2] ?? '../shared/seeds';
+  const dir = process.argv[2] ?? SEEDS_DIR;
   writeFileSync(SCHEMA_COPY, `${JSON.stringify(extractSchemas(dir), null, 2)}\n`);
   console.log(`wrote ${SCHEMA_COPY.pathname} from ${dir}`);
 }

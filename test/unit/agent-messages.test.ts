@@ -1,10 +1,12 @@
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toFlatAIMessage, toLangChainMessages } from '#shared/agent/messages.ts';
 import { keepRecent, parseAgentRequest, type FlatMessage } from '#shared/agent/request.ts';
 import { studioAnswer, toStudioMessages } from '#shared/agent/studio.ts';
 import { BadRequestError } from '#shared/errors.ts';
+import { SEEDS_DIR } from '#test/contract/seed-schemas.ts';
 
 const seedExample = JSON.parse(readFileSync(new URL('../contract/seed-agent-response.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
@@ -103,8 +105,7 @@ describe('message conversion', () => {
   });
 
   it('keeps the fixture equal to the seed document', () => {
-    const seed = new URL('../../../shared/seeds/original-backend-api.md', import.meta.url).pathname;
-    expect(existsSync(seed)).toBe(true);
+    const seed = join(SEEDS_DIR, 'original-backend-api.md');
     const json = /Example Response:\n(\{[\s\S]*?\n\})Note:/.exec(readFileSync(seed, 'utf8'))?.[1];
     expect(JSON.parse(json ?? 'null')).toEqual(seedExample);
   });
