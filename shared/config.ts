@@ -44,6 +44,12 @@ const schema = z.object({
     0,
   ),
   AGENT_RECURSION_LIMIT: intInRange(3, 100, 12),
+  AGENT_MAX_CHARS: intInRange(1_000, 2_000_000, 200_000),
+  AGENT_MAX_TOOL_CALLS_PER_STEP: intInRange(1, 32, 4),
+  AGENT_MAX_TOOL_CALLS_PER_RUN: intInRange(1, 100, 8),
+  AGENT_TOOLLESS_TTL_SECONDS: intInRange(0, 86_400, 900),
+  PROXY_MAX_OUTPUT_TOKENS: intInRange(1, 1_000_000, 16_384),
+  PROXY_MAX_CHOICES: intInRange(1, 128, 4),
   AGENT_DEADLINE_MS: intInRange(1_000, 900_000, 240_000),
   ALLOWED_ORIGINS: z.optional(z.string()),
   STUDIO_MODELS: z.optional(z.string()),
@@ -63,13 +69,28 @@ export interface RuntimeConfig {
   maxRequestBytes: number;
   /** Body limit of the proxy, larger for images in chat messages. */
   proxyMaxRequestBytes: number;
+  /** What one proxied request may ask IONOS to generate (denial of wallet). */
+  proxyLimits: {
+    /** Largest `max_tokens` / `max_completion_tokens`. */
+    maxOutputTokens: number;
+    /** Largest `n` (and `best_of`): choices or images per request. */
+    maxChoices: number;
+  };
   studioModels: StudioModelMap;
   tavilyBaseUrl: string;
   /** Origins whose browser requests get CORS headers (the gateway answers preflights). */
   allowedOrigins: string[];
   agent: {
-    /** Conversation messages kept (the most recent). */
+    /** Conversation messages kept (the most recent), leading system messages included. */
     maxMessages: number;
+    /** Characters of text the kept conversation may hold. */
+    maxChars: number;
+    /** Tool calls run for one model reply; the rest are answered as skipped. */
+    maxToolCallsPerStep: number;
+    /** Tool calls one run may make; a run that wants more stops with a message saying so. */
+    maxToolCallsPerRun: number;
+    /** How long a model that refused tools is asked without them. */
+    toolLessTtlMs: number;
     maxTokens: number;
     temperature: number;
     /** Graph steps before a run is stopped as a runaway tool loop. */
@@ -109,11 +130,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     maxRequestBytes: e.MAX_REQUEST_BYTES,
     proxyMaxRequestBytes: e.PROXY_MAX_REQUEST_BYTES,
+    proxyLimits: { maxOutputTokens: e.PROXY_MAX_OUTPUT_TOKENS, maxChoices: e.PROXY_MAX_CHOICES },
     studioModels: loadStudioModels(e.STUDIO_MODELS, e.STUDIO_MODELS_FILE),
     tavilyBaseUrl: e.TAVILY_BASE_URL,
     allowedOrigins: parseOrigins(e.ALLOWED_ORIGINS),
     agent: {
       maxMessages: e.AGENT_MAX_MESSAGES,
+      maxChars: e.AGENT_MAX_CHARS,
+      maxToolCallsPerStep: e.AGENT_MAX_TOOL_CALLS_PER_STEP,
+      maxToolCallsPerRun: e.AGENT_MAX_TOOL_CALLS_PER_RUN,
+      toolLessTtlMs: e.AGENT_TOOLLESS_TTL_SECONDS * 1000,
       maxTokens: e.AGENT_MAX_TOKENS,
       temperature: e.AGENT_TEMPERATURE,
       recursionLimit: e.AGENT_RECURSION_LIMIT,

@@ -1,6 +1,7 @@
 /** Reading API Gateway REST (v1) proxy events: headers, query flags and bounded JSON bodies. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { BadRequestError, PayloadTooLargeError } from '#shared/errors.ts';
+import { duplicateTopLevelKey } from '#shared/http/json-keys.ts';
 
 /** A header's value, matched case-insensitively (API Gateway keeps the client's casing). */
 export function getHeader(event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined {
@@ -35,7 +36,10 @@ export function readJsonObject(event: Pick<APIGatewayProxyEvent, 'body' | 'isBas
   return parseJsonObject(readBody(event, maxBytes).toString('utf8'));
 }
 
-/** Parses text as a JSON object. @throws BadRequestError when empty, not JSON, or not an object. */
+/**
+ * Parses text as a JSON object.
+ * @throws BadRequestError when empty, not JSON, not an object, or with a top-level key given twice.
+ */
 export function parseJsonObject(text: string): Record<string, unknown> {
   if (text.trim() === '') throw new BadRequestError('Request body is empty; send a JSON object.', { code: 'invalid_json' });
   let value: unknown;
@@ -46,6 +50,10 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new BadRequestError('Request body must be a JSON object.', { code: 'invalid_json' });
+  }
+  const repeated = duplicateTopLevelKey(text);
+  if (repeated !== undefined) {
+    throw new BadRequestError(`Request body has the key "${repeated.slice(0, 100)}" more than once; send each top-level key once.`, { param: repeated.slice(0, 100), code: 'duplicate_key' });
   }
   return value as Record<string, unknown>;
 }
