@@ -46,10 +46,10 @@ export class BadRequestError extends HttpError {
   }
 }
 
-/** 404: no such route or resource. */
+/** 404: no such route or resource; `code`/`param` name what was not found when it is a field's value. */
 export class NotFoundError extends HttpError {
-  constructor(message: string) {
-    super(404, message, { type: 'invalid_request_error', code: 'not_found' });
+  constructor(message: string, options: { code?: string; param?: string } = {}) {
+    super(404, message, { type: 'invalid_request_error', code: options.code ?? 'not_found', param: options.param });
   }
 }
 

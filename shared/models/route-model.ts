@@ -3,7 +3,8 @@
  * Both the agent (`x-model-id`) and the proxy (body `model`) route through here.
  */
 import { validate as isUuid } from 'uuid';
-import { BadRequestError } from '#shared/errors.ts';
+import { BadRequestError, NotFoundError } from '#shared/errors.ts';
+import type { StudioModelMap } from '#shared/models/studio-map.ts';
 
 /** Longest Hub model id accepted; IONOS ids are well below this. */
 export const MAX_HUB_MODEL_ID_LENGTH = 128;
@@ -22,13 +23,24 @@ export function isStudioModelId(value: string): boolean {
 
 /**
  * Routes a model id: UUID → Studio, `provider/name` → Hub.
+ *
+ * Studio UUIDs are an allowlist: only the fine-tuned models this deployment offers (the map that
+ * `GET /studio/models` lists) are sent to Studio, so a client cannot spend the Studio contract on models the
+ * operator did not choose, nor probe the organisation's models.
  * @param param names the field in error messages (`x-model-id` or `model`).
- * @throws BadRequestError naming both accepted forms for anything else.
+ * @param studioModels the offered Studio models; omit where Studio is never reached.
+ * @throws BadRequestError naming both accepted forms for anything else; NotFoundError for a UUID not offered.
  */
-export function routeModel(value: unknown, param: string): ModelRoute {
+export function routeModel(value: unknown, param: string, studioModels?: StudioModelMap): ModelRoute {
   if (typeof value === 'string') {
     const id = value.trim();
-    if (isStudioModelId(id)) return { target: 'studio', modelId: id.toLowerCase() };
+    if (isStudioModelId(id)) {
+      const modelId = id.toLowerCase();
+      if (studioModels !== undefined && !Object.values(studioModels).some((uuid) => uuid.toLowerCase() === modelId)) {
+        throw new NotFoundError(`The fine-tuned model ${modelId} is not offered by this API. GET /studio/models lists the fine-tuned models you can use.`, { code: 'model_not_found', param });
+      }
+      return { target: 'studio', modelId };
+    }
     if (id.length <= MAX_HUB_MODEL_ID_LENGTH && HUB_MODEL_ID.test(id)) return { target: 'hub', modelId: id };
   }
   throw new BadRequestError(
