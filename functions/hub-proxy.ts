@@ -21,18 +21,20 @@ const studio = createStudioClient(config, credentials);
 
 const PREDICTIONS = /^(.+)\/predictions$/;
 
-export const handler = createHandler(async (event, context) => {
+export const handler = createHandler(async (event, context, { signal }) => {
   if (event.resource === '/models') return legacyListModels(hub);
   if (event.resource === '/models/{modelPath+}') {
     // The model id has a slash (provider/name); a greedy path keeps it whether or not the client encoded it.
     const modelId = PREDICTIONS.exec(event.pathParameters?.modelPath ?? '')?.[1] ?? '';
-    return legacyPredict(modelId, readJsonObject(event, config.proxyMaxRequestBytes), hub);
+    return legacyPredict(modelId, readJsonObject(event, config.proxyMaxRequestBytes), hub, config.proxyLimits);
   }
   return forward({
     method: event.httpMethod,
     path: event.resource === '/v1/{proxy+}' ? `/v1/${event.pathParameters?.proxy ?? ''}` : event.resource,
+    resource: event.resource,
     body: readBody(event, config.proxyMaxRequestBytes),
     headers: forwardedRequestHeaders(event),
     requestId: context.awsRequestId,
-  }, { hub, studio, studioDeadlineMs: workDeadlineMs(context, config.agent.deadlineMs) });
+    signal,
+  }, { hub, studio, config, deadlineMs: workDeadlineMs(context, config.agent.deadlineMs) });
 }, true);

@@ -8,7 +8,7 @@ export const CORS_ALLOW_HEADERS = ['content-type', 'authorization', 'x-api-key',
 /** Methods a browser may use. */
 export const CORS_ALLOW_METHODS = ['GET', 'POST', 'OPTIONS'];
 /** Response headers a browser may read. */
-export const CORS_EXPOSE_HEADERS = ['retry-after', 'x-request-id', 'x-ratelimit-limit', 'x-ratelimit-burst', 'x-ratelimit-remaining', 'deprecation', 'sunset', 'link'];
+export const CORS_EXPOSE_HEADERS = ['retry-after', 'x-request-id', 'deprecation', 'sunset', 'link'];
 
 /** Headers for an actual response: only for an allowed origin. */
 export function corsHeaders(origin: string | undefined, allowed: readonly string[]): Record<string, string> {

@@ -15,6 +15,8 @@ export interface HubCallOptions {
   signal?: AbortSignal;
   retry?: RetryPolicy;
   passErrors?: boolean;
+  /** Time allowed (see `UpstreamRequest.timeoutMs`); `UPSTREAM_TIMEOUT_MS` when omitted. */
+  timeoutMs?: number;
 }
 
 /** One model of `GET /v1/models`. */
@@ -42,7 +44,7 @@ export function createHubClient(config: Pick<RuntimeConfig, 'hubBaseUrl' | 'upst
   const call = (path: string, options: HubCallOptions = {}) =>
     credentials.withCredentials(async (c) => {
       const secrets = credentialValues(c);
-      const response = await upstreamFetch(upstream, { ...options, path, token: c.ionosApiToken, redact: secrets, timeoutMs: config.upstreamTimeoutMs });
+      const response = await upstreamFetch(upstream, { ...options, path, token: c.ionosApiToken, redact: secrets, timeoutMs: options.timeoutMs ?? config.upstreamTimeoutMs });
       // A 401 is never relayed, even with passErrors: it means our token is stale (refetch) or wrong (502).
       if (response.status === 401) throw await toUpstreamHttpError(upstream, response, secrets);
       if (response.ok) return response;

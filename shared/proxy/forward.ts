@@ -1,8 +1,12 @@
 /**
  * The proxy: one allowed Hub endpoint, the client's body forwarded byte for byte with the server's IONOS
- * token, and the answer passed back: streams relayed as they arrive, JSON answers once complete. Upstream status, `Retry-After` and `X-RateLimit-*` pass
- * back unchanged for 2xx and 4xx (SDKs back off on their own); upstream 5xx and a 403 (our credentials)
- * become our 502/503/504. The proxy never retries.
+ * token, and the answer passed back: streams relayed as they arrive, JSON answers once complete. Upstream
+ * status and `Retry-After` pass back unchanged for 2xx and 4xx (SDKs back off on their own); upstream 5xx
+ * and a 403 (our credentials) become our 502/503/504. The proxy never retries.
+ *
+ * Time allowed upstream: a stream gets `UPSTREAM_TIMEOUT_MS` for its headers and for each pause between
+ * events; a buffered answer (which arrives whole, after the whole generation) gets the request's deadline
+ * below the function timeout. A client that leaves aborts the upstream call either way.
  */
 import type { HandlerResult } from '#shared/http/handler.ts';
 import { BadRequestError, toStatus, UpstreamHttpError } from '#shared/errors.ts';
@@ -10,14 +14,16 @@ import { parseJsonObject } from '#shared/http/event.ts';
 import { parseJsonAnswer } from '#shared/http/upstream-fetch.ts';
 import type { HubClient } from '#shared/ionos/hub-client.ts';
 import { HUB_NAME, HUB_PATHS } from '#shared/ionos/upstreams.ts';
+import type { RuntimeConfig } from '#shared/config.ts';
 import type { StudioClient } from '#shared/ionos/studio-client.ts';
 import { routeModel, type ModelRoute } from '#shared/models/route-model.ts';
+import { recordFailure, recordRequestMetrics, type Usage } from '#shared/metrics.ts';
 import { logger } from '#shared/observability.ts';
 import { resolveEndpoint, type Endpoint } from '#shared/proxy/endpoints.ts';
 import { passedResponseHeaders } from '#shared/proxy/headers.ts';
-import { recordProxyMetrics } from '#shared/proxy/metrics.ts';
+import { checkGenerationLimits } from '#shared/proxy/limits.ts';
 import { relay } from '#shared/proxy/relay.ts';
-import { usageOf, UsageMeter, type Usage } from '#shared/proxy/usage.ts';
+import { usageOf, UsageMeter } from '#shared/proxy/usage.ts';
 import { studioChatCompletion } from '#shared/proxy/studio-chat.ts';
 import { parseRetryAfter } from '#shared/time.ts';
 
@@ -26,18 +32,22 @@ export interface ProxyCall {
   method: string;
   /** The client's path, e.g. `/v1/chat/completions`. */
   path: string;
+  /** The gateway resource that received it (`event.resource`), e.g. `/v1/{proxy+}`. */
+  resource: string;
   body: Buffer;
   /** Already filtered by the request header allowlist. */
   headers: Record<string, string>;
   requestId: string;
+  /** Aborts when the client leaves or the function is about to time out. */
+  signal?: AbortSignal;
 }
 
 /** Reads and routes `model`: present where the spec requires it; a UUID (Studio) only for chat completions. */
-function routeOf(body: Record<string, unknown>, endpoint: Endpoint): ModelRoute {
+function routeOf(body: Record<string, unknown>, endpoint: Endpoint, config: ProxyDeps['config']): ModelRoute {
   if (typeof body.model !== 'string' || body.model.trim() === '') {
     throw new BadRequestError('"model" is required: name a model from GET /v1/models, e.g. "mistralai/Mistral-Small-24B-Instruct".', { param: 'model', code: 'missing_model' });
   }
-  const route = routeModel(body.model, 'model');
+  const route = routeModel(body.model, 'model', config.studioModels);
   if (route.target === 'studio' && endpoint.path !== HUB_PATHS.chatCompletions) {
     throw new BadRequestError('Fine-tuned Studio models (UUIDs) answer chat completions only (POST /v1/chat/completions).', { param: 'model', code: 'studio_model' });
   }
@@ -53,29 +63,37 @@ function parseAnswer(text: string, status: number): unknown {
 export interface ProxyDeps {
   hub: HubClient;
   studio: StudioClient;
-  /** Time a Studio job may take, below the function timeout. */
-  studioDeadlineMs: number;
+  config: Pick<RuntimeConfig, 'proxyLimits' | 'studioModels' | 'upstreamTimeoutMs'>;
+  /** Time a buffered answer or a Studio job may take, below the function timeout. */
+  deadlineMs: number;
 }
 
 /** Forwards one request. Metrics and one log line are emitted when the answer is complete. */
-export async function forward(call: ProxyCall, { hub, studio, studioDeadlineMs }: ProxyDeps): Promise<HandlerResult> {
+export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs }: ProxyDeps): Promise<HandlerResult> {
   const started = performance.now();
+  // Metric dimensions come from our tables only (the route table's path, models the Hub accepted), so
+  // clients cannot create CloudWatch custom metrics at will with random paths or model names.
+  let route = 'unknown';
   let model = 'invalid';
   let upstreamMs: number | undefined;
   const report = (status: number, outcome: string, usage?: Usage) => {
     const latencyMs = Math.round(performance.now() - started);
-    // Only models the Hub accepted become a metrics dimension, so clients cannot inflate its cardinality.
-    recordProxyMetrics({ route: call.path, model: status < 300 ? model : 'unverified', status, upstreamMs, usage });
-    logger.info('proxied', { route: call.path, model, status, latencyMs, upstreamMs, outcome, requestId: call.requestId });
+    recordRequestMetrics({ route, model: status < 300 ? model : 'unverified', status, upstreamMs, usage });
+    if (outcome === 'failed') recordFailure({ errorType: 'upstream_error', status: 502, mode: 'stream' });
+    logger.info('proxied', { route, path: call.path.slice(0, 200), model, status, latencyMs, upstreamMs, outcome, requestId: call.requestId });
   };
   try {
-    const endpoint = resolveEndpoint(call.method, call.path);
+    const endpoint = resolveEndpoint(call.method, call.path, call.resource);
+    route = endpoint.path;
+    let streamed = false;
     if (endpoint.method === 'POST') {
       const body = parseJsonObject(call.body.toString('utf8'));
-      const route = endpoint.requiresModel ? routeOf(body, endpoint) : undefined;
-      model = route?.modelId ?? 'none';
-      if (route?.target === 'studio') {
-        const answer = await studioChatCompletion(body, route.modelId, studio, studioDeadlineMs);
+      checkGenerationLimits(body, endpoint, config.proxyLimits);
+      const target = endpoint.requiresModel ? routeOf(body, endpoint, config) : undefined;
+      model = target?.modelId ?? 'none';
+      streamed = body.stream === true;
+      if (target?.target === 'studio') {
+        const answer = await studioChatCompletion(body, target.modelId, studio, deadlineMs, call.signal);
         report(answer.statusCode, 'complete');
         return answer;
       }
@@ -86,6 +104,8 @@ export async function forward(call: ProxyCall, { hub, studio, studioDeadlineMs }
       method: endpoint.method,
       headers: endpoint.method === 'POST' ? { 'content-type': 'application/json', ...call.headers } : call.headers,
       body: endpoint.method === 'POST' ? call.body : undefined,
+      signal: call.signal,
+      timeoutMs: streamed ? config.upstreamTimeoutMs : Math.max(config.upstreamTimeoutMs, deadlineMs),
       passErrors: true,
     });
     upstreamMs = Math.round(performance.now() - started);
@@ -107,7 +127,8 @@ export async function forward(call: ProxyCall, { hub, studio, studioDeadlineMs }
     const meter = new UsageMeter();
     const body = response.body === null ? '' : relay(response.body, {
       onChunk: (chunk) => meter.observe(chunk),
-      onDone: (outcome) => report(response.status, outcome, meter.usage),
+      // A stream that broke off answered 200 and then an error event: counted as the 502 it is.
+      onDone: (outcome) => report(outcome === 'failed' ? 502 : response.status, outcome, meter.usage),
     });
     if (response.body === null) report(response.status, 'complete');
     return { statusCode: response.status, headers, body };

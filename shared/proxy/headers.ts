@@ -1,12 +1,16 @@
 /**
  * Header allowlists, both ways. Requests keep only what the Hub needs to read the body; the client's
  * credentials (`authorization`, `x-api-key`), cookies, hop-by-hop and API Gateway headers never go
- * upstream. Responses pass back only the status, content type, rate-limit headers and a request id.
+ * upstream. Responses pass back only the content type, `Retry-After` and a request id.
+ *
+ * IONOS's `X-RateLimit-*` headers are not passed: they describe the one contract every consumer shares, so
+ * they would show each consumer the others' traffic and mislead its client (its own allowance is its usage
+ * plan, not the contract). `Retry-After` on a 429 is what SDKs back off on, and it is kept.
  */
 import { getHeader } from '#shared/http/event.ts';
 
 const REQUEST_HEADERS = ['content-type', 'accept', 'user-agent', 'idempotency-key'];
-const RESPONSE_HEADERS = ['content-type', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-burst', 'x-ratelimit-remaining'];
+const RESPONSE_HEADERS = ['content-type', 'retry-after'];
 
 /** The request headers forwarded upstream. */
 export function forwardedRequestHeaders(event: { headers: Record<string, string | undefined> | null }): Record<string, string> {

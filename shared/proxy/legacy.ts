@@ -11,6 +11,9 @@ import type { HubClient, HubModel } from '#shared/ionos/hub-client.ts';
 import { readJsonAnswer } from '#shared/http/upstream-fetch.ts';
 import { HUB_NAME, HUB_PATHS } from '#shared/ionos/upstreams.ts';
 import { routeModel } from '#shared/models/route-model.ts';
+import type { RuntimeConfig } from '#shared/config.ts';
+import { ENDPOINTS } from '#shared/proxy/endpoints.ts';
+import { checkGenerationLimits } from '#shared/proxy/limits.ts';
 
 const RETIRED = new Date('2026-05-05T00:00:00Z');
 
@@ -69,7 +72,7 @@ function chatOptions(options: Record<string, string> = {}): Record<string, numbe
 }
 
 /** `POST /models/{modelId}/predictions` → `POST /v1/chat/completions`, as a ModelsPrediction. */
-export async function legacyPredict(modelId: string, body: Record<string, unknown>, hub: HubClient): Promise<JsonResponse> {
+export async function legacyPredict(modelId: string, body: Record<string, unknown>, hub: HubClient, limits: RuntimeConfig['proxyLimits']): Promise<JsonResponse> {
   const { modelId: model } = routeModel(modelId, 'modelId');
   const parsed = predictionBody.safeParse(body);
   if (!parsed.success) {
@@ -78,11 +81,13 @@ export async function legacyPredict(modelId: string, body: Record<string, unknow
     throw new BadRequestError(`Invalid prediction request: ${param} ${issue.message}.`, { param });
   }
   const { input, options } = parsed.data.properties;
+  const request = { model, messages: [{ role: 'user', content: input }], ...chatOptions(options) };
+  checkGenerationLimits(request, ENDPOINTS[HUB_PATHS.chatCompletions] as (typeof ENDPOINTS)[string], limits);
   const started = Date.now();
   const response = await hub.fetch(HUB_PATHS.chatCompletions, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model, messages: [{ role: 'user', content: input }], ...chatOptions(options) }),
+    body: JSON.stringify(request),
   });
   const completion = (await readJsonAnswer({ name: HUB_NAME }, response)) as { choices?: { message?: { content?: string | null } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
   const now = new Date().toISOString();

@@ -23,7 +23,7 @@ export function toStudioTurns(messages: unknown): StudioMessage[] {
 }
 
 /** Answers one chat completion request with a Studio job. */
-export async function studioChatCompletion(body: Record<string, unknown>, modelId: string, studio: StudioClient, deadlineMs: number): Promise<HandlerResult> {
+export async function studioChatCompletion(body: Record<string, unknown>, modelId: string, studio: StudioClient, deadlineMs: number, signal?: AbortSignal): Promise<HandlerResult> {
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
   const { jobId, text: answer } = await studio.generate({
     modelId,
@@ -31,6 +31,7 @@ export async function studioChatCompletion(body: Record<string, unknown>, modelI
     temperature: num(body.temperature),
     maxTokens: num(body.max_completion_tokens) ?? num(body.max_tokens),
     deadlineMs,
+    signal,
   });
   const base = { id: `chatcmpl-${jobId}`, created: Math.floor(Date.now() / 1000), model: modelId };
   if (body.stream !== true) {

@@ -3,15 +3,10 @@
  * passes through without holding the body: `usage` comes in the final chunk of a stream that asked for
  * it, so only a bounded tail of the bytes is kept.
  */
+import type { Usage } from '#shared/metrics.ts';
 
 const TAIL_BYTES = 8 * 1024;
 const USAGE = /"usage"\s*:\s*\{([^{}]*)\}/g;
-
-/** Token counts found in a response. */
-export interface Usage {
-  promptTokens: number;
-  completionTokens: number;
-}
 
 /** Token counts from the `usage` object of a parsed JSON answer. */
 export function usageOf(answer: unknown): Usage | undefined {

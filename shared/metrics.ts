@@ -1,0 +1,74 @@
+/**
+ * The functions' CloudWatch metrics (EMF through Powertools Metrics), in one place: requests, upstream
+ * latency and tokens per route, model and status class (proxy and agent alike), and failed runs.
+ *
+ * One Metrics object serves all requests (creating one costs a Console and a pass over the environment);
+ * each call's dimensions, metrics and publish happen synchronously, so concurrent requests of the local
+ * server cannot mix them. Dimension values come from our own tables only (route-table paths, models the
+ * Hub accepted, our error types), so no client can create custom metrics at will.
+ */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+/** The namespace every function writes to; the stack sets it and the alarms read it. */
+export const METRICS_NAMESPACE = 'IonosAgentBackend';
+
+/** Token counts of one answer. */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** What one request reports. */
+export interface RequestMetrics {
+  /** The route table's path (`/`, `/v1/chat/completions`), or `unknown`. */
+  route: string;
+  /** The model, `invalid` before one was read, `unverified` when the Hub did not accept it. */
+  model: string;
+  /** The status the client got; for a stream that failed after its 200, the failure's status. */
+  status: number;
+  upstreamMs?: number;
+  usage?: Usage;
+}
+
+/** One failed run: the error type of the envelope and how the client got it. */
+export interface FailureMetrics {
+  errorType: string;
+  status: number;
+  /** `stream`: the client already had a 200 and got an error event, which API Gateway does not count. */
+  mode: 'stream' | 'buffered';
+}
+
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+// Read once, as Powertools does at construction: disabled metrics cost nothing per request.
+const disabled = process.env.POWERTOOLS_METRICS_DISABLED === 'true';
+let metrics: Metrics | undefined;
+
+function publish(dimensions: Record<string, string>, values: [name: string, unit: Unit, value: number][]): void {
+  if (disabled) return;
+  metrics ??= new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE });
+  metrics.addDimensions(dimensions);
+  for (const [name, unit, value] of values) metrics.addMetric(name, unit, value);
+  metrics.publishStoredMetrics();
+}
+
+const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
+
+/** Emits one request's metrics: `Requests`, `UpstreamLatency`, `PromptTokens`, `CompletionTokens`. */
+export function recordRequestMetrics(m: RequestMetrics): void {
+  const values: [string, Unit, number][] = [['Requests', MetricUnit.Count, 1]];
+  if (m.upstreamMs !== undefined) values.push(['UpstreamLatency', MetricUnit.Milliseconds, m.upstreamMs]);
+  if (m.usage !== undefined) {
+    values.push(['PromptTokens', MetricUnit.Count, m.usage.promptTokens], ['CompletionTokens', MetricUnit.Count, m.usage.completionTokens]);
+  }
+  publish({ route: m.route, model: m.model, statusClass: statusClass(m.status) }, values);
+}
+
+/**
+ * Emits `FailedRuns` by error type and mode and, for a server-side failure inside a stream that had already
+ * answered 200, `StreamServerErrors` (no extra dimension), which the 5xx alarm adds to API Gateway's count.
+ */
+export function recordFailure(f: FailureMetrics): void {
+  publish({ errorType: f.errorType, mode: f.mode, statusClass: statusClass(f.status) }, [['FailedRuns', MetricUnit.Count, 1]]);
+  if (f.mode === 'stream' && f.status >= 500) publish({}, [['StreamServerErrors', MetricUnit.Count, 1]]);
+}
