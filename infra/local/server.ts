@@ -96,6 +96,10 @@ async function handle(handlers: Map<FunctionName, AnyHandler>, req: IncomingMess
     return;
   }
   const stream = new LocalResponseStream(res);
+  // The stream's 'error' has no listener until the handler pipes a body into it: a client that leaves before
+  // the head would otherwise be an unhandled 'error' that ends the process. The handler learns of it from
+  // the stream's 'close' (its abort signal) and from its own writes failing.
+  stream.on('error', () => undefined);
   res.on('close', () => {
     if (!res.writableFinished) stream.destroy(new Error('client disconnected'));
   });
@@ -108,6 +112,7 @@ export async function startLocalApi(options: { port?: number; host?: string } = 
   const keys = new Set((process.env.LOCAL_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean));
   const server = createServer((req, res) => {
     handle(handlers, req, res, keys).catch((err: unknown) => {
+      if (res.destroyed) return; // the client left; nobody reads an answer
       if (res.headersSent) {
         res.destroy(); // mid-stream failure: cut the connection so it cannot pass for a complete answer
       } else if (err instanceof PayloadTooLargeError) {

@@ -1,8 +1,12 @@
 /**
- * The common middy stack every HTTP function uses: Powertools Logger context, CORS headers, and the one
- * error mapper.
+ * The common middy stack every HTTP function uses: Powertools Logger context with the calling consumer,
+ * CORS headers, and the one error mapper.
  * Buffered handlers return an API Gateway proxy result; streaming handlers return the same shape with a
  * string or stream body, and middy writes it through `awslambda.HttpResponseStream`.
+ *
+ * The handler's `signal` aborts when middy's early timeout fires and, for streaming functions, when the
+ * response stream closes before the answer was written (the client left), so buffered answers computed by a
+ * streaming function (a non-streamed completion, a Studio poll) stop too.
  */
 import middy, { type MiddlewareObj } from '@middy/core';
 import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse';
@@ -24,6 +28,41 @@ export interface HandlerResult {
 
 /** The handler function, given the event, the Lambda context and middy's abort signal (early timeout). */
 export type RouteHandler = (event: APIGatewayProxyEvent, context: Context, options: { signal: AbortSignal }) => Promise<HandlerResult>;
+
+/**
+ * The consumer that called: the API key id API Gateway matched to the request (the usage-plan key), or
+ * `anonymous` where there is none. Never the key itself.
+ */
+export function consumerOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): string {
+  return event.requestContext?.identity?.apiKeyId ?? 'anonymous';
+}
+
+/** Tags every log line of the request with its consumer (reset with the Lambda context keys). */
+function consumerKeys(): MiddlewareObj<APIGatewayProxyEvent> {
+  return { before: (request) => void logger.appendKeys({ consumer: consumerOf(request.event) }) };
+}
+
+// Client-gone signals of streaming invocations, by their Lambda context (one per invocation).
+const clientGone = new WeakMap<object, AbortSignal>();
+
+type StreamingHandler = (event: unknown, responseStream: NodeJS.WritableStream & { writableFinished?: boolean }, context: object) => Promise<unknown>;
+
+/** Wraps middy's streaming handler so an early close of the response stream aborts the request's work. */
+function watchClient(inner: StreamingHandler) {
+  return awslambda.streamifyResponse(async (event: unknown, responseStream: Parameters<StreamingHandler>[1], context: object) => {
+    const gone = new AbortController();
+    const onClose = () => {
+      if (responseStream.writableFinished !== true) gone.abort(new Error('the client closed the connection'));
+    };
+    responseStream.once('close', onClose);
+    clientGone.set(context, gone.signal);
+    try {
+      return await inner(event, responseStream, context);
+    } finally {
+      responseStream.removeListener('close', onClose);
+    }
+  });
+}
 
 /** Maps any error to the OpenAI envelope; logs 5xx with their cause chain, 4xx as a one-line info. */
 function errorMapper(): MiddlewareObj<APIGatewayProxyEvent> {
@@ -53,10 +92,16 @@ function cors(allowed: readonly string[]): MiddlewareObj<APIGatewayProxyEvent> {
  */
 export function createHandler(handler: RouteHandler, streaming: boolean) {
   const stack = streaming ? middy({ executionMode: executionModeStreamifyResponse }) : middy();
+  const withClientSignal: RouteHandler = (event, context, { signal }) => {
+    const gone = clientGone.get(context);
+    return handler(event, context, { signal: gone === undefined ? signal : AbortSignal.any([signal, gone]) });
+  };
   // onError runs in reverse order of use: the mapper builds the response, then CORS decorates it.
-  return stack
+  const wrapped = stack
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(consumerKeys())
     .use(cors(getConfig().allowedOrigins))
     .use(errorMapper())
-    .handler(handler as Parameters<typeof stack.handler>[0]);
+    .handler(withClientSignal as Parameters<typeof stack.handler>[0]);
+  return streaming ? watchClient(wrapped as unknown as StreamingHandler) : wrapped;
 }
