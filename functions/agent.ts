@@ -5,7 +5,8 @@
  */
 import { streamAgent } from '#shared/agent/stream.ts';
 import { runAgent, type AgentDeps } from '#shared/agent/run.ts';
-import { parseAgentRequest } from '#shared/agent/request.ts';
+import { limitConversation, parseAgentRequest } from '#shared/agent/request.ts';
+import { ToolLessModels } from '#shared/agent/tool-less.ts';
 import { getConfig } from '#shared/config.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
 import { BadRequestError } from '#shared/errors.ts';
@@ -19,15 +20,16 @@ import { workDeadlineMs } from '#shared/time.ts';
 
 const config = getConfig();
 const credentials = createCredentialStore(config);
-const deps: AgentDeps = { config, credentials, studio: createStudioClient(config, credentials), toolLessModels: new Set() };
+const deps: AgentDeps = { config, credentials, studio: createStudioClient(config, credentials), toolLessModels: new ToolLessModels(config.agent.toolLessTtlMs) };
 
 export const handler = createHandler(async (event, context, { signal }) => {
   const modelId = getHeader(event, 'x-model-id');
   if (modelId === undefined || modelId.trim() === '') {
     throw new BadRequestError('Missing x-model-id header', { param: 'x-model-id', code: 'missing_model_id' });
   }
-  const route = routeModel(modelId, 'x-model-id');
-  const messages = parseAgentRequest(readJsonObject(event, config.maxRequestBytes));
+  const route = routeModel(modelId, 'x-model-id', config.studioModels);
+  // Limits apply before a stream starts, so a client over them gets a real 400, not an error event.
+  const messages = limitConversation(parseAgentRequest(readJsonObject(event, config.maxRequestBytes)), config.agent);
   const deadlineMs = workDeadlineMs(context, config.agent.deadlineMs);
   const request = { route, messages, deadlineMs, signal };
   if (queryFlag(event, 'stream')) return sseResponse(streamAgent(request, deps));

@@ -75,15 +75,45 @@ export function parseAgentRequest(input: Record<string, unknown>): FlatMessage[]
   return messages;
 }
 
+/** The conversation limits of a run (see `RuntimeConfig.agent`). */
+export interface ConversationLimits {
+  maxMessages: number;
+  maxChars: number;
+}
+
 /**
- * Keeps the most recent `max` messages (after any leading system messages), never starting with tool
- * results whose tool call was cut off: those are dropped with it.
+ * Keeps the most recent messages, at most `max` in all: leading system messages first (they count), then
+ * the latest turns, never starting with tool results whose tool call was cut off (dropped with it).
+ * @throws BadRequestError when the leading system messages alone leave no room for a turn.
  */
 export function keepRecent(messages: FlatMessage[], max: number): FlatMessage[] {
   const leadingSystem = messages.findIndex((m) => m.type !== 'system');
   const system = leadingSystem === -1 ? messages : messages.slice(0, leadingSystem);
   const rest = leadingSystem === -1 ? [] : messages.slice(leadingSystem);
-  let recent = rest.slice(Math.max(0, rest.length - max));
+  if (system.length >= max && rest.length > 0) {
+    throw new BadRequestError(`Invalid request: messages starts with ${system.length} system messages; at most ${max - 1} fit beside the conversation (the limit is ${max} messages in all). Join the system messages into one.`, { param: 'messages', code: 'too_many_messages' });
+  }
+  let recent = rest.slice(Math.max(0, rest.length - (max - system.length)));
   while (recent[0]?.type === 'tool') recent = recent.slice(1);
-  return [...system, ...recent];
+  return [...system.slice(0, max), ...recent];
+}
+
+/** Characters of text in a message (image parts are bounded by the body size, not counted). */
+function textLength(m: FlatMessage): number {
+  if (typeof m.content === 'string') return m.content.length;
+  return m.content.reduce((n, part) => n + (part.type === 'text' ? part.text.length : 0), 0);
+}
+
+/**
+ * Applies the conversation limits: the most recent messages (see {@link keepRecent}), whose text must fit
+ * in `maxChars`.
+ * @throws BadRequestError naming the limit that was exceeded.
+ */
+export function limitConversation(messages: FlatMessage[], limits: ConversationLimits): FlatMessage[] {
+  const kept = keepRecent(messages, limits.maxMessages);
+  const chars = kept.reduce((n, m) => n + textLength(m), 0);
+  if (chars > limits.maxChars) {
+    throw new BadRequestError(`Invalid request: the conversation holds ${chars} characters of text, above this API's limit of ${limits.maxChars}. Send fewer or shorter messages.`, { param: 'messages', code: 'conversation_too_long' });
+  }
+  return kept;
 }

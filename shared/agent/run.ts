@@ -2,21 +2,28 @@
  * One agent run, buffered or streamed: routes to the Hub graph or a Studio job, bounds the run with one
  * deadline (an AbortSignal handed to the graph, the model calls, the tools and Studio polling), and maps
  * failures to our HTTP errors. Streaming callers pass `onEvent` to receive protocol events as they happen.
+ *
+ * Every run, streamed or not, ends with one log line and its metrics (requests and tokens as the proxy's,
+ * `FailedRuns` by error type): a streamed run that fails has already answered 200, so without this the
+ * failure would be invisible to API Gateway's metrics and the 5xx alarm.
  */
 import { AIMessage, AIMessageChunk, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { randomUUID } from 'node:crypto';
 import { toAgentError, findHttpError } from '#shared/agent/errors.ts';
-import { buildAgentGraph } from '#shared/agent/graph.ts';
+import { buildAgentGraph, modelCallsWithin } from '#shared/agent/graph.ts';
 import { textOf, toFlatAIMessage, toLangChainMessages, type FlatAIMessage } from '#shared/agent/messages.ts';
 import { createHubChatModel, type HubModelOptions } from '#shared/agent/model.ts';
 import { systemPrompt } from '#shared/agent/prompt.ts';
-import { keepRecent, type FlatMessage } from '#shared/agent/request.ts';
+import type { FlatMessage } from '#shared/agent/request.ts';
 import { studioAnswer, toStudioMessages } from '#shared/agent/studio.ts';
+import type { ToolLessModels } from '#shared/agent/tool-less.ts';
 import { createTools } from '#shared/agent/tools.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import { credentialValues, type Credentials, type CredentialStore } from '#shared/credentials.ts';
-import { BadGatewayError } from '#shared/errors.ts';
+import { BadGatewayError, toErrorBody, toStatus } from '#shared/errors.ts';
+import { recordFailure, recordRequestMetrics } from '#shared/metrics.ts';
+import { logger } from '#shared/observability.ts';
 import type { StudioClient } from '#shared/ionos/studio-client.ts';
 import type { ModelRoute } from '#shared/models/route-model.ts';
 
@@ -28,8 +35,8 @@ export interface AgentDeps {
   config: RuntimeConfig;
   credentials: CredentialStore;
   studio: StudioClient;
-  /** Models that refused tools, remembered for the container's life. */
-  toolLessModels: Set<string>;
+  /** Models that refused tools, remembered for a while. */
+  toolLessModels: ToolLessModels;
   /** The chat model factory; tests pass a scripted fake. */
   createModel?: (options: HubModelOptions) => BaseChatModel;
   now?: () => Date;
@@ -38,6 +45,7 @@ export interface AgentDeps {
 /** One run's input. */
 export interface AgentRequest {
   route: ModelRoute;
+  /** The conversation, already within the limits (see `limitConversation`). */
   messages: FlatMessage[];
   deadlineMs: number;
   /** Cancels the run (client gone, or the function is about to time out). */
@@ -47,10 +55,32 @@ export interface AgentRequest {
 
 /** Runs the agent to its final answer. @throws our HTTP errors only. */
 export async function runAgent(request: AgentRequest, deps: AgentDeps): Promise<FlatAIMessage> {
+  const started = performance.now();
+  const mode = request.onEvent ? 'stream' : 'buffered';
+  const { modelId } = request.route;
+  try {
+    const answer = await run(request, deps);
+    const usage = answer.usage_metadata;
+    recordRequestMetrics({ route: '/', model: modelId, status: 200, usage: usage === null ? undefined : { promptTokens: usage.input_tokens, completionTokens: usage.output_tokens } });
+    logger.info('agent run', { model: modelId, mode, status: 200, latencyMs: Math.round(performance.now() - started), finishReason: answer.response_metadata.finish_reason, totalTokens: usage?.total_tokens });
+    return answer;
+  } catch (err) {
+    const status = toStatus(err);
+    const { type, code } = toErrorBody(err).error;
+    recordRequestMetrics({ route: '/', model: 'unverified', status });
+    recordFailure({ errorType: type, status, mode });
+    const fields = { model: modelId, mode, status, errorType: type, code, latencyMs: Math.round(performance.now() - started) };
+    if (status >= 500) logger.error('agent run failed', { ...fields, error: err as Error });
+    else logger.info('agent run failed', fields);
+    throw err;
+  }
+}
+
+async function run(request: AgentRequest, deps: AgentDeps): Promise<FlatAIMessage> {
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), request.deadlineMs);
   const signal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
-  const messages = keepRecent(request.messages, deps.config.agent.maxMessages);
+  const { messages } = request;
   const runId = randomUUID();
   try {
     if (request.route.target === 'studio') {
@@ -83,8 +113,10 @@ async function runHub(modelId: string, messages: FlatMessage[], credentials: Cre
   const { config } = deps;
   const now = deps.now ?? (() => new Date());
   const model = (deps.createModel ?? createHubChatModel)({ modelId, token: credentials.ionosApiToken, secrets: credentialValues(credentials), deadline: run.deadline, config });
+  const { maxToolCallsPerStep, maxToolCallsPerRun, recursionLimit } = config.agent;
   const graph = buildAgentGraph({
     model, modelId, toolLessModels: deps.toolLessModels,
+    limits: { maxToolCallsPerStep, maxToolCallsPerRun, maxModelCalls: modelCallsWithin(recursionLimit) },
     tools: createTools({ tavilyApiKey: credentials.tavilyApiKey, tavilyBaseUrl: config.tavilyBaseUrl, now }),
     systemPrompt: (toolsEnabled) => systemPrompt({ toolsEnabled, searchAvailable: credentials.tavilyApiKey !== undefined, now: now() }),
   });
@@ -101,9 +133,11 @@ async function runHub(modelId: string, messages: FlatMessage[], credentials: Cre
         if (text !== '') run.onEvent?.({ content: text });
         continue;
       }
-      for (const update of Object.values(data as Record<string, { messages?: BaseMessage[] }>)) {
+      for (const [node, update] of Object.entries(data as Record<string, { messages?: BaseMessage[] }>)) {
         for (const message of update?.messages ?? []) {
           produced.push(message);
+          // The stop node's message is ours, not streamed by a model: send it as content.
+          if (node === 'stop') run.onEvent?.({ content: textOf(message.content) });
           if (AIMessage.isInstance(message)) for (const call of message.tool_calls ?? []) run.onEvent?.({ tool: { name: call.name, status: 'started' } });
           if (ToolMessage.isInstance(message)) run.onEvent?.({ tool: { name: message.name ?? 'tool', status: message.status === 'error' ? 'failed' : 'finished' } });
         }

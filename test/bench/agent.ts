@@ -4,6 +4,7 @@
  * in a fresh process (graph build included).
  */
 import { runAgent, type AgentDeps } from '#shared/agent/run.ts';
+import { ToolLessModels } from '#shared/agent/tool-less.ts';
 import { loadConfig } from '#shared/config.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
 import { ScriptedChatModel, type ScriptStep } from '#test/helpers/scripted-chat-model.ts';
@@ -18,7 +19,7 @@ export async function measureAgentOverhead(runs: number): Promise<{ p50: number;
     config: loadConfig({}),
     credentials: createCredentialStore({ secretId: undefined, envCredentials: { ionosApiToken: 'bench' }, secretCacheSeconds: 300 }),
     studio: { generate: () => Promise.reject(new Error('not used')) },
-    toolLessModels: new Set(),
+    toolLessModels: new ToolLessModels(900_000),
     createModel: () => model,
   };
   const once = async () => {

@@ -1,11 +1,13 @@
 // Run in a fresh process by the bench: prints how long the first agent graph build takes (ms).
 import { buildAgentGraph } from '#shared/agent/graph.ts';
 import { createTools } from '#shared/agent/tools.ts';
+import { ToolLessModels } from '#shared/agent/tool-less.ts';
 import { ScriptedChatModel } from '#test/helpers/scripted-chat-model.ts';
 
 const started = performance.now();
 buildAgentGraph({
-  model: new ScriptedChatModel([]), modelId: 'probe', systemPrompt: () => '', toolLessModels: new Set(),
+  model: new ScriptedChatModel([]), modelId: 'probe', systemPrompt: () => '', toolLessModels: new ToolLessModels(900_000),
+  limits: { maxToolCallsPerStep: 4, maxToolCallsPerRun: 8, maxModelCalls: 5 },
   tools: createTools({ tavilyApiKey: 'probe', tavilyBaseUrl: 'http://127.0.0.1:9' }),
 });
 console.log(performance.now() - started);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toFlatAIMessage, toLangChainMessages } from '#shared/agent/messages.ts';
-import { keepRecent, parseAgentRequest, type FlatMessage } from '#shared/agent/request.ts';
+import { keepRecent, limitConversation, parseAgentRequest, type FlatMessage } from '#shared/agent/request.ts';
 import { studioAnswer, toStudioMessages } from '#shared/agent/studio.ts';
 import { BadRequestError } from '#shared/errors.ts';
 import { SEEDS_DIR } from '#test/contract/seed-schemas.ts';
@@ -60,12 +60,27 @@ describe('keepRecent', () => {
   const call: FlatMessage = { type: 'ai', content: '', tool_calls: [{ id: 'c1', name: 'web_search', args: {} }, { id: 'c2', name: 'web_search', args: {} }] };
   const result = (id: string): FlatMessage => ({ type: 'tool', content: 'r', tool_call_id: id });
 
-  it('keeps the last N messages and leading system messages', () => {
+  it('keeps at most N messages in all, leading system messages first', () => {
     const messages: FlatMessage[] = [{ type: 'system', content: 's' }, ...Array.from({ length: 60 }, (_, i) => human(i))];
     const kept = keepRecent(messages, 50);
-    expect(kept).toHaveLength(51);
+    expect(kept).toHaveLength(50);
     expect(kept[0]).toEqual({ type: 'system', content: 's' });
-    expect(kept[1]).toEqual(human(10));
+    expect(kept[1]).toEqual(human(11));
+  });
+
+  it('does not let leading system messages bypass the cap (3,000 system + 100 human)', () => {
+    const messages: FlatMessage[] = [...Array.from({ length: 3000 }, (): FlatMessage => ({ type: 'system', content: 's' })), ...Array.from({ length: 100 }, (_, i) => human(i))];
+    expect(() => keepRecent(messages, 50)).toThrow(/starts with 3000 system messages; at most 49 fit/);
+    const few: FlatMessage[] = [...Array.from({ length: 10 }, (): FlatMessage => ({ type: 'system', content: 's' })), ...Array.from({ length: 100 }, (_, i) => human(i))];
+    const kept = keepRecent(few, 50);
+    expect(kept).toHaveLength(50);
+    expect(kept.at(-1)).toEqual(human(99));
+  });
+
+  it('caps the characters of the kept conversation, naming the limit', () => {
+    const long: FlatMessage[] = [{ type: 'human', content: 'x'.repeat(600) }, { type: 'human', content: [{ type: 'text', text: 'y'.repeat(500) }, { type: 'image_url', image_url: 'data:image/png;base64,' + 'A'.repeat(5000) }] }];
+    expect(() => limitConversation(long, { maxMessages: 50, maxChars: 1_000 })).toThrow(expect.objectContaining({ status: 400, code: 'conversation_too_long', message: expect.stringContaining('1100 characters of text, above this API\'s limit of 1000') }));
+    expect(limitConversation(long, { maxMessages: 1, maxChars: 1_000 })).toHaveLength(1); // the older message is not kept, so it does not count
   });
 
   it('never starts with tool results whose tool call was cut off', () => {

@@ -4,8 +4,11 @@ import type { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { runAgent, type AgentDeps } from '#shared/agent/run.ts';
 import { streamAgent } from '#shared/agent/stream.ts';
+import { ToolLessModels } from '#shared/agent/tool-less.ts';
 import { loadConfig } from '#shared/config.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
+import { STOPPED_BY_LIMIT } from '#shared/agent/graph.ts';
+import { logger } from '#shared/observability.ts';
 import { GatewayTimeoutError, RequestAbortedError, UpstreamHttpError } from '#shared/errors.ts';
 import type { StudioClient } from '#shared/ionos/studio-client.ts';
 import { ScriptedChatModel, type ScriptStep } from '#test/helpers/scripted-chat-model.ts';
@@ -20,7 +23,7 @@ function setup(script: ScriptStep[], overrides: Partial<AgentDeps> = {}) {
     config: loadConfig({ AGENT_RECURSION_LIMIT: '6' }),
     credentials: createCredentialStore({ secretId: undefined, envCredentials: { ionosApiToken: 'tok' }, secretCacheSeconds: 300 }),
     studio: { generate: async () => ({ jobId: 'job-1', text: 'fine-tuned answer' }) } satisfies StudioClient,
-    toolLessModels: new Set(),
+    toolLessModels: new ToolLessModels(900_000),
     createModel: () => model,
     now: () => NOW,
     ...overrides,
@@ -78,10 +81,36 @@ describe('agent graph', () => {
     expect(String(result?.content)).toMatch(/Invalid time zone|RangeError/i);
   });
 
-  it('stops a runaway tool loop at the recursion limit with a clear 502', async () => {
+  it('ends a runaway tool loop at the model-call limit with a 200 answer that says it stopped', async () => {
     const loop: ScriptStep = { toolCalls: [{ name: 'current_datetime', args: {} }] };
-    const { deps } = setup(Array.from({ length: 20 }, () => loop));
-    await expect(run(deps)).rejects.toMatchObject({ status: 502, code: 'agent_recursion_limit' });
+    const { model, deps } = setup(Array.from({ length: 20 }, () => loop)); // AGENT_RECURSION_LIMIT 6: 2 model calls
+    const answer = await run(deps);
+    expect(model.calls).toHaveLength(2);
+    expect(answer.content).toMatch(/^I stopped before finishing: this request reached the limit of 2 model calls per request/);
+    expect(answer.response_metadata.finish_reason).toBe(STOPPED_BY_LIMIT);
+    expect(answer.tool_calls).toEqual([]);
+  });
+
+  it('runs at most the per-step number of tool calls of one reply and answers the rest as skipped', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => ({ name: 'current_datetime', args: { timezone: 'UTC' }, id: `c${i}` }));
+    const { model, deps } = setup([{ toolCalls: many }, { content: 'done' }], { config: loadConfig({ AGENT_MAX_TOOL_CALLS_PER_STEP: '3', AGENT_MAX_TOOL_CALLS_PER_RUN: '50' }) });
+    expect((await run(deps)).content).toBe('done');
+    const results = model.calls[1]?.messages.filter(ToolMessage.isInstance) ?? [];
+    expect(results).toHaveLength(40); // every call has its result, as the chat API requires
+    expect(results.filter((r) => r.status !== 'error').map((r) => r.tool_call_id)).toEqual(['c0', 'c1', 'c2']);
+    expect(String(results[3]?.content)).toBe('Not run: at most 3 tool calls are run per step. Ask for the most important ones first.');
+  });
+
+  it('stops a run that wants more tool calls than the per-run limit, streamed as content', async () => {
+    const two: ScriptStep = { toolCalls: [{ name: 'current_datetime', args: {} }, { name: 'current_datetime', args: {} }] };
+    const { model, deps } = setup([two, two, two, { content: 'never' }], { config: loadConfig({ AGENT_MAX_TOOL_CALLS_PER_STEP: '4', AGENT_MAX_TOOL_CALLS_PER_RUN: '3' }) });
+    const events: unknown[] = [];
+    const answer = await run(deps, { onEvent: (e) => events.push(e) });
+    const results = model.calls[2]?.messages.filter(ToolMessage.isInstance) ?? [];
+    expect(results.filter((r) => r.status !== 'error')).toHaveLength(3); // 2 in the first step, 1 in the second
+    expect(model.calls).toHaveLength(3);
+    expect(answer.content).toContain('the limit of 3 tool calls (web searches and other tools) per request');
+    expect(events.at(-1)).toEqual({ content: answer.content });
   });
 
   it('stops when the caller aborts (499) and at the deadline (504)', async () => {
@@ -107,19 +136,37 @@ describe('agent graph', () => {
     expect(model.calls.map((c) => c.toolNames.length)).toEqual([1, 0, 0]);
   });
 
-  it('reports the original error when the request fails without tools too', async () => {
-    const broken = { error: new UpstreamHttpError('IONOS AI Model Hub', 400, { message: 'context too long' }) };
-    const { deps } = setup([broken, broken]);
-    await expect(run(deps)).rejects.toMatchObject({ status: 400, message: 'IONOS AI Model Hub rejected the request: context too long' });
+  it('keeps tools for a model whose rejection is not about tools (a context too long), and reports it', async () => {
+    const broken = { error: new UpstreamHttpError('IONOS AI Model Hub', 400, { message: "This model's maximum context length is 32768 tokens" }) };
+    const { model, deps } = setup([broken, { content: 'next user gets tools' }]);
+    await expect(run(deps)).rejects.toMatchObject({ status: 400, message: "IONOS AI Model Hub rejected the request: This model's maximum context length is 32768 tokens" });
     expect(deps.toolLessModels.size).toBe(0);
+    await run(deps);
+    expect(model.calls.map((c) => c.toolNames.length)).toEqual([1, 1]);
   });
 
-  it('keeps only the configured number of recent messages', async () => {
-    const { model, deps } = setup([{ content: 'ok' }]);
-    const long = Array.from({ length: 60 }, (_, i) => ({ type: i % 2 === 0 ? ('human' as const) : ('ai' as const), content: `m${i}` }));
-    await run(deps, { messages: long });
-    expect(model.calls[0]?.messages).toHaveLength(1 + 50); // system prompt + the last 50
-    expect(model.calls[0]?.messages.at(-1)?.content).toBe('m59');
+  it('forgets a tool-less model after the configured time', () => {
+    let now = 0;
+    const registry = new ToolLessModels(60_000, () => now);
+    registry.add('m/x');
+    expect(registry.has('m/x')).toBe(true);
+    now = 60_001;
+    expect(registry.has('m/x')).toBe(false);
+  });
+
+  it('logs every failed run with its error type, streamed or not', async () => {
+    const errors = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    try {
+      const { deps } = setup([{ error: new UpstreamHttpError('IONOS AI Model Hub', 500, { message: 'x' }) }, { error: new UpstreamHttpError('IONOS AI Model Hub', 500, { message: 'x' }) }]);
+      await expect(run(deps)).rejects.toMatchObject({ status: 502 });
+      await run(deps, { onEvent: () => undefined }).catch(() => undefined);
+      expect(errors.mock.calls.map(([message, fields]) => [message, (fields as { mode: string }).mode, (fields as { errorType: string }).errorType])).toEqual([
+        ['agent run failed', 'buffered', 'upstream_error'],
+        ['agent run failed', 'stream', 'upstream_error'],
+      ]);
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   it('routes a Studio UUID to the Studio job and answers in the same shape', async () => {
