@@ -1,15 +1,23 @@
 /**
- * The agent's tool registry: `web_search` (Tavily, through @langchain/tavily) when a Tavily key is
- * configured, and `current_datetime` always. Tools honour the run's abort signal.
+ * The agent's tool registry: `web_search` (Tavily's search API, through the one fetch wrapper) when a
+ * Tavily key is configured, and `current_datetime` always. Tools honour the run's abort signal.
+ *
+ * A failed search is an error result that says so, and the model is told to answer without it; the
+ * failure is logged as one structured line (status and code, never the query or the key).
  */
+import { ToolMessage } from '@langchain/core/messages';
 import { tool, type StructuredToolInterface } from '@langchain/core/tools';
-import { TavilySearch } from '@langchain/tavily';
-import { raceAbort } from '#shared/time.ts';
+import { HttpError, RequestAbortedError } from '#shared/errors.ts';
+import { readJsonAnswer, upstreamFetch } from '#shared/http/upstream-fetch.ts';
+import { TAVILY_SEARCH_PATH, tavilyUpstream } from '#shared/ionos/upstreams.ts';
+import { logger } from '#shared/observability.ts';
 
 /** What the tools need. */
 export interface ToolDeps {
   tavilyApiKey: string | undefined;
   tavilyBaseUrl: string;
+  /** Time a search may take. */
+  timeoutMs: number;
   now?: () => Date;
 }
 
@@ -29,12 +37,30 @@ export function formatSearchResults(raw: unknown): string {
   return results.map((r, i) => `[${i + 1}] ${r.title ?? '(untitled)'}\n${r.url ?? ''}\n${(r.content ?? '').slice(0, MAX_RESULT_CHARS)}`).join('\n\n');
 }
 
-function webSearch(apiKey: string, baseUrl: string): StructuredToolInterface {
-  const tavily = new TavilySearch({ maxResults: SEARCH_RESULTS, tavilyApiKey: apiKey, apiBaseUrl: baseUrl });
+/** Why a search failed, in words for the model (never the upstream's body). */
+function failureText(err: unknown): string {
+  const reason = err instanceof HttpError ? err.message : 'Tavily could not be reached.';
+  return `Web search failed: ${reason} Answer from what you know, and tell the user that web search was unavailable, so the answer may be out of date.`;
+}
+
+function webSearch(apiKey: string, deps: ToolDeps): StructuredToolInterface {
+  const upstream = tavilyUpstream(deps);
   return tool(
-    async ({ query }: { query: string }, config) =>
-      // The Tavily client takes no signal; stop waiting for it when the run is cancelled.
-      formatSearchResults(await raceAbort(tavily.invoke({ query }), config?.signal)),
+    async ({ query }: { query: string }, config) => {
+      try {
+        const response = await upstreamFetch(upstream, {
+          path: TAVILY_SEARCH_PATH, method: 'POST', token: apiKey, timeoutMs: deps.timeoutMs, signal: config?.signal,
+          headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, max_results: SEARCH_RESULTS }),
+        });
+        return formatSearchResults(await readJsonAnswer(upstream, response));
+      } catch (err) {
+        if (err instanceof RequestAbortedError) throw err; // the run was cancelled: nothing to tell the model
+        const http = err instanceof HttpError ? err : undefined;
+        logger.warn('web search failed', { tool: 'web_search', status: http?.status, code: http?.code ?? 'unknown' });
+        const id = (config as { toolCall?: { id?: string } } | undefined)?.toolCall?.id ?? '';
+        return new ToolMessage({ tool_call_id: id, name: 'web_search', status: 'error', content: failureText(err) });
+      }
+    },
     {
       name: 'web_search',
       description: 'Search the web for current information. Returns titles, URLs and page excerpts of the top results.',
@@ -62,6 +88,6 @@ function currentDatetime(now: () => Date): StructuredToolInterface {
 /** The tools available for one run. */
 export function createTools(deps: ToolDeps): StructuredToolInterface[] {
   const tools = [currentDatetime(deps.now ?? (() => new Date()))];
-  if (deps.tavilyApiKey !== undefined) tools.unshift(webSearch(deps.tavilyApiKey, deps.tavilyBaseUrl));
+  if (deps.tavilyApiKey !== undefined) tools.unshift(webSearch(deps.tavilyApiKey, deps));
   return tools;
 }

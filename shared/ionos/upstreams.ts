@@ -22,6 +22,14 @@ export const HUB_PATHS = {
   imageGenerations: '/v1/images/generations',
 } as const;
 
+/** Tavily's search API, behind the agent's `web_search` tool (not an IONOS service, but called the same way). */
+export function tavilyUpstream(config: Pick<RuntimeConfig, 'tavilyBaseUrl'>): Upstream {
+  return { name: 'Tavily', baseUrl: config.tavilyBaseUrl };
+}
+
+/** Tavily's search path. */
+export const TAVILY_SEARCH_PATH = '/search';
+
 /** AI Model Studio's job API (fine-tuned models). */
 export function studioUpstream(config: Pick<RuntimeConfig, 'studioBaseUrl'>): Upstream {
   return { name: 'IONOS AI Model Studio', baseUrl: config.studioBaseUrl };

@@ -75,6 +75,21 @@ describe('POST / on the Hub', () => {
     expect(second?.messages.at(-1)).toMatchObject({ role: 'tool', content: expect.stringContaining('Simulated result 1 for "weather Berlin"') });
   });
 
+  it('tells the model when web search failed, marks the tool failed, and logs one structured line, not a raw Response', async () => {
+    sim.control.faults.push({ path: '/tavily/search', status: 500, errorMessage: 'tavily down' });
+    sim.control.chatReplies.push({ toolCalls: [{ name: 'web_search', arguments: { query: 'weather Berlin' } }] }, { content: 'I could not search.' });
+    const printed = vi.spyOn(console, 'log');
+    try {
+      const events = await frames(await ask(SEED_REQUEST, MISTRAL, '?stream=true'));
+      expect(events).toContainEqual({ tool: { name: 'web_search', status: 'failed' } });
+      expect(events.at(-1)).toBe('[DONE]');
+      expect(chatRequests()[1]?.messages.at(-1)).toMatchObject({ role: 'tool', content: expect.stringMatching(/^Web search failed: Tavily .*Answer from what you know/) });
+      expect(printed.mock.calls.flat().some((a) => a instanceof Response)).toBe(false);
+    } finally {
+      printed.mockRestore();
+    }
+  });
+
   it('answers without tools for a model that refuses them, and stops sending tools to it', async () => {
     expect((await ask(SEED_REQUEST, TOOLLESS)).status).toBe(200);
     expect(chatRequests().map((r) => r.tools !== undefined)).toEqual([true, false]);
