@@ -9,6 +9,7 @@ import { BadGatewayError, BadRequestError, GatewayTimeoutError, ServiceUnavailab
 import { readJsonAnswer, upstreamFetch } from '#shared/http/upstream-fetch.ts';
 import { redact } from '#shared/ionos/error-body.ts';
 import { STUDIO_PATHS, studioUpstream } from '#shared/ionos/upstreams.ts';
+import { logger } from '#shared/observability.ts';
 import { sleep } from '#shared/time.ts';
 
 /** A Studio chat turn. Studio knows only these two roles. */
@@ -145,8 +146,9 @@ export function createStudioClient(
             return { jobId, text: first.result };
           }
           if (FAILED.has(status)) {
-            const reason = first?.error ? `: ${redact(first.error, secrets).slice(0, 500)}` : '.';
-            throw new BadGatewayError(`IONOS AI Model Studio job ${jobId} ended as ${status.toUpperCase()}${reason}`, { code: 'studio_job_failed' });
+            // Studio's failure text can name internal hosts, addresses and the organisation: logs only.
+            logger.warn('Studio job failed', { jobId, jobStatus: status, reason: redact(first?.error ?? '', secrets).slice(0, 500) });
+            throw new BadGatewayError(`IONOS AI Model Studio could not complete the job (it ended as ${status.toUpperCase()}). Try again later; if it keeps failing, give the operator the job id ${jobId}.`, { code: 'studio_job_failed' });
           }
         }
       }),

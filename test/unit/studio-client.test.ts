@@ -3,6 +3,7 @@ import { createCredentialStore, type Credentials } from '#shared/credentials.ts'
 import { BadGatewayError, GatewayTimeoutError, RequestAbortedError, ServiceUnavailableError } from '#shared/errors.ts';
 import { transport, type TransportRequest } from '#shared/http/transport.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
+import { logger } from '#shared/observability.ts';
 
 const MODEL = '7b19cae7-0983-4a6b-a03c-a647db48f00b';
 const FAST_POLL = { initialMs: 1, factor: 2, maxMs: 4 };
@@ -43,11 +44,15 @@ describe('Studio client', () => {
     await expect(client().generate({ modelId: MODEL, messages: [{ role: 'user', content: 'Hi' }], deadlineMs: 5_000 })).resolves.toMatchObject({ text: 'Hallo!' });
   });
 
-  it.each(['FAILED', 'CANCELED'])('fails with 502 and the job error when the job ends %s', async (status) => {
-    stubStudio({ job_id: 'job-1', job_status: status, results: [{ task_index: 0, status, result: null, error: 'GPU out of memory' }] });
+  it.each(['FAILED', 'CANCELED'])('fails with 502 when the job ends %s, keeping Studio\'s failure text in the logs only', async (status) => {
+    const internal = 'worker gpu-7.internal.ionos (10.2.3.4) for org 5f1c-org failed: GPU out of memory';
+    stubStudio({ job_id: 'job-1', job_status: status, results: [{ task_index: 0, status, result: null, error: internal }] });
+    const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
     const err = await client().generate({ modelId: MODEL, messages: [{ role: 'user', content: 'Hi' }], deadlineMs: 5_000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadGatewayError);
-    expect((err as Error).message).toContain(`ended as ${status}: GPU out of memory`);
+    expect((err as Error).message).toBe(`IONOS AI Model Studio could not complete the job (it ended as ${status}). Try again later; if it keeps failing, give the operator the job id job-1.`);
+    expect(warn).toHaveBeenCalledWith('Studio job failed', { jobId: 'job-1', jobStatus: status.toLowerCase(), reason: internal });
+    warn.mockRestore();
   });
 
   it('stops polling at the deadline with 504', async () => {
