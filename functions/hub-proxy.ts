@@ -36,5 +36,5 @@ export const handler = createHandler(async (event, context, { signal }) => {
     headers: forwardedRequestHeaders(event),
     requestId: context.awsRequestId,
     signal,
-  }, { hub, studio, config, deadlineMs: workDeadlineMs(context, config.agent.deadlineMs) });
+  }, { hub, studio, config, deadlineMs: workDeadlineMs(context, config.proxyDeadlineMs) });
 }, true);

@@ -48,6 +48,7 @@ const schema = z.object({
   AGENT_MAX_TOOL_CALLS_PER_STEP: intInRange(1, 32, 4),
   AGENT_MAX_TOOL_CALLS_PER_RUN: intInRange(1, 100, 8),
   AGENT_TOOLLESS_TTL_SECONDS: intInRange(0, 86_400, 900),
+  PROXY_DEADLINE_MS: intInRange(1_000, 900_000, 290_000),
   PROXY_MAX_OUTPUT_TOKENS: intInRange(1, 1_000_000, 16_384),
   PROXY_MAX_CHOICES: intInRange(1, 128, 4),
   AGENT_DEADLINE_MS: intInRange(1_000, 900_000, 240_000),
@@ -69,6 +70,11 @@ export interface RuntimeConfig {
   maxRequestBytes: number;
   /** Body limit of the proxy, larger for images in chat messages. */
   proxyMaxRequestBytes: number;
+  /**
+   * Longest a buffered proxy answer (a non-streamed completion, a Studio job via /v1) may take; the
+   * function's remaining time lowers it. Streams are bounded by `upstreamTimeoutMs` per pause instead.
+   */
+  proxyDeadlineMs: number;
   /** What one proxied request may ask IONOS to generate (denial of wallet). */
   proxyLimits: {
     /** Largest `max_tokens` / `max_completion_tokens`. */
@@ -130,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     maxRequestBytes: e.MAX_REQUEST_BYTES,
     proxyMaxRequestBytes: e.PROXY_MAX_REQUEST_BYTES,
+    proxyDeadlineMs: e.PROXY_DEADLINE_MS,
     proxyLimits: { maxOutputTokens: e.PROXY_MAX_OUTPUT_TOKENS, maxChoices: e.PROXY_MAX_CHOICES },
     studioModels: loadStudioModels(e.STUDIO_MODELS, e.STUDIO_MODELS_FILE),
     tavilyBaseUrl: e.TAVILY_BASE_URL,

@@ -5,8 +5,8 @@
  * and a 403 (our credentials) become our 502/503/504. The proxy never retries.
  *
  * Time allowed upstream: a stream gets `UPSTREAM_TIMEOUT_MS` for its headers and for each pause between
- * events; a buffered answer (which arrives whole, after the whole generation) gets the request's deadline
- * below the function timeout. A client that leaves aborts the upstream call either way.
+ * events; a buffered answer (which arrives whole, after the whole generation) gets `PROXY_DEADLINE_MS`,
+ * lowered to the function's remaining time. A client that leaves aborts the upstream call either way.
  */
 import type { HandlerResult } from '#shared/http/handler.ts';
 import { BadRequestError, toStatus, UpstreamHttpError } from '#shared/errors.ts';
@@ -64,7 +64,7 @@ export interface ProxyDeps {
   hub: HubClient;
   studio: StudioClient;
   config: Pick<RuntimeConfig, 'proxyLimits' | 'studioModels' | 'upstreamTimeoutMs'>;
-  /** Time a buffered answer or a Studio job may take, below the function timeout. */
+  /** Time a buffered answer or a Studio job may take (`PROXY_DEADLINE_MS`, below the function timeout). */
   deadlineMs: number;
 }
 
@@ -105,7 +105,7 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
       headers: endpoint.method === 'POST' ? { 'content-type': 'application/json', ...call.headers } : call.headers,
       body: endpoint.method === 'POST' ? call.body : undefined,
       signal: call.signal,
-      timeoutMs: streamed ? config.upstreamTimeoutMs : Math.max(config.upstreamTimeoutMs, deadlineMs),
+      timeoutMs: streamed ? config.upstreamTimeoutMs : deadlineMs,
       passErrors: true,
     });
     upstreamMs = Math.round(performance.now() - started);

@@ -3,6 +3,7 @@
  * wires them offline, with the sentinel credentials and the leak guard on its responses. Extra env (limits, keys) is set before the handlers load.
  */
 import { startLocalApi, type LocalApi } from '#infra/local/server.ts';
+import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
 import type { Simulator, SimulatorOptions } from '#infra/local/simulator/server.ts';
 import { watchResponses } from '#test/helpers/leak-guard.ts';
 import { startTestSimulator } from '#test/helpers/sentinels.ts';
@@ -21,6 +22,7 @@ export async function startLocalStack(env: Record<string, string> = {}, simOptio
     IONOS_HUB_BASE_URL: sim.hubBaseUrl, IONOS_STUDIO_BASE_URL: sim.studioBaseUrl, IONOS_API_TOKEN: [...sim.hubTokens][0],
     IONOS_STUDIO_API_KEY: sim.studioApiKey, IONOS_STUDIO_ORG_ID: sim.studioOrgId,
     TAVILY_API_KEY: sim.tavilyApiKey, TAVILY_BASE_URL: sim.tavilyBaseUrl,
+    STUDIO_MODELS: JSON.stringify(STUDIO_MODELS), // the simulator's fine-tuned models, offered as npm start does offline
     ...env,
   });
   const api = await startLocalApi({ port: 0 });

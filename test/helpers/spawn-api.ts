@@ -4,6 +4,7 @@
  * bench, the load runner and the tests that need a whole process (log levels, clean exit).
  */
 import { spawn } from 'node:child_process';
+import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
 import type { Simulator } from '#infra/local/simulator/server.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -26,7 +27,7 @@ export async function spawnApi(sim: Simulator, env: Record<string, string> = {})
       ...process.env, PORT: '0', POWERTOOLS_LOG_LEVEL: 'ERROR',
       IONOS_HUB_BASE_URL: sim.hubBaseUrl, IONOS_STUDIO_BASE_URL: sim.studioBaseUrl, IONOS_API_TOKEN: [...sim.hubTokens][0],
       IONOS_STUDIO_API_KEY: sim.studioApiKey, IONOS_STUDIO_ORG_ID: sim.studioOrgId, TAVILY_API_KEY: sim.tavilyApiKey,
-      TAVILY_BASE_URL: sim.tavilyBaseUrl, STUDIO_MODELS: '{}', ...env,
+      TAVILY_BASE_URL: sim.tavilyBaseUrl, STUDIO_MODELS: JSON.stringify(STUDIO_MODELS), ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

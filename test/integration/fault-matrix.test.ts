@@ -12,7 +12,7 @@ const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ UPSTREAM_TIMEOUT_MS: '400', AGENT_DEADLINE_MS: '2500', STUDIO_MODELS: JSON.stringify(STUDIO_MODELS) });
+  stack = await startLocalStack({ UPSTREAM_TIMEOUT_MS: '400', AGENT_DEADLINE_MS: '2500', PROXY_DEADLINE_MS: '1000', STUDIO_MODELS: JSON.stringify(STUDIO_MODELS) });
   stack.sim.control.studioPollsBeforeDone = 0;
 });
 afterAll(() => stack.close());

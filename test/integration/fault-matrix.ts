@@ -2,7 +2,7 @@
  * The route × upstream-fault matrix: what a client gets when IONOS misbehaves. fault-matrix.test.ts runs
  * every cell against the simulator and checks the outcome written here; the README's table is rendered
  * from this file (`npm run docs:faults` rewrites it; the test fails when the README differs).
- * Run with UPSTREAM_TIMEOUT_MS=400 and AGENT_DEADLINE_MS=2500, so timeouts and stalls are short.
+ * Run with UPSTREAM_TIMEOUT_MS=400, AGENT_DEADLINE_MS=2500 and PROXY_DEADLINE_MS=1000, so timeouts and stalls are short.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

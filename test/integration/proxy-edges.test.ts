@@ -15,7 +15,7 @@ let sim: Simulator;
 let api: LocalApi;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ UPSTREAM_TIMEOUT_MS: '500', PROXY_MAX_REQUEST_BYTES: '65536' });
+  stack = await startLocalStack({ UPSTREAM_TIMEOUT_MS: '500', PROXY_DEADLINE_MS: '1500', PROXY_MAX_REQUEST_BYTES: '65536', PROXY_MAX_OUTPUT_TOKENS: '4096', PROXY_MAX_CHOICES: '4' });
   ({ sim, api } = stack);
 });
 afterAll(() => stack.close());
@@ -79,16 +79,14 @@ describe('headers', () => {
     expect(JSON.stringify(seen)).not.toContain('client-secret');
   });
 
-  it('passes back status, content type, rate-limit headers and a request id, never cookies or server internals', async () => {
+  it('passes back status, content type and a request id, never cookies, server internals or the shared contract\'s rate headers', async () => {
     sim.control.faults.push({ headers: { 'set-cookie': 'upstream=1', server: 'nginx/1.25.3', 'x-powered-by': 'vllm', 'x-request-id': 'req-upstream-1' } });
     sim.limiter.limit = { rps: 5, burst: 10 };
     const res = await post('/v1/chat/completions', chatBody());
     sim.limiter.limit = { rps: 0, burst: 0 };
     expect(res.status).toBe(200);
-    expect(res.headers.get('x-ratelimit-limit')).toBe('300');
-    expect(res.headers.get('x-ratelimit-remaining')).toBe('9');
     expect(res.headers.get('x-request-id')).toBe('req-upstream-1');
-    for (const name of ['set-cookie', 'server', 'x-powered-by']) expect(res.headers.get(name)).toBeNull();
+    for (const name of ['set-cookie', 'server', 'x-powered-by', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-burst']) expect(res.headers.get(name)).toBeNull();
   });
 });
 
@@ -101,6 +99,14 @@ describe('bodies', () => {
     ['a model with odd characters', JSON.stringify({ model: 'a/b\r\nx: y', messages: [] }), 400, 'model', 'provider/name'],
     ['a Studio UUID without a user message', JSON.stringify({ model: '7b19cae7-0983-4a6b-a03c-a647db48f00b', messages: [{ role: 'system', content: 'x' }] }), 400, 'messages', 'at least one user message'],
     ['an oversized body', chatBody({ pad: 'x'.repeat(70_000) }), 413, null, 'larger than the limit'],
+    ['max_tokens over the limit', chatBody({ max_tokens: 10_000_000, n: 128 }), 400, 'max_tokens', '"max_tokens" is 10000000, above this API\'s limit of 4096'],
+    ['max_completion_tokens over the limit', chatBody({ max_completion_tokens: 4097 }), 400, 'max_completion_tokens', 'limit of 4096'],
+    ['n over the limit', chatBody({ n: 128 }), 400, 'n', '"n" is 128, above this API\'s limit of 4'],
+    ['max_tokens as a string', chatBody({ max_tokens: '10000000' }), 400, 'max_tokens', 'must be a whole number'],
+    ['a Studio UUID with max_tokens 99999999', JSON.stringify({ model: '7b19cae7-0983-4a6b-a03c-a647db48f00b', messages: [{ role: 'user', content: 'x' }], max_tokens: 99_999_999 }), 400, 'max_tokens', 'limit of 4096'],
+    ['a Studio UUID this API does not offer', JSON.stringify({ model: '11111111-2222-4333-8444-555555555555', messages: [{ role: 'user', content: 'x' }] }), 404, 'model', 'GET /studio/models lists'],
+    ['the key "model" twice', `{"model":"${CHAT}","messages":[{"role":"user","content":"x"}],"model":"evil/model"}`, 400, 'model', 'has the key "model" more than once'],
+    ['the key "model" twice, one escaped', `{"model":"${CHAT}","messages":[],"mod\\u0065l":"evil/model"}`, 400, 'model', 'more than once'],
   ])('refuses %s before anything goes upstream', async (_name, body, status, param, message) => {
     const res = await post('/v1/chat/completions', body);
     expect(res.status).toBe(status);
@@ -137,15 +143,32 @@ describe('upstream faults', () => {
     expect(sim.control.requests).toHaveLength(1); // the proxy does not retry
   });
 
-  it('passes a 429 through with Retry-After and the rate headers', async () => {
+  it('passes a 429 through with Retry-After (SDKs back off on it)', async () => {
     sim.limiter.limit = { rps: 5, burst: 1 };
     await post('/v1/chat/completions', chatBody());
     const limited = await post('/v1/chat/completions', chatBody());
     sim.limiter.limit = { rps: 0, burst: 0 };
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('1');
-    expect(limited.headers.get('x-ratelimit-burst')).toBe('1');
     expect((await errorOf(limited)).code).toBe('rate_limit_exceeded');
+  });
+
+  it('lets a non-streamed completion take longer than UPSTREAM_TIMEOUT_MS, up to PROXY_DEADLINE_MS; a stream still gets its headers in time', async () => {
+    sim.control.faults.push({ path: '/v1/chat/completions', latencyMs: 900, times: 2 });
+    expect((await post('/v1/chat/completions', chatBody())).status).toBe(200); // UPSTREAM_TIMEOUT_MS is 500
+    const streamed = await post('/v1/chat/completions', chatBody({ stream: true }));
+    expect(streamed.status).toBe(504);
+  });
+
+  it('serves image generation only through its own (throttled) resource, not an encoded path through /v1/{proxy+}', async () => {
+    const image = JSON.stringify({ model: 'stabilityai/stable-diffusion-xl-base-1.0', prompt: 'a cat' });
+    const encoded = await post('/v1/images%2Fgenerations', image);
+    expect(encoded.status).toBe(404);
+    expect((await errorOf(encoded)).message).toContain('without encoded slashes');
+    expect(sim.control.requests).toHaveLength(0);
+    expect((await post('/v1/images/generations', image)).status).toBe(200);
+    const tooMany = await post('/v1/images/generations', JSON.stringify({ model: 'stabilityai/stable-diffusion-xl-base-1.0', prompt: 'a cat', n: 5 }));
+    expect(tooMany.status).toBe(400);
   });
 
   it('ends a stream cut mid-way with an SSE error event, not a silent end', async () => {

@@ -89,9 +89,16 @@ describe('official openai SDK against /v1', () => {
 
   it('surfaces an IONOS native error with its message', async () => {
     sim.control.faults.push({ path: '/v1/chat/completions', status: 400, errorMessage: 'max_tokens must be at most 4096' });
-    const err = await client.chat.completions.create({ model: CHAT, messages: [{ role: 'user', content: 'x' }], max_tokens: 99_999 }).catch((e: unknown) => e);
+    const err = await client.chat.completions.create({ model: CHAT, messages: [{ role: 'user', content: 'x' }], max_tokens: 9_999 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as Error).message).toContain('max_tokens must be at most 4096');
+  });
+
+  it('refuses what one request may not ask for as a BadRequestError naming the field, before IONOS', async () => {
+    const err = await client.chat.completions.create({ model: CHAT, messages: [{ role: 'user', content: 'x' }], max_tokens: 10_000_000, n: 128 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ param: 'max_tokens', code: 'limit_exceeded' });
+    expect(sim.control.requests.filter((r) => r.path === '/v1/chat/completions' && r.body.includes('10000000'))).toEqual([]);
   });
 
   it('never sends the client key upstream, only the server token', async () => {
