@@ -117,7 +117,7 @@ async function runHub(modelId: string, messages: FlatMessage[], credentials: Cre
   const graph = buildAgentGraph({
     model, modelId, toolLessModels: deps.toolLessModels,
     limits: { maxToolCallsPerStep, maxToolCallsPerRun, maxModelCalls: modelCallsWithin(recursionLimit) },
-    tools: createTools({ tavilyApiKey: credentials.tavilyApiKey, tavilyBaseUrl: config.tavilyBaseUrl, now }),
+    tools: createTools({ tavilyApiKey: credentials.tavilyApiKey, tavilyBaseUrl: config.tavilyBaseUrl, timeoutMs: config.upstreamTimeoutMs, now }),
     systemPrompt: (toolsEnabled) => systemPrompt({ toolsEnabled, searchAvailable: credentials.tavilyApiKey !== undefined, now: now() }),
   });
   const produced: BaseMessage[] = [];

@@ -8,6 +8,6 @@ const started = performance.now();
 buildAgentGraph({
   model: new ScriptedChatModel([]), modelId: 'probe', systemPrompt: () => '', toolLessModels: new ToolLessModels(900_000),
   limits: { maxToolCallsPerStep: 4, maxToolCallsPerRun: 8, maxModelCalls: 5 },
-  tools: createTools({ tavilyApiKey: 'probe', tavilyBaseUrl: 'http://127.0.0.1:9' }),
+  tools: createTools({ tavilyApiKey: 'probe', tavilyBaseUrl: 'http://127.0.0.1:9', timeoutMs: 1_000 }),
 });
 console.log(performance.now() - started);
