@@ -2,9 +2,11 @@
  * The API's TOKEN authorizer: takes the API key from `Authorization: Bearer <api key>` (what OpenAI SDKs
  * send) and hands it to API Gateway as the usage-identifier key, which then checks it against the usage
  * plans (403 for an unknown key) and applies that consumer's throttling and quota. The policy covers the
- * whole stage, so API Gateway can cache one decision per key for every route.
+ * whole stage, so API Gateway can cache one decision per key for every route. The principal is the key's
+ * fingerprint (never the key), so access logs tell consumers apart.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { keyFingerprint } from '#shared/http/api-key.ts';
 
 // API Gateway keys are 20-128 characters; generated ones are letters and digits.
 const BEARER_KEY = /^Bearer\s+([A-Za-z0-9_-]{20,128})$/i;
@@ -15,7 +17,7 @@ export async function handler(event: APIGatewayTokenAuthorizerEvent): Promise<AP
   if (key === undefined) throw new Error('Unauthorized');
   const [arn = '', stage = ''] = event.methodArn.split('/');
   return {
-    principalId: 'api-key',
+    principalId: keyFingerprint(key),
     usageIdentifierKey: key,
     policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${arn}/${stage}/*` }] },
   };

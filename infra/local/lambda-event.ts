@@ -42,8 +42,11 @@ function collectQuery(params: URLSearchParams): Pick<APIGatewayProxyEvent, 'quer
   return { queryStringParameters: empty ? null : single, multiValueQueryStringParameters: empty ? null : multi };
 }
 
-/** The proxy event for one request. The body is passed as UTF-8 text, as for a non-binary media type. */
-export function buildProxyEvent(req: IncomingMessage, url: URL, match: RouteMatch, body: Buffer): APIGatewayProxyEvent {
+/**
+ * The proxy event for one request. The body is passed as UTF-8 text, as for a non-binary media type.
+ * @param apiKeyId the id of the API key the gateway matched (`requestContext.identity.apiKeyId`), if any.
+ */
+export function buildProxyEvent(req: IncomingMessage, url: URL, match: RouteMatch, body: Buffer, apiKeyId: string | null = null): APIGatewayProxyEvent {
   const now = new Date();
   const pathParameters = match.pathParameters === null
     ? null
@@ -71,7 +74,7 @@ export function buildProxyEvent(req: IncomingMessage, url: URL, match: RouteMatc
       resourceId: 'local',
       resourcePath: match.route.path,
       identity: {
-        accessKey: null, accountId: null, apiKey: null, apiKeyId: null, caller: null, clientCert: null,
+        accessKey: null, accountId: null, apiKey: null, apiKeyId, caller: null, clientCert: null,
         cognitoAuthenticationProvider: null, cognitoAuthenticationType: null, cognitoIdentityId: null,
         cognitoIdentityPoolId: null, principalOrgId: null, sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         user: null, userAgent: req.headers['user-agent'] ?? null, userArn: null,

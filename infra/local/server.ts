@@ -10,6 +10,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { getConfig } from '#shared/config.ts';
 import { BadGatewayError, BadRequestError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, toErrorBody, toErrorResponse } from '#shared/errors.ts';
 import { preflightHeaders } from '#shared/http/cors.ts';
+import { keyFingerprint } from '#shared/http/api-key.ts';
 import { GATEWAY_ERRORS, type GatewayError } from '#shared/http/gateway-errors.ts';
 import { FUNCTIONS, matchRoute, ROUTES, type FunctionName } from '#shared/routes.ts';
 import { installAwsLambdaShim, isStreamingHandler, LocalResponseStream } from '#infra/local/awslambda-shim.ts';
@@ -55,11 +56,12 @@ function sendGatewayError(res: ServerResponse, error: GatewayError, cors: Record
  * What API Gateway checks before a function runs: with `LOCAL_API_KEYS` set (comma-separated), a request
  * needs `Authorization: Bearer <one of them>`; 401 without a key, 403 with a wrong one.
  */
-function checkApiKey(req: IncomingMessage, keys: Set<string>): GatewayError | undefined {
-  if (keys.size === 0) return undefined;
+function checkApiKey(req: IncomingMessage, keys: Set<string>): { denied: GatewayError } | { apiKeyId: string | null } {
+  if (keys.size === 0) return { apiKeyId: null };
   const key = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-  if (key === undefined) return GATEWAY_ERRORS.UNAUTHORIZED;
-  return keys.has(key) ? undefined : GATEWAY_ERRORS.INVALID_API_KEY;
+  if (key === undefined) return { denied: GATEWAY_ERRORS.UNAUTHORIZED };
+  // API Gateway hands the function the matched key's id; locally the key's fingerprint stands in for it.
+  return keys.has(key) ? { apiKeyId: keyFingerprint(key) } : { denied: GATEWAY_ERRORS.INVALID_API_KEY };
 }
 
 async function handle(handlers: Map<FunctionName, AnyHandler>, req: IncomingMessage, res: ServerResponse, keys: Set<string>): Promise<void> {
@@ -78,8 +80,8 @@ async function handle(handlers: Map<FunctionName, AnyHandler>, req: IncomingMess
     res.writeHead(204, preflightHeaders(origin, allowed));
     return void res.end();
   }
-  const denied = checkApiKey(req, keys);
-  if (denied !== undefined) return sendGatewayError(res, denied, preflightHeaders(origin, allowed));
+  const auth = checkApiKey(req, keys);
+  if ('denied' in auth) return sendGatewayError(res, auth.denied, preflightHeaders(origin, allowed));
   const match = matchRoute(method, url.pathname);
   if (match === undefined) return send(res, toErrorResponse(new NotFoundError(`No route for ${method} ${url.pathname}. The README lists the API's routes.`)));
   if ('allowed' in match) return send(res, toErrorResponse(new MethodNotAllowedError(method, url.pathname, match.allowed)));
@@ -88,7 +90,7 @@ async function handle(handlers: Map<FunctionName, AnyHandler>, req: IncomingMess
   const name = match.route.function;
   const spec = FUNCTIONS[name];
   const handler = handlers.get(name) as AnyHandler;
-  const event = buildProxyEvent(req, url, match, body);
+  const event = buildProxyEvent(req, url, match, body, auth.apiKeyId);
   const context = buildContext(name, spec.timeoutSeconds, spec.memoryMb);
 
   if (!isStreamingHandler(handler)) {

@@ -9,6 +9,9 @@ describe('Bearer-key authorizer', () => {
   it('hands the bearer key to API Gateway as the usage-plan key, for the whole stage', async () => {
     const result = await handler(event('Bearer abcdefghij0123456789ABCDEFGHIJ0123456789'));
     expect(result.usageIdentifierKey).toBe('abcdefghij0123456789ABCDEFGHIJ0123456789');
+    expect(result.principalId).toMatch(/^key-[0-9a-f]{16}$/);
+    expect(result.principalId).not.toBe((await handler(event('Bearer 0123456789abcdefghij0123456789ABCDEFGHIJ'))).principalId); // one principal per key
+    expect(JSON.stringify(result.principalId)).not.toContain('abcdefghij');
     expect(result.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:eu-central-1:123456789012:abc123/v1/*' }]);
   });
 
