@@ -1,15 +1,31 @@
 /**
  * The scheduled smoke test: runs the smoke checks against the deployed API over HTTPS with the dedicated
- * smoke consumer's key (read from its secret at run time), emits success and latency metrics, and fails
- * the invocation on any miss so the scheduler retries and the alarm sees it.
+ * smoke consumer's key (read from its secret at run time), checks how long the IONOS token has left,
+ * emits success, latency and days-to-expiry metrics, and fails the invocation on any miss so the scheduler
+ * retries and the alarm sees it.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { getConfig } from '#shared/config.ts';
+import { createCredentialStore, reportTokenExpiry } from '#shared/credentials.ts';
+import { tokenDaysToExpiry } from '#shared/ionos/token-expiry.ts';
 import { logger } from '#shared/observability.ts';
 import { SecretsManagerSource } from '#shared/secrets-source.ts';
-import { runSmokeChecks } from '#shared/smoke/checks.ts';
+import { runSmokeChecks, tokenExpiryCheck, type CheckResult } from '#shared/smoke/checks.ts';
 
 const metrics = new Metrics();
 const secrets = new SecretsManagerSource();
+const credentials = createCredentialStore(getConfig());
+
+/** The token's days to expiry as a check; a secret that cannot be read is a failed check. */
+async function tokenCheck(): Promise<CheckResult> {
+  try {
+    const days = tokenDaysToExpiry((await credentials.get()).ionosApiToken);
+    if (days !== undefined) reportTokenExpiry(days);
+    return tokenExpiryCheck(days);
+  } catch (err) {
+    return { name: 'IONOS token expiry', ok: false, ms: 0, detail: (err as Error).message };
+  }
+}
 
 function env(name: string): string {
   const value = process.env[name];
@@ -19,7 +35,7 @@ function env(name: string): string {
 
 export async function handler(): Promise<{ ok: true; checks: number }> {
   const apiKey = String(await secrets.get(env('SMOKE_KEY_SECRET_ARN'), { maxAge: 3_600 }));
-  const results = await runSmokeChecks({ baseUrl: env('API_URL'), apiKey, model: env('SMOKE_MODEL'), timeoutMs: 60_000 });
+  const results = [...(await runSmokeChecks({ baseUrl: env('API_URL'), apiKey, model: env('SMOKE_MODEL'), timeoutMs: 60_000 })), await tokenCheck()];
   for (const r of results) {
     const one = metrics.singleMetric();
     one.addDimension('check', r.name);

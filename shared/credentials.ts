@@ -6,6 +6,9 @@
  * `ionosApiToken` required) or a plain string that is the IONOS token. Values never reach a log or response.
  */
 import { ServiceUnavailableError, UpstreamHttpError } from '#shared/errors.ts';
+import { createExpiryWatcher } from '#shared/ionos/token-expiry.ts';
+import { recordTokenExpiry } from '#shared/metrics.ts';
+import { logger } from '#shared/observability.ts';
 import { SecretsManagerSource } from '#shared/secrets-source.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 
@@ -65,6 +68,12 @@ export function parseSecretValue(value: unknown): Credentials {
   return { ionosApiToken, studioApiKey: pick('studioApiKey'), studioOrgId: pick('studioOrgId'), tavilyApiKey: pick('tavilyApiKey') };
 }
 
+/** Reports the IONOS token's days to expiry: a metric (alarmed on by the stack) and a warning within 14 days. */
+export function reportTokenExpiry(days: number): void {
+  recordTokenExpiry(days);
+  if (days < 14) logger.warn('the IONOS token expires soon', { daysToExpiry: Math.round(days * 10) / 10 });
+}
+
 /**
  * Creates the store. With `secretId` set, credentials come from Secrets Manager through a Powertools
  * Parameters provider (cached `secretCacheSeconds`); otherwise from the env values in the config.
@@ -75,12 +84,14 @@ export function createCredentialStore(config: CredentialsConfig, provider?: Secr
   // The provider caches what it fetched, usable or not; after an unusable value the secret is read again on
   // the next call, so an operator's fix works at once instead of after the cache time.
   let unusable = false;
+  const watchExpiry = createExpiryWatcher(reportTokenExpiry);
 
   async function load(forceFetch: boolean): Promise<Credentials> {
     if (secretId === undefined) return fromEnv(config.envCredentials);
     try {
       const credentials = await read(secretId, forceFetch || unusable);
       unusable = false;
+      watchExpiry(credentials.ionosApiToken);
       return credentials;
     } catch (err) {
       unusable = true;

@@ -52,6 +52,20 @@ function publish(dimensions: Record<string, string>, values: [name: string, unit
   metrics.publishStoredMetrics();
 }
 
+// The token's expiry is one fact for every function that holds it: its own service name, so one alarm reads it.
+let credentialMetrics: Metrics | undefined;
+
+/** The service dimension of `IonosTokenDaysToExpiry`, whichever function reports it. */
+export const CREDENTIALS_SERVICE = 'ionos-credentials';
+
+/** Emits `IonosTokenDaysToExpiry` (fractional days; negative once expired). */
+export function recordTokenExpiry(days: number): void {
+  if (disabled) return;
+  credentialMetrics ??= new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: CREDENTIALS_SERVICE });
+  credentialMetrics.addMetric('IonosTokenDaysToExpiry', MetricUnit.Count, Math.round(days * 100) / 100);
+  credentialMetrics.publishStoredMetrics();
+}
+
 const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
 
 /** Emits one request's metrics: `Requests`, `UpstreamLatency`, `PromptTokens`, `CompletionTokens`. */

@@ -51,7 +51,7 @@ export const FUNCTIONS = {
     streaming: false,
     timeoutSeconds: 300,
     memoryMb: 256,
-    readsSecret: false,
+    readsSecret: true, // only to report how long the IONOS token has left
     description: 'Scheduled smoke test of every route of the deployed API',
   },
 } as const satisfies Record<string, FunctionSpec>;

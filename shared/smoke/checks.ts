@@ -66,6 +66,17 @@ const CHECKS: Record<string, Check> = {
   },
 };
 
+/**
+ * The IONOS token's expiry as a check: fails once the token has expired, and says how many days are left
+ * (the alarm on `IonosTokenDaysToExpiry` warns well before). Only the number is reported, never the token.
+ */
+export function tokenExpiryCheck(days: number | undefined): CheckResult {
+  const name = 'IONOS token expiry';
+  if (days === undefined) return { name, ok: true, ms: 0, detail: 'not a JWT with an exp claim: expiry unknown' };
+  if (days <= 0) return { name, ok: false, ms: 0, detail: `expired ${Math.abs(Math.floor(days))} days ago: put a new token in the credentials secret` };
+  return { name, ok: true, ms: 0, detail: `expires in ${Math.floor(days)} days` };
+}
+
 /** Runs every check in order; never throws. */
 export async function runSmokeChecks(opts: SmokeOptions): Promise<CheckResult[]> {
   const results: CheckResult[] = [];

@@ -4,6 +4,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Simulator } from '#infra/local/simulator/server.ts';
+import { jwtExpiringIn } from '#test/helpers/jwt.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 
 vi.hoisted(() => {
@@ -21,7 +22,7 @@ beforeAll(async () => {
   stack = await startLocalStack({
     LOCAL_API_KEYS: KEY, SMOKE_MODEL: 'mistralai/Mistral-Small-24B-Instruct',
     SMOKE_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:smoke-AbCdEf',
-  });
+  }, { hubToken: jwtExpiringIn(30.5) }); // IONOS tokens are JWTs
   ({ sim } = stack);
   process.env.API_URL = stack.api.url;
   sm.on(GetSecretValueCommand).resolves({ SecretString: KEY });
@@ -46,10 +47,17 @@ async function invoke(): Promise<{ result: unknown; lines: Record<string, unknow
 describe('smoke-test function', () => {
   it('passes every check with the key from its secret and reports SmokeSuccess = 1', async () => {
     const { result, lines } = await invoke();
-    expect(result).toEqual({ ok: true, checks: 4 });
+    expect(result).toEqual({ ok: true, checks: 5 });
     expect(sm.commandCalls(GetSecretValueCommand)[0]?.args[0].input.SecretId).toBe(process.env.SMOKE_KEY_SECRET_ARN);
     expect(lines.find((l) => 'SmokeSuccess' in l)).toMatchObject({ SmokeSuccess: 1, service: 'smoke-test' });
-    expect(lines.filter((l) => 'SmokeCheckLatency' in l).map((l) => l.check)).toEqual(['GET /v1/models', 'GET /studio/models', 'POST /', 'POST /?stream=true']);
+    expect(lines.filter((l) => 'SmokeCheckLatency' in l).map((l) => l.check)).toEqual(['GET /v1/models', 'GET /studio/models', 'POST /', 'POST /?stream=true', 'IONOS token expiry']);
+  });
+
+  it('reports the days left on the IONOS token as a metric the expiry alarm reads, and in its log', async () => {
+    const { lines } = await invoke();
+    expect(lines.find((l) => 'IonosTokenDaysToExpiry' in l)).toMatchObject({ service: 'ionos-credentials', IonosTokenDaysToExpiry: expect.closeTo(30.5, 1) });
+    const run = lines.find((l) => l.message === 'smoke run') as { results: { name: string; detail: string }[] };
+    expect(run.results.find((r) => r.name === 'IONOS token expiry')?.detail).toBe('expires in 30 days');
   });
 
   it('fails the invocation and reports SmokeSuccess = 0 when a check misses', async () => {
