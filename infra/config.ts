@@ -35,6 +35,19 @@ export interface DeployConfig {
   smokeRetryAttempts: number;
   /** Where alarm notifications go; empty for none (subscribe to the topic later). */
   alarmEmail: string;
+  /**
+   * Reserved concurrency of the agent and the proxy: what one consumer (or all together) can hold at once,
+   * so they cannot exhaust the account's concurrency and starve the authorizer. See the README for sizing.
+   */
+  agentReservedConcurrency: number;
+  proxyReservedConcurrency: number;
+  /** What one request may cost (PROXY_MAX_OUTPUT_TOKENS, PROXY_MAX_CHOICES, AGENT_MAX_TOOL_CALLS_*). */
+  proxyMaxOutputTokens: number;
+  proxyMaxChoices: number;
+  agentMaxToolCallsPerStep: number;
+  agentMaxToolCallsPerRun: number;
+  /** Days before the IONOS token's expiry at which the alarm fires. */
+  tokenExpiryAlarmDays: number;
 }
 
 // CloudWatch Logs accepts only these retention periods.
@@ -50,6 +63,7 @@ const fromString = (value: unknown) => {
 };
 const json = <T extends z.ZodType>(schema: T) => z.preprocess(fromString, schema);
 const positive = (what: string) => json(z.number({ error: `must be a number (${what})` }).positive(`must be greater than 0 (${what})`));
+const wholeNumber = (min: number, max: number) => json(z.number({ error: `must be a whole number from ${min} to ${max}` }).int(`must be a whole number from ${min} to ${max}`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 const origin = z.string().regex(/^https?:\/\/[^/\s]+$/, 'each origin must look like https://app.example.com (scheme and host, no path)');
 
 const schema = z.object({
@@ -73,6 +87,14 @@ const schema = z.object({
   smokeModel: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be a Hub model id like mistralai/Mistral-Small-24B-Instruct'),
   smokeRetryAttempts: json(z.number().int().min(0, 'must be 0 to 185').max(185, 'must be 0 to 185')),
   alarmEmail: z.string().regex(/^$|^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be empty or an email address'),
+  // AWS keeps 100 of an account's concurrency unreserved, so the default 1,000 leaves 900 to reserve.
+  agentReservedConcurrency: wholeNumber(1, 900),
+  proxyReservedConcurrency: wholeNumber(1, 900),
+  proxyMaxOutputTokens: wholeNumber(1, 1_000_000),
+  proxyMaxChoices: wholeNumber(1, 128),
+  agentMaxToolCallsPerStep: wholeNumber(1, 32),
+  agentMaxToolCallsPerRun: wholeNumber(1, 100),
+  tokenExpiryAlarmDays: wholeNumber(1, 180),
 });
 
 /** Keys this project owns; any other key without a `@` or `:` (CDK's own flags) is a typo. */

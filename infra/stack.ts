@@ -3,7 +3,7 @@
  * the API (routes from the shared ROUTES table, so what `npm start` serves is what deploys), the smoke
  * test and the operations resources.
  */
-import { CfnOutput, SecretValue, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, RemovalPolicy, SecretValue, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { FUNCTIONS, ROUTES, type FunctionName } from '#shared/routes.ts';
@@ -30,27 +30,33 @@ export class BackendStack extends Stack {
     this.secret = this.#secret(config);
 
     const routed = new Set(ROUTES.map((r) => r.function));
+    // Only the functions that call IONOS on a client's behalf are capped; the authorizer and the smoke
+    // test keep drawing on the unreserved pool, so a flood of agent or proxy calls cannot lock them out.
+    const reserved: Partial<Record<FunctionName, number>> = { agent: config.agentReservedConcurrency, 'hub-proxy': config.proxyReservedConcurrency };
     const functions = new Map<FunctionName, BackendFunction>();
     for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
-      const fn = new BackendFunction(this, pascal(name), { name, spec, logRetentionDays: config.logRetentionDays });
+      const fn = new BackendFunction(this, pascal(name), { name, spec, logRetentionDays: config.logRetentionDays, reservedConcurrency: reserved[name] });
       if (spec.readsSecret) fn.bindIonosSecret(this.secret);
-      if (routed.has(name)) fn.bindAllowedOrigins(config.allowedOrigins);
+      if (routed.has(name)) fn.bindAllowedOrigins(config.allowedOrigins).bindStudioModels(config.studioModels);
       functions.set(name, fn);
     }
-    functions.get('studio-models')?.addEnvironment('STUDIO_MODELS', JSON.stringify(config.studioModels));
+    functions.get('agent')?.bindSettings({ AGENT_MAX_TOOL_CALLS_PER_STEP: config.agentMaxToolCallsPerStep, AGENT_MAX_TOOL_CALLS_PER_RUN: config.agentMaxToolCallsPerRun });
+    functions.get('hub-proxy')?.bindSettings({ PROXY_MAX_OUTPUT_TOKENS: config.proxyMaxOutputTokens, PROXY_MAX_CHOICES: config.proxyMaxChoices });
+    warnOfLocalOrigins(this, config.allowedOrigins);
 
     this.api = new BackendApi(this, 'Http', { config, functions });
     const smokeFn = functions.get('smoke-test') as BackendFunction;
     new SmokeTest(this, 'Smoke', { config, api: this.api, fn: smokeFn });
-    new Operations(this, 'Operations', { config, api: this.api });
+    new Operations(this, 'Operations', { config, api: this.api, functions });
     acknowledgeFindings(this, smokeFn);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the API (OpenAI SDKs: append v1)' });
     new CfnOutput(this, 'IonosSecretArn', { value: this.secret.secretArn, description: 'Secret with the IONOS credentials' });
     if (config.ionosSecret === '') {
+      // The value is read from a file, so the token never appears on a command line (shell history, ps).
       new CfnOutput(this, 'FillTheSecret', {
-        value: `aws secretsmanager put-secret-value --secret-id ${this.secret.secretArn} --secret-string '{"ionosApiToken":"<IONOS token>","studioApiKey":"<optional>","studioOrgId":"<optional>","tavilyApiKey":"<optional>"}'`,
-        description: 'The stack created an empty credentials secret: fill it with this command (until then, IONOS routes answer 503)',
+        value: `aws secretsmanager put-secret-value --secret-id ${this.secret.secretArn} --secret-string file://ionos-credentials.json`,
+        description: 'The stack created an empty credentials secret (until filled, IONOS routes answer 503). Write {"ionosApiToken":"...","studioApiKey":"...","studioOrgId":"...","tavilyApiKey":"..."} (only ionosApiToken required) to ionos-credentials.json, readable only by you, run this command, then delete the file',
       });
     }
     for (const name of Object.keys(config.consumers)) {
@@ -66,10 +72,24 @@ export class BackendStack extends Stack {
       description: 'IONOS credentials: {"ionosApiToken","studioApiKey","studioOrgId","tavilyApiKey"} (only ionosApiToken required)',
       // A placeholder, not a credential: the functions answer 503 until the real token is put in.
       secretStringValue: SecretValue.unsafePlainText('{}'),
+      // Deleting the stack must not delete the IONOS credentials with it; the operator removes them on purpose.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(secret).acknowledge({ id: 'AwsSolutions::AwsSolutions-SMG4', reason: 'IONOS tokens are issued and rotated in the IONOS console; the operator puts the new value in this secret, and the functions pick it up after an upstream 401 without a redeploy.' });
     return secret;
   }
+}
+
+const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
+
+/**
+ * Says at synth (and deploy) when the allowed origins include loopback ones: right for development, but in
+ * production any page a user opens on their own machine could then call the API from the browser.
+ */
+function warnOfLocalOrigins(stack: Stack, origins: readonly string[]): void {
+  const local = origins.filter((o) => LOOPBACK_ORIGIN.test(o));
+  if (local.length === 0) return;
+  Annotations.of(stack).addWarningV2('ionos-backend:localOrigins', `allowedOrigins includes ${local.join(', ')}: fine for development, but a production API should allow only its real frontends. Deploy with -c allowedOrigins='["https://app.example.com"]'.`);
 }
 
 function pascal(name: string): string {

@@ -5,7 +5,7 @@
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
-  AccessLogFormat, ApiKeySourceType, AuthorizationType, EndpointType, LambdaIntegration, LogGroupLogDestination,
+  AccessLogField, AccessLogFormat, ApiKeySourceType, AuthorizationType, EndpointType, LambdaIntegration, LogGroupLogDestination,
   MethodLoggingLevel, Period, ResponseTransferMode, ResponseType, RestApi, TokenAuthorizer, type MethodOptions,
 } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -54,9 +54,15 @@ export class BackendApi extends Construct {
         metricsEnabled: true,
         loggingLevel: MethodLoggingLevel.OFF,
         accessLogDestination: new LogGroupLogDestination(this.accessLogs),
-        accessLogFormat: AccessLogFormat.jsonWithStandardFields({
-          caller: false, httpMethod: true, ip: true, protocol: true, requestTime: true, resourcePath: true, responseLength: true, status: true, user: false,
-        }),
+        // The standard fields plus who called: the usage-plan key's id and the authorizer's principal (the
+        // key's fingerprint), so every line can be attributed to a consumer without logging a key.
+        accessLogFormat: AccessLogFormat.custom(JSON.stringify({
+          requestId: AccessLogField.contextRequestId(), ip: AccessLogField.contextIdentitySourceIp(),
+          requestTime: AccessLogField.contextRequestTime(), httpMethod: AccessLogField.contextHttpMethod(),
+          resourcePath: AccessLogField.contextResourcePath(), status: AccessLogField.contextStatus(),
+          protocol: AccessLogField.contextProtocol(), responseLength: AccessLogField.contextResponseLength(),
+          apiKeyId: AccessLogField.contextIdentityApiKeyId(), principal: AccessLogField.contextAuthorizerPrincipalId(),
+        })),
         methodOptions: this.#throttles(config),
       },
     });
@@ -77,8 +83,13 @@ export class BackendApi extends Construct {
       this.api.root.resourceForPath(route.path).addMethod(route.method, integration, protectedMethod);
     }
 
+    // Gateway responses cannot choose a header by the request's origin, and echoing any Origin would undo
+    // the allowlist: with one allowed origin it is named; with several, browsers get no CORS header on these
+    // answers (the functions' own answers still carry it for every allowed origin).
+    const [onlyOrigin] = config.allowedOrigins.length === 1 ? config.allowedOrigins : [];
     for (const [type, error] of Object.entries(GATEWAY_ERRORS)) {
-      const headers: Record<string, string> = { 'Access-Control-Allow-Origin': 'method.request.header.origin', Vary: "'Origin'", 'Content-Type': "'application/json'" };
+      const headers: Record<string, string> = { 'Content-Type': "'application/json'" };
+      if (onlyOrigin !== undefined) headers['Access-Control-Allow-Origin'] = `'${onlyOrigin}'`;
       for (const [name, value] of Object.entries(error.headers ?? {})) headers[name] = `'${value}'`;
       this.api.addGatewayResponse(`Gateway${type}`, {
         type: (ResponseType as unknown as Record<string, ResponseType>)[type] as ResponseType,

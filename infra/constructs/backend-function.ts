@@ -11,6 +11,8 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
+import { METRICS_NAMESPACE } from '#shared/metrics.ts';
+import type { StudioModelMap } from '#shared/models/studio-map.ts';
 import type { FunctionName, FunctionSpec } from '#shared/routes.ts';
 
 /** Props of one backend function. */
@@ -19,6 +21,8 @@ export interface BackendFunctionProps {
   spec: FunctionSpec;
   logRetentionDays: number;
   environment?: Record<string, string>;
+  /** Reserved concurrency: a cap on concurrent executions (and a share of the account kept for it). */
+  reservedConcurrency?: number;
 }
 
 const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
@@ -47,12 +51,13 @@ export class BackendFunction extends NodejsFunction {
       timeout: Duration.seconds(props.spec.timeoutSeconds),
       description: props.spec.description,
       tracing: Tracing.ACTIVE,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       logGroup,
       role,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.name,
-        POWERTOOLS_METRICS_NAMESPACE: 'IonosAgentBackend',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         ...props.environment,
       },
       bundling: {
@@ -75,6 +80,18 @@ export class BackendFunction extends NodejsFunction {
   bindIonosSecret(secret: ISecret): this {
     secret.grantRead(this);
     this.addEnvironment('IONOS_SECRET_ID', secret.secretArn);
+    return this;
+  }
+
+  /** The fine-tuned Studio models this API offers (listed, and the only UUIDs sent to Studio). */
+  bindStudioModels(models: StudioModelMap): this {
+    this.addEnvironment('STUDIO_MODELS', JSON.stringify(models));
+    return this;
+  }
+
+  /** Runtime settings (env var → value), e.g. the per-request cost limits. */
+  bindSettings(settings: Record<string, number | string>): this {
+    for (const [name, value] of Object.entries(settings)) this.addEnvironment(name, String(value));
     return this;
   }
 

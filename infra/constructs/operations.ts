@@ -1,7 +1,8 @@
 /**
- * Operations: alarms (smoke failures or missing smoke data, 5xx rate, throttling spikes) to an SNS topic
- * with an optional email subscription, and one dashboard with requests, errors, latency, tokens per model
- * and 429s.
+ * Operations: alarms (smoke failures or missing smoke data, 5xx rate including failures inside streams that
+ * had answered 200, throttling spikes, agent or proxy at their reserved concurrency, the IONOS token close
+ * to its expiry) to an SNS topic with an optional email subscription, and one dashboard with requests,
+ * errors, latency, tokens per model and 429s.
  */
 import { Duration } from 'aws-cdk-lib';
 import {
@@ -12,24 +13,28 @@ import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { CREDENTIALS_SERVICE, METRICS_NAMESPACE } from '#shared/metrics.ts';
+import type { FunctionName } from '#shared/routes.ts';
 import type { DeployConfig } from '#infra/config.ts';
 import type { BackendApi } from '#infra/constructs/api.ts';
-
-/** The metrics namespace the functions write EMF to (POWERTOOLS_METRICS_NAMESPACE). */
-export const METRICS_NAMESPACE = 'IonosAgentBackend';
+import type { BackendFunction } from '#infra/constructs/backend-function.ts';
 
 /** Props of the operations resources. */
 export interface OperationsProps {
   config: DeployConfig;
   api: BackendApi;
+  functions: ReadonlyMap<FunctionName, BackendFunction>;
 }
+
+/** The functions with reserved concurrency, whose throttling means clients are being turned away. */
+const CAPPED: readonly FunctionName[] = ['agent', 'hub-proxy'];
 
 /** Topic, alarms and dashboard. */
 export class Operations extends Construct {
   readonly topic: Topic;
   readonly alarms: Alarm[];
 
-  constructor(scope: Construct, id: string, { config, api }: OperationsProps) {
+  constructor(scope: Construct, id: string, { config, api, functions }: OperationsProps) {
     super(scope, id);
     this.topic = new Topic(this, 'Alarms', { displayName: `${config.stackName} alarms`, enforceSSL: true });
     if (config.alarmEmail !== '') this.topic.addSubscription(new EmailSubscription(config.alarmEmail));
@@ -47,6 +52,9 @@ export class Operations extends Construct {
     const smoke = new Metric({ namespace: METRICS_NAMESPACE, metricName: 'SmokeSuccess', dimensionsMap: { service: 'smoke-test' }, statistic: 'Minimum', period: Duration.minutes(config.smokeIntervalMinutes) });
     const requests = api.api.metricCount({ period: Duration.minutes(5), statistic: 'Sum' });
     const errors5xx = api.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' });
+    // A streamed run that fails has answered 200 already; the functions count those failures themselves.
+    const streamErrors = (service: FunctionName) => new Metric({ namespace: METRICS_NAMESPACE, metricName: 'StreamServerErrors', dimensionsMap: { service }, statistic: 'Sum', period: Duration.minutes(5) });
+    const tokenDays = new Metric({ namespace: METRICS_NAMESPACE, metricName: 'IonosTokenDaysToExpiry', dimensionsMap: { service: CREDENTIALS_SERVICE }, statistic: 'Minimum', period: Duration.hours(1) });
 
     this.alarms = [
       new Alarm(this, 'SmokeFailing', {
@@ -55,14 +63,28 @@ export class Operations extends Construct {
         evaluationPeriods: 2, datapointsToAlarm: 2, treatMissingData: TreatMissingData.BREACHING,
       }),
       new Alarm(this, 'ServerErrorRate', {
-        alarmDescription: 'More than 5% of requests answered 5xx for 15 minutes. Check the function logs for upstream failures (502/503/504).',
-        metric: new MathExpression({ expression: 'IF(requests > 0, 100 * errors / requests, 0)', usingMetrics: { errors: errors5xx, requests }, period: Duration.minutes(5) }),
+        alarmDescription: 'More than 5% of requests failed server-side for 15 minutes (5xx answers, and streams that ended in an error event after their 200). Check the function logs ("agent run failed", "proxied" with outcome failed) for upstream failures (502/503/504).',
+        metric: new MathExpression({
+          expression: 'IF(requests > 0, 100 * (errors + FILL(agentStream, 0) + FILL(proxyStream, 0)) / requests, 0)',
+          usingMetrics: { errors: errors5xx, requests, agentStream: streamErrors('agent'), proxyStream: streamErrors('hub-proxy') },
+          period: Duration.minutes(5),
+        }),
         threshold: 5, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD, evaluationPeriods: 3, treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
       new Alarm(this, 'ThrottlingSpike', {
         alarmDescription: 'More than 100 requests were throttled (429) in 5 minutes. Check the usage plans and the IONOS contract limits.',
         metric: throttled, threshold: 100, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD, evaluationPeriods: 1, treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
+      new Alarm(this, 'IonosTokenExpiring', {
+        alarmDescription: `The IONOS token in the credentials secret expires in less than ${config.tokenExpiryAlarmDays} days. Create a new token in the IONOS console and put it in the secret (see the FillTheSecret output); no redeploy is needed.`,
+        metric: tokenDays, threshold: config.tokenExpiryAlarmDays, comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1, treatMissingData: TreatMissingData.NOT_BREACHING, // no data is the smoke alarm's case
+      }),
+      ...CAPPED.map((name) => new Alarm(this, `Throttled${name === 'agent' ? 'Agent' : 'Proxy'}`, {
+        alarmDescription: `The ${name} function was throttled at its reserved concurrency in the last 5 minutes: clients were turned away. Check for one consumer holding many long requests, then raise ${name === 'agent' ? 'agentReservedConcurrency' : 'proxyReservedConcurrency'} if the load is legitimate.`,
+        metric: (functions.get(name) as BackendFunction).metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 0, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD, evaluationPeriods: 1, treatMissingData: TreatMissingData.NOT_BREACHING,
+      })),
     ];
     for (const alarm of this.alarms) alarm.addAlarmAction(new SnsAction(this.topic));
 
@@ -83,6 +105,7 @@ export class Operations extends Construct {
           new GraphWidget({ title: 'Completion tokens per model', left: [tokens('CompletionTokens')] }),
           new GraphWidget({ title: '429s (gateway)', left: [throttled] }),
           new GraphWidget({ title: 'Smoke test', left: [smoke] }),
+          new GraphWidget({ title: 'IONOS token: days to expiry', left: [tokenDays] }),
         ],
       ],
     });
