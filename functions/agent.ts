@@ -11,7 +11,7 @@ import { getConfig } from '#shared/config.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
 import { BadRequestError } from '#shared/errors.ts';
 import { getHeader, queryFlag, readJsonObject } from '#shared/http/event.ts';
-import { createHandler } from '#shared/http/handler.ts';
+import { consumerOf, createHandler } from '#shared/http/handler.ts';
 import { jsonResponse } from '#shared/http/response.ts';
 import { sseResponse } from '#shared/http/sse.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
@@ -31,7 +31,7 @@ export const handler = createHandler(async (event, context, { signal }) => {
   // Limits apply before a stream starts, so a client over them gets a real 400, not an error event.
   const messages = limitConversation(parseAgentRequest(readJsonObject(event, config.maxRequestBytes)), config.agent);
   const deadlineMs = workDeadlineMs(context, config.agent.deadlineMs);
-  const request = { route, messages, deadlineMs, signal };
+  const request = { route, messages, deadlineMs, signal, consumer: consumerOf(event) };
   if (queryFlag(event, 'stream')) return sseResponse(streamAgent(request, deps));
   return jsonResponse(200, await runAgent(request, deps));
 }, true);

@@ -6,7 +6,7 @@
 import { getConfig } from '#shared/config.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
 import { readBody, readJsonObject } from '#shared/http/event.ts';
-import { createHandler } from '#shared/http/handler.ts';
+import { consumerOf, createHandler } from '#shared/http/handler.ts';
 import { createHubClient } from '#shared/ionos/hub-client.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
 import { forward } from '#shared/proxy/forward.ts';
@@ -36,5 +36,6 @@ export const handler = createHandler(async (event, context, { signal }) => {
     headers: forwardedRequestHeaders(event),
     requestId: context.awsRequestId,
     signal,
+    consumer: consumerOf(event),
   }, { hub, studio, config, deadlineMs: workDeadlineMs(context, config.proxyDeadlineMs) });
 }, true);

@@ -51,6 +51,8 @@ export interface AgentRequest {
   /** Cancels the run (client gone, or the function is about to time out). */
   signal?: AbortSignal;
   onEvent?: (event: AgentEvent) => void;
+  /** Who called (see `consumerOf`): named in the run's log line, which a stream writes after the handler returned. */
+  consumer?: string;
 }
 
 /** Runs the agent to its final answer. @throws our HTTP errors only. */
@@ -62,14 +64,14 @@ export async function runAgent(request: AgentRequest, deps: AgentDeps): Promise<
     const answer = await run(request, deps);
     const usage = answer.usage_metadata;
     recordRequestMetrics({ route: '/', model: modelId, status: 200, usage: usage === null ? undefined : { promptTokens: usage.input_tokens, completionTokens: usage.output_tokens } });
-    logger.info('agent run', { model: modelId, mode, status: 200, latencyMs: Math.round(performance.now() - started), finishReason: answer.response_metadata.finish_reason, totalTokens: usage?.total_tokens });
+    logger.info('agent run', { consumer: request.consumer, model: modelId, mode, status: 200, latencyMs: Math.round(performance.now() - started), finishReason: answer.response_metadata.finish_reason, totalTokens: usage?.total_tokens });
     return answer;
   } catch (err) {
     const status = toStatus(err);
     const { type, code } = toErrorBody(err).error;
     recordRequestMetrics({ route: '/', model: 'unverified', status });
     recordFailure({ errorType: type, status, mode });
-    const fields = { model: modelId, mode, status, errorType: type, code, latencyMs: Math.round(performance.now() - started) };
+    const fields = { consumer: request.consumer, model: modelId, mode, status, errorType: type, code, latencyMs: Math.round(performance.now() - started) };
     if (status >= 500) logger.error('agent run failed', { ...fields, error: err as Error });
     else logger.info('agent run failed', fields);
     throw err;

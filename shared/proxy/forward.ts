@@ -40,6 +40,8 @@ export interface ProxyCall {
   requestId: string;
   /** Aborts when the client leaves or the function is about to time out. */
   signal?: AbortSignal;
+  /** Who called (see `consumerOf`): named in the log line, which a stream writes after the handler returned. */
+  consumer?: string;
 }
 
 /** Reads and routes `model`: present where the spec requires it; a UUID (Studio) only for chat completions. */
@@ -80,7 +82,7 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
     const latencyMs = Math.round(performance.now() - started);
     recordRequestMetrics({ route, model: status < 300 ? model : 'unverified', status, upstreamMs, usage });
     if (outcome === 'failed') recordFailure({ errorType: 'upstream_error', status: 502, mode: 'stream' });
-    logger.info('proxied', { route, path: call.path.slice(0, 200), model, status, latencyMs, upstreamMs, outcome, requestId: call.requestId });
+    logger.info('proxied', { consumer: call.consumer, route, path: call.path.slice(0, 200), model, status, latencyMs, upstreamMs, outcome, requestId: call.requestId });
   };
   try {
     const endpoint = resolveEndpoint(call.method, call.path, call.resource);
