@@ -90,6 +90,26 @@ describe('POST / on the Hub', () => {
     }
   });
 
+  it('refuses a flood of leading system messages with a real 400, streamed or not, before anything goes upstream', async () => {
+    const flood = { messages: [...Array.from({ length: 3_000 }, () => ({ type: 'system', content: 's' })), ...Array.from({ length: 100 }, () => ({ type: 'human', content: 'h' }))] };
+    for (const query of ['', '?stream=true']) {
+      const res = await ask(flood, MISTRAL, query);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'too_many_messages', param: 'messages' } });
+    }
+    expect(chatRequests()).toEqual([]);
+  });
+
+  it('runs at most the per-step number of the 40 searches one reply asks for', async () => {
+    const searches = Array.from({ length: 40 }, (_, i) => ({ name: 'web_search', arguments: { query: `q${i}` } }));
+    sim.control.chatReplies.push({ toolCalls: searches }, { content: 'Done searching.' });
+    const res = await ask(SEED_REQUEST);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { content: string }).content).toBe('Done searching.');
+    expect(sim.control.requests.filter((r) => r.path === '/tavily/search')).toHaveLength(4); // AGENT_MAX_TOOL_CALLS_PER_STEP
+    expect(chatRequests()[1]?.messages.filter((m) => m.role === 'tool')).toHaveLength(40);
+  });
+
   it('answers without tools for a model that refuses them, and stops sending tools to it', async () => {
     expect((await ask(SEED_REQUEST, TOOLLESS)).status).toBe(200);
     expect(chatRequests().map((r) => r.tools !== undefined)).toEqual([true, false]);
@@ -144,6 +164,13 @@ describe('POST / upstream faults', () => {
 });
 
 describe('POST / on Studio', () => {
+  it('answers 404 for a Studio UUID this API does not offer, without calling Studio', async () => {
+    const res = await ask(SEED_REQUEST, '11111111-2222-4333-8444-555555555555');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: 'model_not_found', param: 'x-model-id' } });
+    expect(sim.control.requests.filter((r) => r.path.includes('/generate'))).toEqual([]);
+  });
+
   it('runs a job for a UUID, buffered and streamed, in the Hub shape', async () => {
     const body = (await (await ask(SEED_REQUEST, STUDIO)).json()) as Record<string, unknown>;
     expect(Object.keys(body)).toEqual(Object.keys(seedExample));
@@ -156,10 +183,12 @@ describe('POST / on Studio', () => {
   });
 
   it('answers 502 for a failed job and 504 for a job that outlives the deadline', async () => {
-    sim.control.studioJobs.push({ fail: 'adapter not loaded' });
+    sim.control.studioJobs.push({ fail: 'adapter not loaded on gpu-node-7.internal (10.1.2.3)' });
     const failed = await ask(SEED_REQUEST, STUDIO);
     expect(failed.status).toBe(502);
-    expect(((await failed.json()) as { error: { message: string } }).error.message).toContain('FAILED: adapter not loaded');
+    const { message } = ((await failed.json()) as { error: { message: string } }).error;
+    expect(message).toMatch(/^IONOS AI Model Studio could not complete the job \(it ended as FAILED\)/);
+    expect(message).not.toMatch(/adapter|internal|10\.1\.2\.3/); // Studio's own text stays in the logs
     sim.control.studioJobs.push({ hang: true });
     expect((await ask(SEED_REQUEST, STUDIO)).status).toBe(504);
   });
