@@ -22,11 +22,12 @@ const studio = createStudioClient(config, credentials);
 const PREDICTIONS = /^(.+)\/predictions$/;
 
 export const handler = createHandler(async (event, context, { signal }) => {
+  const deadlineMs = workDeadlineMs(context, config.proxyDeadlineMs);
   if (event.resource === '/models') return legacyListModels(hub);
   if (event.resource === '/models/{modelPath+}') {
     // The model id has a slash (provider/name); a greedy path keeps it whether or not the client encoded it.
     const modelId = PREDICTIONS.exec(event.pathParameters?.modelPath ?? '')?.[1] ?? '';
-    return legacyPredict(modelId, readJsonObject(event, config.proxyMaxRequestBytes), hub, config.proxyLimits);
+    return legacyPredict(modelId, readJsonObject(event, config.proxyMaxRequestBytes), hub, { limits: config.proxyLimits, deadlineMs, signal });
   }
   return forward({
     method: event.httpMethod,
@@ -37,5 +38,5 @@ export const handler = createHandler(async (event, context, { signal }) => {
     requestId: context.awsRequestId,
     signal,
     consumer: consumerOf(event),
-  }, { hub, studio, config, deadlineMs: workDeadlineMs(context, config.proxyDeadlineMs) });
+  }, { hub, studio, config, deadlineMs });
 }, true);

@@ -71,8 +71,16 @@ function chatOptions(options: Record<string, string> = {}): Record<string, numbe
   return out;
 }
 
+/** What a prediction is held to: the proxy's limits, its deadline, and the client's presence. */
+export interface PredictionBounds {
+  limits: RuntimeConfig['proxyLimits'];
+  /** Time the completion may take (`PROXY_DEADLINE_MS`). */
+  deadlineMs: number;
+  signal?: AbortSignal;
+}
+
 /** `POST /models/{modelId}/predictions` → `POST /v1/chat/completions`, as a ModelsPrediction. */
-export async function legacyPredict(modelId: string, body: Record<string, unknown>, hub: HubClient, limits: RuntimeConfig['proxyLimits']): Promise<JsonResponse> {
+export async function legacyPredict(modelId: string, body: Record<string, unknown>, hub: HubClient, bounds: PredictionBounds): Promise<JsonResponse> {
   const { modelId: model } = routeModel(modelId, 'modelId');
   const parsed = predictionBody.safeParse(body);
   if (!parsed.success) {
@@ -82,12 +90,14 @@ export async function legacyPredict(modelId: string, body: Record<string, unknow
   }
   const { input, options } = parsed.data.properties;
   const request = { model, messages: [{ role: 'user', content: input }], ...chatOptions(options) };
-  checkGenerationLimits(request, ENDPOINTS[HUB_PATHS.chatCompletions] as (typeof ENDPOINTS)[string], limits);
+  checkGenerationLimits(request, ENDPOINTS[HUB_PATHS.chatCompletions] as (typeof ENDPOINTS)[string], bounds.limits);
   const started = Date.now();
   const response = await hub.fetch(HUB_PATHS.chatCompletions, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(request),
+    timeoutMs: bounds.deadlineMs,
+    signal: bounds.signal,
   });
   const completion = (await readJsonAnswer({ name: HUB_NAME }, response)) as { choices?: { message?: { content?: string | null } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
   const now = new Date().toISOString();
