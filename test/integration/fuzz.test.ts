@@ -101,13 +101,21 @@ const chatMessage = fc.oneof(
   { arbitrary: fc.record({ role: fc.constant('user'), content: oddText }), weight: 3 },
   fc.record({ role: fc.oneof(fc.constantFrom('user', 'assistant', 'system', 'tool'), fc.string()), content: fc.oneof(oddText, fc.anything()) }, { requiredKeys: [] }),
 );
-const agentBody = fc.record({ messages: fc.oneof({ arbitrary: fc.array(agentMessage, { minLength: 1, maxLength: 5 }), weight: 4 }, fc.anything()), stream: fc.anything() }, { requiredKeys: ['messages'] });
-const chatBody = fc.record({ model: fc.oneof({ arbitrary: validModel, weight: 4 }, fc.anything()), messages: fc.oneof({ arbitrary: fc.array(chatMessage, { minLength: 1, maxLength: 4 }), weight: 4 }, fc.anything()), stream: fc.oneof(fc.boolean(), fc.anything()), max_tokens: fc.anything(), input: fc.anything(), prompt: fc.anything() }, { requiredKeys: [] });
+// Leading system messages in bulk: they must not bypass AGENT_MAX_MESSAGES.
+const systemFlood = fc.tuple(fc.integer({ min: 1, max: 3_000 }), fc.integer({ min: 0, max: 100 })).map(([system, human]) => [
+  ...Array.from({ length: system }, () => ({ type: 'system', content: 's' })), ...Array.from({ length: human }, () => ({ type: 'human', content: 'h' })),
+]);
+const agentBody = fc.record({ messages: fc.oneof({ arbitrary: fc.array(agentMessage, { minLength: 1, maxLength: 5 }), weight: 4 }, systemFlood, fc.anything()), stream: fc.anything() }, { requiredKeys: ['messages'] });
+// What one request may ask to generate: within, at and far beyond the limits, and of the wrong type.
+const generation = fc.oneof(fc.integer({ min: -5, max: 200 }), fc.constantFrom(16_384, 16_385, 10_000_000, 1.5, '100'), fc.anything());
+const chatBody = fc.record({ model: fc.oneof({ arbitrary: validModel, weight: 4 }, fc.anything()), messages: fc.oneof({ arbitrary: fc.array(chatMessage, { minLength: 1, maxLength: 4 }), weight: 4 }, fc.anything()), stream: fc.oneof(fc.boolean(), fc.anything()), max_tokens: generation, max_completion_tokens: generation, n: generation, best_of: generation, input: fc.anything(), prompt: fc.anything() }, { requiredKeys: [] });
 /** Bytes of a body: structured, random JSON, mutated JSON, deep nesting, invalid UTF-8, or nothing. */
 const bodyOf = (structured: fc.Arbitrary<unknown>) =>
   fc.oneof(
     { arbitrary: structured.map((v) => Buffer.from(JSON.stringify(v) ?? 'null')), weight: 6 },
     fc.json().map((t) => Buffer.from(t)),
+    // A top-level key twice (the first value is the one other parsers keep).
+    structured.map((v) => JSON.stringify(v) ?? '').map((t) => Buffer.from(t.startsWith('{"') ? `{"model":"evil/model",${t.slice(1)}` : t)),
     fc.tuple(structured.map((v) => JSON.stringify(v) ?? ''), fc.nat(), fc.string({ maxLength: 3 })).map(([t, at, s]) => Buffer.from(t.slice(0, at % (t.length + 1)) + s + t.slice(at % (t.length + 1)))),
     deep.map((t) => Buffer.from(t)),
     fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.concat([Buffer.from('{"messages":"'), Buffer.from(b), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')])),
@@ -156,7 +164,7 @@ describe(`fuzzing every route (seed ${SEED})`, () => {
 
   it('odd request targets: traversal, encodings, double slashes, absolute URLs, unknown paths', async () => {
     const target = fc.oneof(
-      fc.constantFrom('/v1/../studio/models', '/v1/%2e%2e/x', '/v1/chat%2Fcompletions', '//v1/models', '/v1//models', 'http://evil.example/v1/models', '/%00', '/v1/models%00', '/studio/models/..', '/v1/chat/completions/', '/\u00e9', '/v1/%ZZ', '*'),
+      fc.constantFrom('/v1/../studio/models', '/v1/%2e%2e/x', '/v1/chat%2Fcompletions', '/v1/images%2Fgenerations', '//v1/models', '/v1//models', 'http://evil.example/v1/models', '/%00', '/v1/models%00', '/studio/models/..', '/v1/chat/completions/', '/\u00e9', '/v1/%ZZ', '*'),
       printable.map((s) => `/${s.replace(/[\s#]/g, '')}`),
       fc.webPath(),
     );

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Simulator } from '#infra/local/simulator/server.ts';
 import { keyFingerprint } from '#shared/http/api-key.ts';
+import { captureLines } from '#test/helpers/capture-lines.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 
 vi.hoisted(() => {
@@ -26,23 +27,11 @@ beforeEach(() => sim.control.reset());
 const call = (path: string, init: RequestInit = {}) =>
   fetch(`${stack.api.url}${path}`, { ...init, headers: { authorization: `Bearer ${KEY}`, ...(init.headers as Record<string, string>) } });
 
-/** Runs `act` and returns the JSON lines written to stdout and stderr (ERROR lines) meanwhile. */
-async function captureLines(act: () => Promise<void>): Promise<Record<string, unknown>[]> {
-  const lines: string[] = [];
-  const spies = [process.stdout, process.stderr].map((stream) => vi.spyOn(stream, 'write').mockImplementation((chunk: unknown) => (lines.push(String(chunk)), true)));
-  try {
-    await act();
-    await new Promise((r) => setTimeout(r, 50));
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-  return lines.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-}
 const emf = (lines: Record<string, unknown>[], metric: string) => lines.filter((l) => '_aws' in l && metric in l);
 
 describe('metrics and logs', () => {
   it('uses the route table\'s path as the route dimension, never the client\'s path', async () => {
-    const lines = await captureLines(async () => {
+    const { lines } = await captureLines(async () => {
       for (const path of ['/v1/x-7f3a91', '/v1/y-0c44be', '/v1/images%2Fgenerations']) await (await call(path, { method: 'POST', body: '{}' })).text();
     });
     const routes = emf(lines, 'Requests').map((l) => l.route);
@@ -51,7 +40,7 @@ describe('metrics and logs', () => {
   });
 
   it('gives the agent token metrics like the proxy\'s, by route, model and status class', async () => {
-    const lines = await captureLines(async () => {
+    const { lines } = await captureLines(async () => {
       await (await call('/', { method: 'POST', headers: { 'x-model-id': CHAT }, body: JSON.stringify({ messages: [{ type: 'human', content: 'Hi' }] }) })).text();
     });
     expect(emf(lines, 'PromptTokens')[0]).toMatchObject({ route: '/', model: CHAT, statusClass: '2xx', service: expect.any(String), Requests: 1, PromptTokens: expect.any(Number), CompletionTokens: expect.any(Number) });
@@ -60,7 +49,7 @@ describe('metrics and logs', () => {
 
   it('logs and counts a streamed run that fails after its 200, with its error type and the consumer', async () => {
     sim.control.faults.push({ path: '/v1/chat/completions', status: 500, times: 5 });
-    const lines = await captureLines(async () => {
+    const { lines } = await captureLines(async () => {
       const res = await call('/?stream=true', { method: 'POST', headers: { 'x-model-id': CHAT }, body: JSON.stringify({ messages: [{ type: 'human', content: 'Hi' }] }) });
       expect(res.status).toBe(200);
       expect(await res.text()).toContain('"type":"upstream_error"');
@@ -72,7 +61,7 @@ describe('metrics and logs', () => {
   });
 
   it('names the consumer in the log line of a proxied stream, written after the handler returned', async () => {
-    const lines = await captureLines(async () => {
+    const { lines } = await captureLines(async () => {
       await (await call('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: CHAT, stream: true, messages: [{ role: 'user', content: 'Hi' }] }) })).text();
     });
     expect(lines.find((l) => l.message === 'proxied')).toMatchObject({ consumer: keyFingerprint(KEY), route: '/v1/chat/completions', outcome: 'complete' });

@@ -2,6 +2,7 @@
 // usage object; logs carry no prompts, completions or tokens.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalApi } from '#infra/local/server.ts';
+import { captureLines } from '#test/helpers/capture-lines.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 import { SENTINELS } from '#test/helpers/sentinels.ts';
 
@@ -21,22 +22,10 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-/** Runs `act` and returns the JSON lines written to stdout meanwhile. */
-async function captureLines(act: () => Promise<void>): Promise<Record<string, unknown>[]> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => (lines.push(String(chunk)), true));
-  try {
-    await act();
-    await new Promise((r) => setTimeout(r, 50)); // metrics are written when the relayed body ends
-  } finally {
-    spy.mockRestore();
-  }
-  return lines.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-}
 
 describe('proxy metrics and logs', () => {
   it('emits EMF with route, model, status class, latency and tokens from a stream that asked for usage', async () => {
-    const lines = await captureLines(async () => {
+    const { lines } = await captureLines(async () => {
       const res = await fetch(`${api.url}/v1/chat/completions`, {
         method: 'POST', body: JSON.stringify({ model: CHAT, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: PROMPT }] }),
       });
@@ -53,7 +42,7 @@ describe('proxy metrics and logs', () => {
   });
 
   it('counts rejected requests without letting unknown models become a dimension', async () => {
-    const lines = await captureLines(async () => {
+    const { lines } = await captureLines(async () => {
       await (await fetch(`${api.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'made/up-model-123', messages: [{ role: 'user', content: PROMPT }] }) })).text();
     });
     expect(lines.find((l) => '_aws' in l)).toMatchObject({ model: 'unverified', statusClass: '4xx', Requests: 1 });

@@ -4,6 +4,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Simulator } from '#infra/local/simulator/server.ts';
+import { captureLines } from '#test/helpers/capture-lines.ts';
 import { jwtExpiringIn } from '#test/helpers/jwt.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 
@@ -34,14 +35,7 @@ afterAll(async () => {
 
 async function invoke(): Promise<{ result: unknown; lines: Record<string, unknown>[] }> {
   const { handler } = await import('#functions/smoke-test.ts');
-  const lines: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => (lines.push(String(chunk)), true));
-  try {
-    const result = await handler().catch((err: unknown) => err);
-    return { result, lines: lines.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>) };
-  } finally {
-    spy.mockRestore();
-  }
+  return captureLines(() => handler().catch((err: unknown) => err));
 }
 
 describe('smoke-test function', () => {
