@@ -6,8 +6,9 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getConfig } from '#shared/config.ts';
-import { createCredentialStore, reportTokenExpiry } from '#shared/credentials.ts';
+import { createCredentialStore } from '#shared/credentials.ts';
 import { tokenDaysToExpiry } from '#shared/ionos/token-expiry.ts';
+import { recordTokenExpiry } from '#shared/metrics.ts';
 import { logger } from '#shared/observability.ts';
 import { SecretsManagerSource } from '#shared/secrets-source.ts';
 import { runSmokeChecks, tokenExpiryCheck, type CheckResult } from '#shared/smoke/checks.ts';
@@ -16,11 +17,14 @@ const metrics = new Metrics();
 const secrets = new SecretsManagerSource();
 const credentials = createCredentialStore(getConfig());
 
-/** The token's days to expiry as a check; a secret that cannot be read is a failed check. */
+/**
+ * The token's days to expiry as a check, and as the metric on every run (the store reports it at most
+ * hourly; the alarm needs data even when no client calls). A secret that cannot be read fails the check.
+ */
 async function tokenCheck(): Promise<CheckResult> {
   try {
     const days = tokenDaysToExpiry((await credentials.get()).ionosApiToken);
-    if (days !== undefined) reportTokenExpiry(days);
+    if (days !== undefined) recordTokenExpiry(days);
     return tokenExpiryCheck(days);
   } catch (err) {
     return { name: 'IONOS token expiry', ok: false, ms: 0, detail: (err as Error).message };

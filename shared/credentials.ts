@@ -69,7 +69,7 @@ export function parseSecretValue(value: unknown): Credentials {
 }
 
 /** Reports the IONOS token's days to expiry: a metric (alarmed on by the stack) and a warning within 14 days. */
-export function reportTokenExpiry(days: number): void {
+function reportTokenExpiry(days: number): void {
   recordTokenExpiry(days);
   if (days < 14) logger.warn('the IONOS token expires soon', { daysToExpiry: Math.round(days * 10) / 10 });
 }
