@@ -46,8 +46,11 @@ const OWN_RESOURCE = new Set(ROUTES.filter((r) => r.function === 'hub-proxy' && 
  */
 export function resolveEndpoint(method: string, path: string, resource: string): Endpoint {
   const found = Object.hasOwn(ENDPOINTS, path) ? ENDPOINTS[path] : undefined;
-  if (found === undefined || (OWN_RESOURCE.has(found.path) && resource !== found.path)) {
-    throw new NotFoundError(`Unknown endpoint ${path.slice(0, 200)}. This API forwards ${Object.keys(ENDPOINTS).join(', ')} (spelled exactly so, without encoded slashes).`);
+  if (found === undefined) {
+    throw new NotFoundError(`Unknown endpoint ${path.slice(0, 200)}. This API forwards ${Object.keys(ENDPOINTS).join(', ')}.`);
+  }
+  if (OWN_RESOURCE.has(found.path) && resource !== found.path) {
+    throw new NotFoundError(`${found.path} is served only at that exact path: send it without encoded slashes (%2F).`);
   }
   if (method !== found.method) throw new MethodNotAllowedError(method, path, [found.method]);
   return found;
