@@ -6,7 +6,7 @@
 import { BadGatewayError, GatewayTimeoutError, HttpError, RequestAbortedError, UpstreamHttpError } from '#shared/errors.ts';
 import { normaliseUpstreamError } from '#shared/ionos/error-body.ts';
 import { findStreamFailure } from '#shared/http/upstream-fetch.ts';
-import { HUB_NAME } from '#shared/ionos/upstreams.ts';
+import { HUB, HUB_NAME } from '#shared/ionos/upstreams.ts';
 
 const MAX_DEPTH = 8;
 
@@ -32,7 +32,7 @@ export function toAgentError(err: unknown, { deadline, deadlineMs }: RunSignals)
   const http = findHttpError(err);
   if (http instanceof RequestAbortedError) return deadline.aborted ? timedOut() : http;
   if (http !== undefined) return http;
-  const streamFailure = findStreamFailure({ name: HUB_NAME }, err); // the model's stream stalled or was cut
+  const streamFailure = findStreamFailure(HUB, err); // the model's stream stalled or was cut
   if (streamFailure !== undefined) return deadline.aborted ? timedOut() : streamFailure;
   const e = err as { name?: string; status?: unknown; error?: unknown };
   if (e?.name === 'GraphRecursionError') {
@@ -44,7 +44,7 @@ export function toAgentError(err: unknown, { deadline, deadlineMs }: RunSignals)
   if (typeof e?.name === 'string' && /timeout/i.test(e.name)) return new GatewayTimeoutError('IONOS AI Model Hub did not answer in time. Try again later.', err);
   // An OpenAI SDK APIError: the Hub answered with an error status the SDK read itself.
   if (typeof e?.status === 'number' && e.status >= 400) {
-    return new UpstreamHttpError('IONOS AI Model Hub', e.status, normaliseUpstreamError(e.status, JSON.stringify({ error: e.error ?? {} })));
+    return new UpstreamHttpError(HUB_NAME, e.status, normaliseUpstreamError(e.status, JSON.stringify({ error: e.error ?? {} })));
   }
   return err instanceof Error ? err : new Error(String(err));
 }

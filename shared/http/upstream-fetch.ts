@@ -10,15 +10,23 @@ import {
   type HttpError,
   RequestAbortedError,
   UpstreamHttpError,
+  type UpstreamErrorDetail,
 } from '#shared/errors.ts';
-import { MAX_ERROR_BODY_CHARS, normaliseUpstreamError } from '#shared/ionos/error-body.ts';
 import { BODY_CUT, STREAM_STALLED, transport } from '#shared/http/transport.ts';
 import { parseRetryAfter, sleep } from '#shared/time.ts';
 
-/** An upstream as a small config object: a display name (used in messages) and its base URL. */
+/** Error bodies longer than this are not read for a message. */
+export const MAX_ERROR_BODY_CHARS = 64 * 1024;
+
+/**
+ * An upstream as a small config object: a display name (used in messages), its base URL, and how to read
+ * its error bodies (each upstream has its own format; this layer knows none of them).
+ */
 export interface Upstream {
   name: string;
   baseUrl: string;
+  /** The error detail of an error answer (at most MAX_ERROR_BODY_CHARS of `body`), with `secrets` redacted. */
+  readError(status: number, body: string, secrets: readonly (string | undefined)[]): UpstreamErrorDetail;
 }
 
 /** Opt-in retry policy. Only retried: 429, 502, 503, 504 and connection failures. */
@@ -52,7 +60,7 @@ export interface UpstreamRequest {
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
 /** Joins base URL and path, refusing anything that would leave the upstream's origin or base path. */
-export function upstreamUrl(upstream: Upstream, path: string): URL {
+export function upstreamUrl(upstream: Pick<Upstream, 'baseUrl'>, path: string): URL {
   const url = new URL(upstream.baseUrl + path);
   const base = new URL(upstream.baseUrl);
   if (!path.startsWith('/') || url.origin !== base.origin || !url.pathname.startsWith(base.pathname.replace(/\/$/, '')) || path.includes('..')) {
@@ -182,7 +190,7 @@ export async function toUpstreamHttpError(upstream: Upstream, response: Response
   } catch {
     // A body that breaks off still leaves the status to report.
   }
-  const detail = normaliseUpstreamError(response.status, text, secrets);
+  const detail = upstream.readError(response.status, text, secrets);
   return new UpstreamHttpError(upstream.name, response.status, detail, parseRetryAfter(response.headers.get('retry-after')));
 }
 

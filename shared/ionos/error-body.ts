@@ -4,9 +4,7 @@
  * clients and SDKs only understand the latter. Secrets are redacted from whatever upstream echoes back.
  */
 import type { ErrorBody } from '#shared/errors.ts';
-
-/** Upstream bodies longer than this are not parsed for a message. */
-export const MAX_ERROR_BODY_CHARS = 64 * 1024;
+import { MAX_ERROR_BODY_CHARS } from '#shared/http/upstream-fetch.ts';
 
 /** The OpenAI error `type` for an HTTP status, as OpenAI's API uses them. */
 export function errorTypeForStatus(status: number): string {

@@ -4,13 +4,17 @@
  */
 import type { Upstream } from '#shared/http/upstream-fetch.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
+import { normaliseUpstreamError } from '#shared/ionos/error-body.ts';
 
 /** How errors name the Hub. */
 export const HUB_NAME = 'IONOS AI Model Hub';
 
+/** The Hub as messages name it, where only its name is needed (parsing or cutting its answers). */
+export const HUB: Pick<Upstream, 'name'> = { name: HUB_NAME };
+
 /** The AI Model Hub's OpenAI-compatible API. */
 export function hubUpstream(config: Pick<RuntimeConfig, 'hubBaseUrl'>): Upstream {
-  return { name: HUB_NAME, baseUrl: config.hubBaseUrl };
+  return { name: HUB_NAME, baseUrl: config.hubBaseUrl, readError: normaliseUpstreamError };
 }
 
 /** The OpenAI-compatible paths the Hub serves (and the only ones the proxy forwards). */
@@ -24,7 +28,7 @@ export const HUB_PATHS = {
 
 /** Tavily's search API, behind the agent's `web_search` tool (not an IONOS service, but called the same way). */
 export function tavilyUpstream(config: Pick<RuntimeConfig, 'tavilyBaseUrl'>): Upstream {
-  return { name: 'Tavily', baseUrl: config.tavilyBaseUrl };
+  return { name: 'Tavily', baseUrl: config.tavilyBaseUrl, readError: normaliseUpstreamError };
 }
 
 /** Tavily's search path. */
@@ -32,7 +36,7 @@ export const TAVILY_SEARCH_PATH = '/search';
 
 /** AI Model Studio's job API (fine-tuned models). */
 export function studioUpstream(config: Pick<RuntimeConfig, 'studioBaseUrl'>): Upstream {
-  return { name: 'IONOS AI Model Studio', baseUrl: config.studioBaseUrl };
+  return { name: 'IONOS AI Model Studio', baseUrl: config.studioBaseUrl, readError: normaliseUpstreamError };
 }
 
 /** Studio job paths, relative to the Studio base URL. */

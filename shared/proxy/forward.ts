@@ -13,7 +13,7 @@ import { BadRequestError, toStatus, UpstreamHttpError } from '#shared/errors.ts'
 import { parseJsonObject } from '#shared/http/event.ts';
 import { parseJsonAnswer } from '#shared/http/upstream-fetch.ts';
 import type { HubClient } from '#shared/ionos/hub-client.ts';
-import { HUB_NAME, HUB_PATHS } from '#shared/ionos/upstreams.ts';
+import { HUB, HUB_NAME, HUB_PATHS } from '#shared/ionos/upstreams.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import type { StudioClient } from '#shared/ionos/studio-client.ts';
 import { routeModel, type ModelRoute } from '#shared/models/route-model.ts';
@@ -58,7 +58,7 @@ function routeOf(body: Record<string, unknown>, endpoint: Endpoint, config: Prox
 
 /** Parses a 2xx JSON answer (error answers were already rewritten by the Hub client). */
 function parseAnswer(text: string, status: number): unknown {
-  return status >= 300 || text === '' ? undefined : parseJsonAnswer({ name: HUB_NAME }, text);
+  return status >= 300 || text === '' ? undefined : parseJsonAnswer(HUB, text);
 }
 
 /** What forwarding needs besides the request. */
@@ -113,7 +113,7 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
     upstreamMs = Math.round(performance.now() - started);
     if (response.status >= 500 || response.status === 403) {
       const { error } = (await response.json()) as { error: { message: string } };
-      throw new UpstreamHttpError('IONOS AI Model Hub', response.status, error, parseRetryAfter(response.headers.get('retry-after')));
+      throw new UpstreamHttpError(HUB_NAME, response.status, error, parseRetryAfter(response.headers.get('retry-after')));
     }
     const headers = passedResponseHeaders(response.headers, call.requestId);
     const sse = (response.headers.get('content-type') ?? '').startsWith('text/event-stream');

@@ -9,7 +9,7 @@ import { jsonResponse } from '#shared/http/response.ts';
 import type { JsonResponse } from '#shared/errors.ts';
 import type { HubClient, HubModel } from '#shared/ionos/hub-client.ts';
 import { readJsonAnswer } from '#shared/http/upstream-fetch.ts';
-import { HUB_NAME, HUB_PATHS } from '#shared/ionos/upstreams.ts';
+import { HUB, HUB_PATHS } from '#shared/ionos/upstreams.ts';
 import { routeModel } from '#shared/models/route-model.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import { ENDPOINTS } from '#shared/proxy/endpoints.ts';
@@ -99,7 +99,7 @@ export async function legacyPredict(modelId: string, body: Record<string, unknow
     timeoutMs: bounds.deadlineMs,
     signal: bounds.signal,
   });
-  const completion = (await readJsonAnswer({ name: HUB_NAME }, response)) as { choices?: { message?: { content?: string | null } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
+  const completion = (await readJsonAnswer(HUB, response)) as { choices?: { message?: { content?: string | null } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
   const now = new Date().toISOString();
   const inputTokens = completion.usage?.prompt_tokens ?? 0;
   const outputTokens = completion.usage?.completion_tokens ?? 0;

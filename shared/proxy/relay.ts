@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { toErrorBody } from '#shared/errors.ts';
 import { findStreamFailure, streamCutError } from '#shared/http/upstream-fetch.ts';
-import { HUB_NAME } from '#shared/ionos/upstreams.ts';
+import { HUB } from '#shared/ionos/upstreams.ts';
 import { sseEvent } from '#shared/http/sse.ts';
 
 /** Hooks of one relay. */
@@ -42,8 +42,7 @@ export function relay(source: ReadableStream<Uint8Array>, options: RelayOptions)
         (cause: unknown) => {
           if (this.destroyed) return;
           done('failed');
-          const hub = { name: HUB_NAME };
-          this.push(sseEvent(toErrorBody(findStreamFailure(hub, cause) ?? streamCutError(hub, cause))));
+          this.push(sseEvent(toErrorBody(findStreamFailure(HUB, cause) ?? streamCutError(HUB, cause))));
           this.push(null);
         },
       );

@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BadGatewayError, GatewayTimeoutError, RequestAbortedError, UpstreamHttpError } from '#shared/errors.ts';
 import { BODY_CUT, transport, type TransportRequest } from '#shared/http/transport.ts';
 import { upstreamFetch, upstreamUrl } from '#shared/http/upstream-fetch.ts';
+import { hubUpstream } from '#shared/ionos/upstreams.ts';
 
-const hub = { name: 'IONOS AI Model Hub', baseUrl: 'https://hub.test' };
+const hub = hubUpstream({ hubBaseUrl: 'https://hub.test' });
 const TOKEN = 'sentinel-token-abc';
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
@@ -119,10 +120,10 @@ describe('upstreamFetch', () => {
 
 describe('upstreamUrl', () => {
   it('joins base and path', () => {
-    expect(upstreamUrl({ name: 's', baseUrl: 'https://studio.test/api/v1' }, '/organizations/o/generate').href).toBe('https://studio.test/api/v1/organizations/o/generate');
+    expect(upstreamUrl({ baseUrl: 'https://studio.test/api/v1' }, '/organizations/o/generate').href).toBe('https://studio.test/api/v1/organizations/o/generate');
   });
 
   it.each(['v1/models', '/../admin', '/%2e%2e/%2e%2e/admin', '@evil.test/x'])('refuses %j', (path) => {
-    expect(() => upstreamUrl({ name: 's', baseUrl: 'https://studio.test/api/v1' }, path)).toThrow(BadGatewayError);
+    expect(() => upstreamUrl({ baseUrl: 'https://studio.test/api/v1' }, path)).toThrow(BadGatewayError);
   });
 });
