@@ -22,7 +22,7 @@ const config = getConfig();
 const credentials = createCredentialStore(config);
 const deps: AgentDeps = { config, credentials, studio: createStudioClient(config, credentials), toolLessModels: new ToolLessModels(config.agent.toolLessTtlMs) };
 
-export const handler = createHandler(async (event, context, { signal }) => {
+export const handler = createHandler('agent', async (event, context, { signal }) => {
   const modelId = getHeader(event, 'x-model-id');
   if (modelId === undefined || modelId.trim() === '') {
     throw new BadRequestError('Missing x-model-id header', { param: 'x-model-id', code: 'missing_model_id' });
@@ -34,4 +34,4 @@ export const handler = createHandler(async (event, context, { signal }) => {
   const request = { route, messages, deadlineMs, signal, consumer: consumerOf(event) };
   if (queryFlag(event, 'stream')) return sseResponse(streamAgent(request, deps));
   return jsonResponse(200, await runAgent(request, deps));
-}, true);
+});

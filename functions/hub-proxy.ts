@@ -12,6 +12,7 @@ import { createStudioClient } from '#shared/ionos/studio-client.ts';
 import { forward } from '#shared/proxy/forward.ts';
 import { forwardedRequestHeaders } from '#shared/proxy/headers.ts';
 import { legacyListModels, legacyPredict } from '#shared/proxy/legacy.ts';
+import { fillPath, operationOf } from '#shared/routes.ts';
 import { workDeadlineMs } from '#shared/time.ts';
 
 const config = getConfig();
@@ -21,17 +22,18 @@ const studio = createStudioClient(config, credentials);
 
 const PREDICTIONS = /^(.+)\/predictions$/;
 
-export const handler = createHandler(async (event, context, { signal }) => {
+export const handler = createHandler('hub-proxy', async (event, context, { signal }) => {
   const deadlineMs = workDeadlineMs(context, config.proxyDeadlineMs);
-  if (event.resource === '/models') return legacyListModels(hub);
-  if (event.resource === '/models/{modelPath+}') {
+  const operation = operationOf(event.resource);
+  if (operation === 'legacy-models') return legacyListModels(hub);
+  if (operation === 'legacy-predict') {
     // The model id has a slash (provider/name); a greedy path keeps it whether or not the client encoded it.
     const modelId = PREDICTIONS.exec(event.pathParameters?.modelPath ?? '')?.[1] ?? '';
     return legacyPredict(modelId, readJsonObject(event, config.proxyMaxRequestBytes), hub, { limits: config.proxyLimits, deadlineMs, signal });
   }
   return forward({
     method: event.httpMethod,
-    path: event.resource === '/v1/{proxy+}' ? `/v1/${event.pathParameters?.proxy ?? ''}` : event.resource,
+    path: fillPath(event.resource, event.pathParameters),
     resource: event.resource,
     body: readBody(event, config.proxyMaxRequestBytes),
     headers: forwardedRequestHeaders(event),
@@ -39,4 +41,4 @@ export const handler = createHandler(async (event, context, { signal }) => {
     signal,
     consumer: consumerOf(event),
   }, { hub, studio, config, deadlineMs });
-}, true);
+});

@@ -11,4 +11,4 @@ const { studioModels } = getConfig();
 // The map changes only with a deploy; a few minutes in the browser cache keeps dropdowns cheap.
 const CACHE_CONTROL = 'private, max-age=300';
 
-export const handler = createHandler(async () => jsonResponse(200, studioModels, { 'cache-control': CACHE_CONTROL }), false);
+export const handler = createHandler('studio-models', async () => jsonResponse(200, studioModels, { 'cache-control': CACHE_CONTROL }));

@@ -62,11 +62,16 @@ export type FunctionName = keyof typeof FUNCTIONS;
 /** HTTP methods a route can take; `ANY` matches all. */
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
 
+/** What hub-proxy does on a route: it serves the `/v1` pass-through and the two legacy native routes. */
+export type Operation = 'proxy' | 'legacy-models' | 'legacy-predict';
+
 /** One API route. `path` uses API Gateway syntax: `{name}` for a segment, `{name+}` for the rest. */
 export interface Route {
   method: RouteMethod;
   path: string;
   function: FunctionName;
+  /** For a function that serves several routes: which of its operations this route is. */
+  operation?: Operation;
 }
 
 /** Every route of the API. */
@@ -74,11 +79,21 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/', function: 'agent' },
   { method: 'GET', path: '/studio/models', function: 'studio-models' },
   // Its own resource so the gateway can throttle it to IONOS's image limit; listed before the greedy path.
-  { method: 'POST', path: '/v1/images/generations', function: 'hub-proxy' },
-  { method: 'ANY', path: '/v1/{proxy+}', function: 'hub-proxy' },
-  { method: 'GET', path: '/models', function: 'hub-proxy' },
-  { method: 'POST', path: '/models/{modelPath+}', function: 'hub-proxy' },
+  { method: 'POST', path: '/v1/images/generations', function: 'hub-proxy', operation: 'proxy' },
+  { method: 'ANY', path: '/v1/{proxy+}', function: 'hub-proxy', operation: 'proxy' },
+  { method: 'GET', path: '/models', function: 'hub-proxy', operation: 'legacy-models' },
+  { method: 'POST', path: '/models/{modelPath+}', function: 'hub-proxy', operation: 'legacy-predict' },
 ];
+
+/** The operation of the route at a gateway resource (`event.resource`). */
+export function operationOf(resource: string): Operation | undefined {
+  return ROUTES.find((r) => r.path === resource)?.operation;
+}
+
+/** The request's path: the gateway resource with its path parameters put in (`/v1/{proxy+}` → `/v1/models`). */
+export function fillPath(resource: string, pathParameters: Record<string, string | undefined> | null): string {
+  return resource.replace(/\{(\w+)\+?\}/g, (_, name: string) => pathParameters?.[name] ?? '');
+}
 
 /** A route matched against a concrete path, with its path parameters. */
 export interface RouteMatch {

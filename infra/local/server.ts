@@ -29,12 +29,19 @@ export interface LocalApi {
 
 type AnyHandler = (...args: unknown[]) => Promise<unknown>;
 
-/** Imports the handler module of every function that serves a route, as Lambda does at init; config errors surface here. */
+/**
+ * Imports the handler module of every function that serves a route, as Lambda does at init; config errors
+ * surface here. Each is invoked in the mode the route table gives it, as the deployed integration is, and
+ * a handler built in the other mode stops the start instead of working here and failing once deployed.
+ */
 async function loadHandlers(): Promise<Map<FunctionName, AnyHandler>> {
   installAwsLambdaShim();
   const handlers = new Map<FunctionName, AnyHandler>();
   for (const name of new Set(ROUTES.map((r) => r.function))) {
     const module = (await import(new URL(`../../functions/${name}.ts`, import.meta.url).href)) as { handler: AnyHandler };
+    if (isStreamingHandler(module.handler) !== FUNCTIONS[name].streaming) {
+      throw new Error(`functions/${name}.ts exports a ${isStreamingHandler(module.handler) ? 'streaming' : 'buffered'} handler, but shared/routes.ts says streaming: ${FUNCTIONS[name].streaming}. Build it with createHandler('${name}', ...).`);
+    }
     handlers.set(name, module.handler);
   }
   return handlers;
@@ -93,7 +100,7 @@ async function handle(handlers: Map<FunctionName, AnyHandler>, req: IncomingMess
   const event = buildProxyEvent(req, url, match, body, auth.apiKeyId);
   const context = buildContext(name, spec.timeoutSeconds, spec.memoryMb);
 
-  if (!isStreamingHandler(handler)) {
+  if (!spec.streaming) {
     send(res, (await handler(event, context)) as APIGatewayProxyResult);
     return;
   }

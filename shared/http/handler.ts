@@ -18,6 +18,7 @@ import { toErrorResponse, toStatus } from '#shared/errors.ts';
 import { corsHeaders } from '#shared/http/cors.ts';
 import { getHeader } from '#shared/http/event.ts';
 import { logger } from '#shared/observability.ts';
+import { FUNCTIONS, type FunctionName } from '#shared/routes.ts';
 
 /** What a handler returns: a proxy result whose body may be a stream for streaming functions. */
 export interface HandlerResult {
@@ -87,10 +88,12 @@ function cors(allowed: readonly string[]): MiddlewareObj<APIGatewayProxyEvent> {
 }
 
 /**
- * Wraps a route handler with the common stack.
- * @param streaming true for response-streaming functions (see `FUNCTIONS` in routes.ts).
+ * Wraps a function's route handler with the common stack, in the mode the route table gives the function
+ * (response streaming or buffered), so the deployed integration and the handler cannot disagree.
+ * @param name the function, as in `FUNCTIONS` (its file in `functions/`).
  */
-export function createHandler(handler: RouteHandler, streaming: boolean) {
+export function createHandler(name: FunctionName, handler: RouteHandler) {
+  const { streaming } = FUNCTIONS[name];
   const stack = streaming ? middy({ executionMode: executionModeStreamifyResponse }) : middy();
   const withClientSignal: RouteHandler = (event, context, { signal }) => {
     const gone = clientGone.get(context);

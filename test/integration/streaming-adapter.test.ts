@@ -10,7 +10,7 @@ import { BadRequestError } from '#shared/errors.ts';
 import { createHandler } from '#shared/http/handler.ts';
 
 let release: () => void = () => undefined;
-const handler = createHandler(async (event) => {
+const handler = createHandler('agent', async (event) => {
   if (event.path === '/fail') throw new BadRequestError('messages must not be empty', { param: 'messages' });
   async function* events() {
     yield 'data: {"status":"thinking"}\n\n';
@@ -18,7 +18,7 @@ const handler = createHandler(async (event) => {
     yield 'data: [DONE]\n\n';
   }
   return { statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body: Readable.from(events()) };
-}, true);
+});
 
 let server: Server;
 let url: string;
@@ -34,9 +34,9 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('streaming adapter', () => {
-  it('marks middy streaming handlers as streaming', () => {
+  it('builds handlers in the mode the route table gives the function', () => {
     expect(isStreamingHandler(handler)).toBe(true);
-    expect(isStreamingHandler(createHandler(async () => ({ statusCode: 200, body: '' }), false))).toBe(false);
+    expect(isStreamingHandler(createHandler('studio-models', async () => ({ statusCode: 200, body: '' })))).toBe(false);
   });
 
   it('sends status and headers from the prelude and each chunk as the handler writes it', async () => {

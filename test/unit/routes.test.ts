@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FUNCTIONS, matchRoute, ROUTES } from '#shared/routes.ts';
+import { isStreamingHandler } from '#infra/local/awslambda-shim.ts';
+import { fillPath, FUNCTIONS, matchRoute, operationOf, ROUTES, type FunctionName } from '#shared/routes.ts';
 
 describe('route table', () => {
   it('names only functions that exist in FUNCTIONS', () => {
@@ -18,5 +19,20 @@ describe('route table', () => {
   it('finds nothing for unknown paths', () => {
     expect(matchRoute('GET', '/studio')).toBeUndefined();
     expect(matchRoute('GET', '/studio/models/extra')).toBeUndefined();
+  });
+
+  it('gives hub-proxy an operation for each of its routes, and fills a resource with its path parameters', () => {
+    for (const route of ROUTES.filter((r) => r.function === 'hub-proxy')) expect(route.operation).toBeDefined();
+    expect(operationOf('/models/{modelPath+}')).toBe('legacy-predict');
+    expect(operationOf('/v1/{proxy+}')).toBe('proxy');
+    expect(fillPath('/v1/{proxy+}', { proxy: 'chat/completions' })).toBe('/v1/chat/completions');
+    expect(fillPath('/v1/images/generations', null)).toBe('/v1/images/generations');
+  });
+
+  // The deployed integration's transfer mode comes from FUNCTIONS; a handler built in the other mode would
+  // pass every local test and break once deployed.
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])('exports from functions/%s.ts a handler in the mode the table says', async (name) => {
+    const { handler } = (await import(`../../functions/${name}.ts`)) as { handler: unknown };
+    expect(isStreamingHandler(handler)).toBe(FUNCTIONS[name].streaming);
   });
 });
