@@ -6,10 +6,9 @@
  * fingerprint (never the key), so access logs tell consumers apart.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { keyFingerprint } from '#shared/http/api-key.ts';
+import { API_KEY_PATTERN, keyFingerprint } from '#shared/http/api-key.ts';
 
-// API Gateway keys are 20-128 characters; generated ones are letters and digits.
-const BEARER_KEY = /^Bearer\s+([A-Za-z0-9_-]{20,128})$/i;
+const BEARER_KEY = new RegExp(`^Bearer\\s+(${API_KEY_PATTERN})$`, 'i');
 
 export async function handler(event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   const key = BEARER_KEY.exec(event.authorizationToken ?? '')?.[1];

@@ -4,6 +4,7 @@
  * as strings, so JSON and numbers are parsed here.
  */
 import { z } from 'zod';
+import { isHubModelId } from '#shared/models/route-model.ts';
 import { parseStudioModelMap, type StudioModelMap } from '#shared/models/studio-map.ts';
 
 /** A usage-plan consumer: its own API key, rate, burst and daily quota. */
@@ -84,7 +85,7 @@ const schema = z.object({
   ionosBurstLimit: json(z.number().int().positive('must be a whole number greater than 0')),
   ionosImagesPerMinute: positive('requests per minute'),
   smokeIntervalMinutes: json(z.number().int().min(1, 'must be at least 1').max(1440, 'must be at most 1440')),
-  smokeModel: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be a Hub model id like mistralai/Mistral-Small-24B-Instruct'),
+  smokeModel: z.string().refine(isHubModelId, 'must be a Hub model id like mistralai/Mistral-Small-24B-Instruct'),
   smokeRetryAttempts: json(z.number().int().min(0, 'must be 0 to 185').max(185, 'must be 0 to 185')),
   alarmEmail: z.string().regex(/^$|^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be empty or an email address'),
   // AWS keeps 100 of an account's concurrency unreserved, so the default 1,000 leaves 900 to reserve.

@@ -10,6 +10,7 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { API_KEY_PATTERN } from '#shared/http/api-key.ts';
 import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS } from '#shared/http/cors.ts';
 import { GATEWAY_ERRORS } from '#shared/http/gateway-errors.ts';
 import { FUNCTIONS, ROUTES, type FunctionName } from '#shared/routes.ts';
@@ -70,7 +71,7 @@ export class BackendApi extends Construct {
     const authorizer = new TokenAuthorizer(this, 'BearerKey', {
       handler: fn('authorizer'),
       identitySource: 'method.request.header.Authorization',
-      validationRegex: '^Bearer [A-Za-z0-9_-]{20,128}$',
+      validationRegex: `^Bearer ${API_KEY_PATTERN}$`,
       resultsCacheTtl: Duration.minutes(5),
     });
     const protectedMethod: MethodOptions = { authorizer, authorizationType: AuthorizationType.CUSTOM, apiKeyRequired: true };

@@ -5,6 +5,7 @@
  */
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage, type UsageMetadata } from '@langchain/core/messages';
 import type { FlatMessage } from '#shared/agent/request.ts';
+import { textOf } from '#shared/message-text.ts';
 
 /** The flat AI message returned by `POST /`, key for key as in the original backend's example. */
 export interface FlatAIMessage {
@@ -54,11 +55,6 @@ export function toLangChainMessages(messages: FlatMessage[]): BaseMessage[] {
   });
 }
 
-/** The text of a message's content, joining text parts of a multi-part content. */
-export function textOf(content: BaseMessage['content']): string {
-  if (typeof content === 'string') return content;
-  return content.map((part) => (part.type === 'text' && typeof part.text === 'string' ? part.text : '')).join('');
-}
 
 /** Sums token usage over every model call of a run. */
 export function sumUsage(messages: readonly BaseMessage[]): UsageMetadata | null {

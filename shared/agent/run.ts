@@ -12,7 +12,7 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { randomUUID } from 'node:crypto';
 import { toAgentError, findHttpError } from '#shared/agent/errors.ts';
 import { buildAgentGraph, modelCallsWithin } from '#shared/agent/graph.ts';
-import { textOf, toFlatAIMessage, toLangChainMessages, type FlatAIMessage } from '#shared/agent/messages.ts';
+import { toFlatAIMessage, toLangChainMessages, type FlatAIMessage } from '#shared/agent/messages.ts';
 import { createHubChatModel, type HubModelOptions } from '#shared/agent/model.ts';
 import { systemPrompt } from '#shared/agent/prompt.ts';
 import type { FlatMessage } from '#shared/agent/request.ts';
@@ -23,6 +23,7 @@ import type { RuntimeConfig } from '#shared/config.ts';
 import { credentialValues, type Credentials, type CredentialStore } from '#shared/credentials.ts';
 import { BadGatewayError, toErrorBody, toStatus } from '#shared/errors.ts';
 import { recordFailure, recordRequestMetrics } from '#shared/metrics.ts';
+import { textOf } from '#shared/message-text.ts';
 import { logger } from '#shared/observability.ts';
 import type { StudioClient } from '#shared/ionos/studio-client.ts';
 import type { ModelRoute } from '#shared/models/route-model.ts';

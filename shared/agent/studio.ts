@@ -6,14 +6,13 @@
 import type { FlatAIMessage } from '#shared/agent/messages.ts';
 import type { FlatMessage } from '#shared/agent/request.ts';
 import { toStudioConversation, type StudioMessage } from '#shared/ionos/studio-client.ts';
+import { textOf } from '#shared/message-text.ts';
 
-const text = (content: FlatMessage['content']) =>
-  typeof content === 'string' ? content : content.map((p) => (p.type === 'text' ? p.text : '')).join('');
 const ROLES = { human: 'user', ai: 'assistant', system: 'system', tool: 'other' } as const;
 
 /** Maps a flat conversation to Studio turns (human → user, ai → assistant), by Studio's rules. */
 export function toStudioMessages(messages: FlatMessage[]): StudioMessage[] {
-  return toStudioConversation(messages.map((m) => ({ role: ROLES[m.type], text: text(m.content) })), 'messages');
+  return toStudioConversation(messages.map((m) => ({ role: ROLES[m.type], text: textOf(m.content) })), 'messages');
 }
 
 /** The flat AI message for a Studio answer. */

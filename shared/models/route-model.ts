@@ -16,6 +16,11 @@ const HUB_MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._:-]*$/
 /** Where a model id sends the request. */
 export type ModelRoute = { target: 'studio'; modelId: string } | { target: 'hub'; modelId: string };
 
+/** True for a Hub model id: `provider/name` in the safe charset, at most MAX_HUB_MODEL_ID_LENGTH long. */
+export function isHubModelId(value: string): boolean {
+  return value.length <= MAX_HUB_MODEL_ID_LENGTH && HUB_MODEL_ID.test(value);
+}
+
 /** True for a canonical hyphenated UUID, the form Studio shows and the frontends send. */
 export function isStudioModelId(value: string): boolean {
   return isUuid(value);
@@ -41,7 +46,7 @@ export function routeModel(value: unknown, param: string, studioModels?: StudioM
       }
       return { target: 'studio', modelId };
     }
-    if (id.length <= MAX_HUB_MODEL_ID_LENGTH && HUB_MODEL_ID.test(id)) return { target: 'hub', modelId: id };
+    if (isHubModelId(id)) return { target: 'hub', modelId: id };
   }
   throw new BadRequestError(
     `Invalid ${param}: expected a Hub model id of the form provider/name (letters, digits, . _ - :, at most ` +

@@ -9,17 +9,16 @@ import type { HandlerResult } from '#shared/http/handler.ts';
 import { jsonResponse } from '#shared/http/response.ts';
 import { SSE_DONE, sseEvent, sseResponse } from '#shared/http/sse.ts';
 import { toStudioConversation, type StudioClient, type StudioMessage, type TurnInput } from '#shared/ionos/studio-client.ts';
+import { textOf } from '#shared/message-text.ts';
 
 type ChatMessage = { role?: unknown; content?: unknown };
 
-const text = (content: unknown): string =>
-  typeof content === 'string' ? content : Array.isArray(content) ? content.map((p: { type?: unknown; text?: unknown }) => (p?.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('') : '';
 const role = (r: unknown): TurnInput['role'] => (r === 'user' || r === 'assistant' || r === 'system' ? r : r === 'developer' ? 'system' : 'other');
 
 /** Maps OpenAI chat messages to Studio turns, by Studio's rules. */
 export function toStudioTurns(messages: unknown): StudioMessage[] {
   const list: ChatMessage[] = Array.isArray(messages) ? messages : [];
-  return toStudioConversation(list.map((m) => ({ role: role(m?.role), text: text(m?.content) })), 'messages');
+  return toStudioConversation(list.map((m) => ({ role: role(m?.role), text: textOf(m?.content) })), 'messages');
 }
 
 /** Answers one chat completion request with a Studio job. */
