@@ -74,18 +74,6 @@ export class PayloadTooLargeError extends HttpError {
   }
 }
 
-/** 429: rate limited; `retryAfterSeconds` becomes the `Retry-After` header. */
-export class RateLimitedError extends HttpError {
-  readonly retryAfterSeconds: number | undefined;
-
-  constructor(message: string, retryAfterSeconds?: number, cause?: unknown) {
-    const headers: Record<string, string> =
-      retryAfterSeconds === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
-    super(429, message, { type: 'rate_limit_error', code: 'rate_limit_exceeded', headers, cause });
-    this.retryAfterSeconds = retryAfterSeconds;
-  }
-}
-
 /** 502: an upstream answered with an error or could not be reached. The message is ours, never upstream's body. */
 export class BadGatewayError extends HttpError {
   constructor(message: string, options: { code?: string; cause?: unknown } = {}) {

@@ -1,8 +1,8 @@
 /**
  * A Powertools Parameters provider for Secrets Manager that imports the AWS SDK client on first fetch.
  * Powertools' own SecretsProvider imports the SDK statically, and esbuild hoists that import to the top of
- * every bundle, costing ~50 ms of cold start even where no secret is read (local runs, the proxy's
- * validation errors). `BaseProvider` still gives the documented caching (`maxAge`, `forceFetch`).
+ * every bundle, lengthening every cold start even where no secret is read (local runs, the proxy's
+ * validation errors); `npm run bench` shows the cold imports. `BaseProvider` still gives the documented caching (`maxAge`, `forceFetch`).
  */
 import { BaseProvider } from '@aws-lambda-powertools/parameters/base';
 import type * as SecretsManager from '@aws-sdk/client-secrets-manager';

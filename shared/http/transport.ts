@@ -1,7 +1,7 @@
 /**
  * The HTTP transport under the fetch wrapper: `node:http`/`node:https` with keep-alive agents, answering
- * a standard `Response`. Measured against Node's built-in fetch on the proxy path, it cuts the added
- * latency by ~0.15 ms p50 and raises throughput by ~20% (undici's WHATWG machinery is the difference).
+ * a standard `Response`. Chosen by measurement against Node's built-in fetch on the proxy path: lower added
+ * latency and higher throughput (undici's WHATWG machinery is the difference; `npm run bench` measures it).
  * It sends no `accept-encoding`, so bodies arrive uncompressed and relay byte for byte.
  */
 import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
@@ -19,7 +19,7 @@ export interface TransportRequest {
 
 type Client = { request: (url: URL, options: RequestOptions, onResponse: (res: IncomingMessage) => void) => ClientRequest; agent: Agent };
 
-// node:http and node:https (with TLS) cost 10-25 ms to import: each loads with its first call, so a cold
+// node:http and node:https (with TLS) are slow to import: each loads with its first call, so a cold
 // start that never goes upstream (a rejected request, the Studio listing) does not pay for them.
 const clients = new Map<string, Promise<Client>>();
 function clientFor(protocol: string): Promise<Client> {

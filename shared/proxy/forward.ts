@@ -120,7 +120,7 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
     if (sse) headers['cache-control'] = 'no-cache';
     if (!sse) {
       // A JSON answer is only usable whole (and arrives whole from the wrapper, a cut one as a 502): as a
-      // string it skips the chunk relay and middy's stream pipeline, ~20% of the CPU per request. It is
+      // string it skips the chunk relay and middy's stream pipeline, a large share of the CPU per request. It is
       // parsed once, so a malformed answer becomes a 502 instead of a 200 no SDK can read.
       const text = await response.text();
       report(response.status, 'complete', usageOf(parseAnswer(text, response.status)));

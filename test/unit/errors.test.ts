@@ -3,7 +3,6 @@ import {
   BadRequestError,
   MethodNotAllowedError,
   PayloadTooLargeError,
-  RateLimitedError,
   ServiceUnavailableError,
   toErrorResponse,
   UpstreamHttpError,
@@ -36,9 +35,10 @@ describe('toErrorResponse', () => {
   });
 
   it('sends Retry-After with a 429, rounded up to whole seconds and at least 1', () => {
-    expect(toErrorResponse(new RateLimitedError('slow down', 2.2)).headers['retry-after']).toBe('3');
-    expect(toErrorResponse(new RateLimitedError('slow down', 0)).headers['retry-after']).toBe('1');
-    expect(toErrorResponse(new RateLimitedError('slow down')).headers['retry-after']).toBeUndefined();
+    const limited = (retryAfter?: number) => toErrorResponse(new UpstreamHttpError('IONOS AI Model Hub', 429, { message: 'slow down' }, retryAfter));
+    expect(limited(2.2).headers['retry-after']).toBe('3');
+    expect(limited(0).headers['retry-after']).toBe('1');
+    expect(limited().headers['retry-after']).toBeUndefined();
   });
 
   it('lists allowed methods on a 405 and the limit on a 413', () => {
