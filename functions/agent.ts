@@ -14,13 +14,17 @@ import { getHeader, queryFlag, readJsonObject } from '#shared/http/event.ts';
 import { consumerOf, createHandler } from '#shared/http/handler.ts';
 import { jsonResponse } from '#shared/http/response.ts';
 import { sseResponse } from '#shared/http/sse.ts';
+import { createHubClient } from '#shared/ionos/hub-client.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
 import { routeModel } from '#shared/models/route-model.ts';
 import { workDeadlineMs } from '#shared/time.ts';
 
 const config = getConfig();
 const credentials = createCredentialStore(config);
-const deps: AgentDeps = { config, credentials, studio: createStudioClient(config, credentials), toolLessModels: new ToolLessModels(config.agent.toolLessTtlMs) };
+const deps: AgentDeps = {
+  config, credentials, hub: createHubClient(config, credentials), studio: createStudioClient(config, credentials),
+  toolLessModels: new ToolLessModels(config.agent.toolLessTtlMs),
+};
 
 export const handler = createHandler('agent', async (event, context, { signal }) => {
   const modelId = getHeader(event, 'x-model-id');

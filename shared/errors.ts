@@ -122,8 +122,10 @@ export class UpstreamHttpError extends HttpError {
   readonly upstreamStatus: number;
   readonly retryAfterSeconds: number | undefined;
   readonly detail: UpstreamErrorDetail;
+  /** The error answer's headers, for a caller that relays it (`Retry-After`, a request id). */
+  readonly upstreamHeaders: Headers;
 
-  constructor(upstream: string, upstreamStatus: number, detail: UpstreamErrorDetail, retryAfterSeconds?: number) {
+  constructor(upstream: string, upstreamStatus: number, detail: UpstreamErrorDetail, retryAfterSeconds?: number, upstreamHeaders: Headers = new Headers()) {
     const retry: Record<string, string> =
       retryAfterSeconds === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
     const passed = { code: detail.code ?? null, param: detail.param ?? null };
@@ -141,6 +143,7 @@ export class UpstreamHttpError extends HttpError {
     this.upstreamStatus = upstreamStatus;
     this.retryAfterSeconds = retryAfterSeconds;
     this.detail = detail;
+    this.upstreamHeaders = upstreamHeaders;
   }
 }
 

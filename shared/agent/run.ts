@@ -20,7 +20,8 @@ import { studioAnswer, toStudioMessages } from '#shared/agent/studio.ts';
 import type { ToolLessModels } from '#shared/agent/tool-less.ts';
 import { createTools } from '#shared/agent/tools.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
-import { credentialValues, type Credentials, type CredentialStore } from '#shared/credentials.ts';
+import type { Credentials, CredentialStore } from '#shared/credentials.ts';
+import type { HubClient } from '#shared/ionos/hub-client.ts';
 import { BadGatewayError, toErrorBody, toStatus } from '#shared/errors.ts';
 import { recordFailure, recordRequestMetrics } from '#shared/metrics.ts';
 import { textOf } from '#shared/message-text.ts';
@@ -35,6 +36,8 @@ export type AgentEvent = { content: string } | { tool: { name: string; status: '
 export interface AgentDeps {
   config: RuntimeConfig;
   credentials: CredentialStore;
+  /** The one Hub client; the model's calls go through it. */
+  hub: HubClient;
   studio: StudioClient;
   /** Models that refused tools, remembered for a while. */
   toolLessModels: ToolLessModels;
@@ -95,9 +98,10 @@ async function run(request: AgentRequest, deps: AgentDeps): Promise<FlatAIMessag
       request.onEvent?.({ content: text });
       return studioAnswer(text, jobId, modelId, runId);
     }
-    return await deps.credentials.withCredentials((credentials) =>
-      runHub(request.route.modelId, messages, credentials, { signal, runId, deadline: Date.now() + request.deadlineMs, onEvent: request.onEvent }, deps),
-    );
+    // The run reads the credentials once for its tools; the token and its 401 refetch belong to each model
+    // call (the Hub client), so a token refused mid-run retries that call, not the tools before it.
+    const credentials = await deps.credentials.get();
+    return await runHub(request.route.modelId, messages, credentials, { signal, runId, deadline: Date.now() + request.deadlineMs, onEvent: request.onEvent }, deps);
   } catch (err) {
     throw toAgentError(err, { deadline: deadline.signal, deadlineMs: request.deadlineMs });
   } finally {
@@ -115,7 +119,7 @@ interface HubRun {
 async function runHub(modelId: string, messages: FlatMessage[], credentials: Credentials, run: HubRun, deps: AgentDeps): Promise<FlatAIMessage> {
   const { config } = deps;
   const now = deps.now ?? (() => new Date());
-  const model = (deps.createModel ?? createHubChatModel)({ modelId, token: credentials.ionosApiToken, secrets: credentialValues(credentials), deadline: run.deadline, config });
+  const model = (deps.createModel ?? createHubChatModel)({ modelId, hub: deps.hub, deadline: run.deadline, config });
   const { maxToolCallsPerStep, maxToolCallsPerRun, recursionLimit } = config.agent;
   const graph = buildAgentGraph({
     model, modelId, toolLessModels: deps.toolLessModels,
@@ -147,7 +151,6 @@ async function runHub(modelId: string, messages: FlatMessage[], credentials: Cre
       }
     }
   } catch (err) {
-    // Unwrapped, so a 401 reaches the credential store's refetch-and-retry.
     throw findHttpError(err) ?? err;
   }
   const final = produced.filter(AIMessage.isInstance).at(-1);

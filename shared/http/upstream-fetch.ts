@@ -53,8 +53,6 @@ export interface UpstreamRequest {
   timeoutMs: number;
   signal?: AbortSignal;
   retry?: RetryPolicy;
-  /** Return non-2xx responses instead of throwing (the proxy relays them). */
-  passErrors?: boolean;
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
@@ -71,7 +69,7 @@ export function upstreamUrl(upstream: Pick<Upstream, 'baseUrl'>, path: string): 
 
 /**
  * Calls an upstream.
- * @returns the Response (2xx, or any status with `passErrors`).
+ * @returns the Response (2xx).
  * @throws UpstreamHttpError, GatewayTimeoutError, BadGatewayError (unreachable), RequestAbortedError.
  */
 export async function upstreamFetch(upstream: Upstream, req: UpstreamRequest): Promise<Response> {
@@ -128,7 +126,6 @@ async function fetchOnce(upstream: Upstream, req: UpstreamRequest): Promise<Resp
     clearTimeout(timer);
   }
   if (response.ok) return checkContentType(upstream, response);
-  if (req.passErrors) return response;
   throw await toUpstreamHttpError(upstream, response, [req.token, ...(req.redact ?? [])]);
 }
 
@@ -191,7 +188,7 @@ export async function toUpstreamHttpError(upstream: Upstream, response: Response
     // A body that breaks off still leaves the status to report.
   }
   const detail = upstream.readError(response.status, text, secrets);
-  return new UpstreamHttpError(upstream.name, response.status, detail, parseRetryAfter(response.headers.get('retry-after')));
+  return new UpstreamHttpError(upstream.name, response.status, detail, parseRetryAfter(response.headers.get('retry-after')), response.headers);
 }
 
 async function readBounded(response: Response, maxChars: number): Promise<string> {

@@ -1,10 +1,15 @@
 /**
- * Client for the Hub's OpenAI-compatible API: the fetch wrapper plus credentials (the IONOS token is set
- * here, server-side, and refetched once on a 401).
+ * The one client of the Hub's OpenAI-compatible API, for the proxy and the agent's model alike: the fetch
+ * wrapper plus credentials. The IONOS token is read and set here, server-side, every credential is
+ * redacted from error messages here, and a 401 refetches the secret and retries this one call (never a
+ * whole agent run, whose tools would run again).
+ *
+ * Error answers become UpstreamHttpError (the upstream's reading of it: status, normalised message,
+ * `Retry-After`, headers); what a caller makes of them (relay or answer as ours) is the caller's policy.
  */
 import { credentialValues, type CredentialStore } from '#shared/credentials.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
-import { readJsonAnswer, toUpstreamHttpError, upstreamFetch, type RetryPolicy } from '#shared/http/upstream-fetch.ts';
+import { readJsonAnswer, upstreamFetch, type RetryPolicy } from '#shared/http/upstream-fetch.ts';
 import { HUB_PATHS, hubUpstream } from '#shared/ionos/upstreams.ts';
 
 /** Options of one Hub call. */
@@ -14,7 +19,6 @@ export interface HubCallOptions {
   body?: string | Uint8Array;
   signal?: AbortSignal;
   retry?: RetryPolicy;
-  passErrors?: boolean;
   /** Time allowed (see `UpstreamRequest.timeoutMs`); `UPSTREAM_TIMEOUT_MS` when omitted. */
   timeoutMs?: number;
 }
@@ -30,8 +34,8 @@ export interface HubModel {
 /** The Hub client. */
 export interface HubClient {
   /**
-   * Raw call to a Hub path; the Response body is left to the caller (streams pass through). With
-   * `passErrors`, error responses come back with their status and headers and an OpenAI-envelope body.
+   * One call to a Hub path; the 2xx Response's body is left to the caller (streams pass through).
+   * @throws UpstreamHttpError for an error answer, and the fetch wrapper's typed errors.
    */
   fetch(path: string, options?: HubCallOptions): Promise<Response>;
   /** `GET /v1/models`. */
@@ -42,21 +46,9 @@ export interface HubClient {
 export function createHubClient(config: Pick<RuntimeConfig, 'hubBaseUrl' | 'upstreamTimeoutMs'>, credentials: CredentialStore): HubClient {
   const upstream = hubUpstream(config);
   const call = (path: string, options: HubCallOptions = {}) =>
-    credentials.withCredentials(async (c) => {
-      const secrets = credentialValues(c);
-      const response = await upstreamFetch(upstream, { ...options, path, token: c.ionosApiToken, redact: secrets, timeoutMs: options.timeoutMs ?? config.upstreamTimeoutMs });
-      // A 401 is never relayed, even with passErrors: it means our token is stale (refetch) or wrong (502).
-      if (response.status === 401) throw await toUpstreamHttpError(upstream, response, secrets);
-      if (response.ok) return response;
-      // Relayed errors are rewritten here, where the token is known: the OpenAI envelope, secrets redacted.
-      const { detail } = await toUpstreamHttpError(upstream, response, secrets);
-      const headers = new Headers(response.headers);
-      headers.set('content-type', 'application/json');
-      headers.delete('content-length');
-      headers.delete('content-encoding');
-      const error = { message: detail.message, type: detail.type ?? null, code: detail.code ?? null, param: detail.param ?? null };
-      return new Response(JSON.stringify({ error }), { status: response.status, headers });
-    });
+    credentials.withCredentials((c) =>
+      upstreamFetch(upstream, { ...options, path, token: c.ionosApiToken, redact: credentialValues(c), timeoutMs: options.timeoutMs ?? config.upstreamTimeoutMs }),
+    );
   return {
     fetch: call,
     async listModels(signal) {

@@ -13,7 +13,7 @@ import { BadRequestError, toStatus, UpstreamHttpError } from '#shared/errors.ts'
 import { parseJsonObject } from '#shared/http/event.ts';
 import { parseJsonAnswer } from '#shared/http/upstream-fetch.ts';
 import type { HubClient } from '#shared/ionos/hub-client.ts';
-import { HUB, HUB_NAME, HUB_PATHS } from '#shared/ionos/upstreams.ts';
+import { HUB, HUB_PATHS } from '#shared/ionos/upstreams.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import type { StudioClient } from '#shared/ionos/studio-client.ts';
 import { routeModel, type ModelRoute } from '#shared/models/route-model.ts';
@@ -25,7 +25,6 @@ import { checkGenerationLimits } from '#shared/proxy/limits.ts';
 import { relay } from '#shared/proxy/relay.ts';
 import { usageOf, UsageMeter } from '#shared/proxy/usage.ts';
 import { studioChatCompletion } from '#shared/proxy/studio-chat.ts';
-import { parseRetryAfter } from '#shared/time.ts';
 
 /** One request to forward. */
 export interface ProxyCall {
@@ -56,9 +55,24 @@ function routeOf(body: Record<string, unknown>, endpoint: Endpoint, config: Prox
   return route;
 }
 
-/** Parses a 2xx JSON answer (error answers were already rewritten by the Hub client). */
-function parseAnswer(text: string, status: number): unknown {
-  return status >= 300 || text === '' ? undefined : parseJsonAnswer(HUB, text);
+/** Parses a 2xx JSON answer. */
+function parseAnswer(text: string): unknown {
+  return text === '' ? undefined : parseJsonAnswer(HUB, text);
+}
+
+/**
+ * The proxy's error policy, in one place: a request error of the Hub's (a 4xx other than 401/403) is the
+ * client's to fix, so it is relayed with its status, IONOS's message (in the OpenAI envelope) and its
+ * `Retry-After`; anything else (5xx, a 401/403 about our credentials, no answer) is ours, answered by the
+ * error mapper as 502/503/504. The proxy never retries.
+ */
+function relayedError(err: unknown, requestId: string): HandlerResult | undefined {
+  if (!(err instanceof UpstreamHttpError)) return undefined;
+  const status = err.upstreamStatus;
+  if (status >= 500 || status === 401 || status === 403) return undefined;
+  const { message, type, code, param } = err.detail;
+  const headers = { ...passedResponseHeaders(err.upstreamHeaders, requestId), 'content-type': 'application/json' };
+  return { statusCode: status, headers, body: JSON.stringify({ error: { message, type: type ?? null, code: code ?? null, param: param ?? null } }) };
 }
 
 /** What forwarding needs besides the request. */
@@ -102,19 +116,23 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
     } else {
       model = 'none';
     }
-    const response = await hub.fetch(endpoint.path, {
-      method: endpoint.method,
-      headers: endpoint.method === 'POST' ? { 'content-type': 'application/json', ...call.headers } : call.headers,
-      body: endpoint.method === 'POST' ? call.body : undefined,
-      signal: call.signal,
-      timeoutMs: streamed ? config.upstreamTimeoutMs : deadlineMs,
-      passErrors: true,
-    });
-    upstreamMs = Math.round(performance.now() - started);
-    if (response.status >= 500 || response.status === 403) {
-      const { error } = (await response.json()) as { error: { message: string } };
-      throw new UpstreamHttpError(HUB_NAME, response.status, error, parseRetryAfter(response.headers.get('retry-after')));
+    let response: Response;
+    try {
+      response = await hub.fetch(endpoint.path, {
+        method: endpoint.method,
+        headers: endpoint.method === 'POST' ? { 'content-type': 'application/json', ...call.headers } : call.headers,
+        body: endpoint.method === 'POST' ? call.body : undefined,
+        signal: call.signal,
+        timeoutMs: streamed ? config.upstreamTimeoutMs : deadlineMs,
+      });
+    } catch (err) {
+      upstreamMs = Math.round(performance.now() - started);
+      const relayed = relayedError(err, call.requestId);
+      if (relayed === undefined) throw err;
+      report(relayed.statusCode, 'complete');
+      return relayed;
     }
+    upstreamMs = Math.round(performance.now() - started);
     const headers = passedResponseHeaders(response.headers, call.requestId);
     const sse = (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
     if (sse) headers['cache-control'] = 'no-cache';
@@ -123,7 +141,7 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
       // string it skips the chunk relay and middy's stream pipeline, a large share of the CPU per request. It is
       // parsed once, so a malformed answer becomes a 502 instead of a 200 no SDK can read.
       const text = await response.text();
-      report(response.status, 'complete', usageOf(parseAnswer(text, response.status)));
+      report(response.status, 'complete', usageOf(parseAnswer(text)));
       return { statusCode: response.status, headers, body: text };
     }
     const meter = new UsageMeter();

@@ -18,6 +18,7 @@ export async function measureAgentOverhead(runs: number): Promise<{ p50: number;
   const deps: AgentDeps = {
     config: loadConfig({}),
     credentials: createCredentialStore({ secretId: undefined, envCredentials: { ionosApiToken: 'bench' }, secretCacheSeconds: 300 }),
+    hub: { fetch: () => Promise.reject(new Error('not used')), listModels: () => Promise.reject(new Error('not used')) },
     studio: { generate: () => Promise.reject(new Error('not used')) },
     toolLessModels: new ToolLessModels(900_000),
     createModel: () => model,

@@ -69,6 +69,30 @@ describe('credentials faults', () => {
     expect(auth).toEqual([`Bearer ${SENTINELS.ionosApiToken}`, `Bearer ${rotated}`, `Bearer ${SENTINELS.ionosApiToken}`, `Bearer ${rotated}`]);
   });
 
+  it('retries only the refused model call when the token rotates mid-run: the tools run once, their events are sent once', async () => {
+    const original = `${SENTINELS.ionosApiToken}-before`;
+    const rotated = `${SENTINELS.ionosApiToken}-after`;
+    sm.reset();
+    sm.on(GetSecretValueCommand).resolves(secret(original));
+    stack.sim.hubTokens.clear();
+    stack.sim.hubTokens.add(original).add(rotated);
+    stack.sim.control.reset();
+    expect((await calls.agent()).status).toBe(200); // the agent function caches the original token
+    sm.on(GetSecretValueCommand).resolves(secret(rotated)); // the operator rotates the secret
+    stack.sim.control.reset();
+    stack.sim.control.chatReplies.push({ toolCalls: [{ name: 'current_datetime', arguments: {} }] }, { content: 'done' });
+    stack.sim.control.faults.push({ path: '/v1/chat/completions', latencyMs: 0 }, { path: '/v1/chat/completions', status: 401 }); // the second model call is refused
+    const res = await fetch(`${stack.api.url}/?stream=true`, { method: 'POST', headers: { 'x-model-id': CHAT }, body: JSON.stringify({ messages: [{ type: 'human', content: 'time?' }] }) });
+    const events = (await res.text()).split('\n\n').filter((f) => f.startsWith('data: {')).map((f) => JSON.parse(f.slice(6)) as Record<string, unknown>);
+    expect(events.filter((e) => 'tool' in e)).toEqual([{ tool: { name: 'current_datetime', status: 'started' } }, { tool: { name: 'current_datetime', status: 'finished' } }]);
+    expect(events.some((e) => 'error' in e)).toBe(false);
+    const chat = stack.sim.control.requests.filter((r) => r.path === '/v1/chat/completions');
+    expect(chat.map((r) => r.headers.authorization)).toEqual([`Bearer ${original}`, `Bearer ${original}`, `Bearer ${rotated}`]);
+    // The retried call is the refused one, carrying the run's tool result; a re-run would start from the question.
+    const retried = JSON.parse(chat[2]?.body ?? '{}') as { messages: { role: string }[] };
+    expect(retried.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool']);
+  });
+
   it('answers 502 with a message for the operator when the secret holds a token IONOS refuses', async () => {
     sm.reset();
     sm.on(GetSecretValueCommand).resolves(secret('not-a-token-ionos-knows'));

@@ -10,6 +10,7 @@ import { createCredentialStore } from '#shared/credentials.ts';
 import { STOPPED_BY_LIMIT } from '#shared/agent/graph.ts';
 import { logger } from '#shared/observability.ts';
 import { GatewayTimeoutError, RequestAbortedError, UpstreamHttpError } from '#shared/errors.ts';
+import type { HubClient } from '#shared/ionos/hub-client.ts';
 import type { StudioClient } from '#shared/ionos/studio-client.ts';
 import { ScriptedChatModel, type ScriptStep } from '#test/helpers/scripted-chat-model.ts';
 
@@ -22,6 +23,7 @@ function setup(script: ScriptStep[], overrides: Partial<AgentDeps> = {}) {
   const deps: AgentDeps = {
     config: loadConfig({ AGENT_RECURSION_LIMIT: '6' }),
     credentials: createCredentialStore({ secretId: undefined, envCredentials: { ionosApiToken: 'tok' }, secretCacheSeconds: 300 }),
+    hub: { fetch: () => Promise.reject(new Error('the scripted model makes no HTTP calls')), listModels: async () => [] } satisfies HubClient,
     studio: { generate: async () => ({ jobId: 'job-1', text: 'fine-tuned answer' }) } satisfies StudioClient,
     toolLessModels: new ToolLessModels(900_000),
     createModel: () => model,

@@ -44,10 +44,11 @@ describe('upstreamFetch', () => {
     expect(err.message).not.toContain(TOKEN);
   });
 
-  it('returns error responses unread with passErrors', async () => {
-    stubFetch(json(404, { httpStatus: 404, messages: [] }));
-    const res = await upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, passErrors: true });
-    expect(res.status).toBe(404);
+  it('keeps the error answer\'s headers on the error, for callers that relay it', async () => {
+    stubFetch(json(404, { httpStatus: 404, messages: [{ errorCode: 'x', message: 'no such model' }] }, { 'x-request-id': 'req-9' }));
+    const err = (await upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000 }).catch((e: unknown) => e)) as UpstreamHttpError;
+    expect(err).toMatchObject({ upstreamStatus: 404, detail: { message: 'no such model' } });
+    expect(err.upstreamHeaders.get('x-request-id')).toBe('req-9');
   });
 
   it('reports a 429 with its Retry-After seconds', async () => {
