@@ -4,9 +4,18 @@ import tseslint from 'typescript-eslint';
 
 // Imports flow one way: functions/ → shared/; infra/ reads shared/. Both alias and relative spellings.
 const boundary = (regex, message) => ({ regex, message });
-const INFRA_FUNCTIONS_TEST = boundary('^(#(infra|functions|test)/|(\\.\\./)+(infra|functions|test)/)', 'shared/ never imports infra/, functions/ or test/: move what both need into shared/.');
-const IONOS = boundary('^(#shared/ionos/|(\\.\\./)+ionos/)', 'shared/http/ is the generic HTTP layer and knows no IONOS specifics: pass them in (e.g. the Upstream config\'s readError).');
-const OTHER_FUNCTION = boundary('^(#functions/|\\./|(\\.\\./)+functions/)', 'A function never imports another function (or infra/): share code through shared/.');
+const INFRA_FUNCTIONS_TEST = boundary(
+  '^(#(infra|functions|test)/|(\\.\\./)+(infra|functions|test)/)',
+  'shared/ never imports infra/, functions/ or test/: move what both need into shared/.',
+);
+const IONOS = boundary(
+  '^(#shared/ionos/|(\\.\\./)+ionos/)',
+  "shared/http/ is the generic HTTP layer and knows no IONOS specifics: pass them in (e.g. the Upstream config's readError).",
+);
+const OTHER_FUNCTION = boundary(
+  '^(#functions/|\\./|(\\.\\./)+functions/)',
+  'A function never imports another function (or infra/): share code through shared/.',
+);
 const INFRA = boundary('^(#infra/|(\\.\\./)+infra/)', 'A function never imports infra/: it is deployed alone.');
 
 export default tseslint.config(

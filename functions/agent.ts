@@ -22,7 +22,10 @@ import { workDeadlineMs } from '#shared/time.ts';
 const config = getConfig();
 const credentials = createCredentialStore(config);
 const deps: AgentDeps = {
-  config, credentials, hub: createHubClient(config, credentials), studio: createStudioClient(config, credentials),
+  config,
+  credentials,
+  hub: createHubClient(config, credentials),
+  studio: createStudioClient(config, credentials),
   toolLessModels: new ToolLessModels(config.agent.toolLessTtlMs),
 };
 

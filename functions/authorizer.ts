@@ -18,6 +18,9 @@ export async function handler(event: APIGatewayTokenAuthorizerEvent): Promise<AP
   return {
     principalId: keyFingerprint(key),
     usageIdentifierKey: key,
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${arn}/${stage}/*` }] },
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${arn}/${stage}/*` }],
+    },
   };
 }

@@ -29,16 +29,23 @@ export const handler = createHandler('hub-proxy', async (event, context, { signa
   if (operation === 'legacy-predict') {
     // The model id has a slash (provider/name); a greedy path keeps it whether or not the client encoded it.
     const modelId = PREDICTIONS.exec(event.pathParameters?.modelPath ?? '')?.[1] ?? '';
-    return legacyPredict(modelId, readJsonObject(event, config.proxyMaxRequestBytes), hub, { limits: config.proxyLimits, deadlineMs, signal });
+    return legacyPredict(modelId, readJsonObject(event, config.proxyMaxRequestBytes), hub, {
+      limits: config.proxyLimits,
+      deadlineMs,
+      signal,
+    });
   }
-  return forward({
-    method: event.httpMethod,
-    path: fillPath(event.resource, event.pathParameters),
-    resource: event.resource,
-    body: readBody(event, config.proxyMaxRequestBytes),
-    headers: forwardedRequestHeaders(event),
-    requestId: context.awsRequestId,
-    signal,
-    consumer: consumerOf(event),
-  }, { hub, studio, config, deadlineMs });
+  return forward(
+    {
+      method: event.httpMethod,
+      path: fillPath(event.resource, event.pathParameters),
+      resource: event.resource,
+      body: readBody(event, config.proxyMaxRequestBytes),
+      headers: forwardedRequestHeaders(event),
+      requestId: context.awsRequestId,
+      signal,
+      consumer: consumerOf(event),
+    },
+    { hub, studio, config, deadlineMs },
+  );
 });

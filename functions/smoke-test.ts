@@ -39,7 +39,10 @@ function env(name: string): string {
 
 export async function handler(): Promise<{ ok: true; checks: number }> {
   const apiKey = String(await secrets.get(env('SMOKE_KEY_SECRET_ARN'), { maxAge: 3_600 }));
-  const results = [...(await runSmokeChecks({ baseUrl: env('API_URL'), apiKey, model: env('SMOKE_MODEL'), timeoutMs: 60_000 })), await tokenCheck()];
+  const results = [
+    ...(await runSmokeChecks({ baseUrl: env('API_URL'), apiKey, model: env('SMOKE_MODEL'), timeoutMs: 60_000 })),
+    await tokenCheck(),
+  ];
   for (const r of results) {
     const one = metrics.singleMetric();
     one.addDimension('check', r.name);

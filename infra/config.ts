@@ -64,7 +64,14 @@ const fromString = (value: unknown) => {
 };
 const json = <T extends z.ZodType>(schema: T) => z.preprocess(fromString, schema);
 const positive = (what: string) => json(z.number({ error: `must be a number (${what})` }).positive(`must be greater than 0 (${what})`));
-const wholeNumber = (min: number, max: number) => json(z.number({ error: `must be a whole number from ${min} to ${max}` }).int(`must be a whole number from ${min} to ${max}`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const wholeNumber = (min: number, max: number) =>
+  json(
+    z
+      .number({ error: `must be a whole number from ${min} to ${max}` })
+      .int(`must be a whole number from ${min} to ${max}`)
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`),
+  );
 const origin = z.string().regex(/^https?:\/\/[^/\s]+$/, 'each origin must look like https://app.example.com (scheme and host, no path)');
 
 const schema = z.object({
@@ -72,14 +79,27 @@ const schema = z.object({
   stageName: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'must be 1-64 letters, digits or underscores'),
   logRetentionDays: json(z.number().refine((d) => RETENTION_DAYS.includes(d), `must be one of ${RETENTION_DAYS.join(', ')}`)),
   studioModels: json(z.unknown()),
-  ionosSecret: z.string().regex(/^$|^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:[\w/+=.@-]+$|^[\w/+=.@-]{1,512}$/, 'must be empty, a secret name, or a complete secret ARN'),
+  ionosSecret: z
+    .string()
+    .regex(
+      /^$|^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:[\w/+=.@-]+$|^[\w/+=.@-]{1,512}$/,
+      'must be empty, a secret name, or a complete secret ARN',
+    ),
   allowedOrigins: json(z.array(origin, { error: 'must be a JSON list of origins' })),
   consumers: json(
-    z.record(
-      z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'consumer names are 1-64 letters, digits or dashes'),
-      z.object({ rateLimit: positive('requests per second'), burstLimit: json(z.number().int().positive('must be a whole number greater than 0')), dailyQuota: json(z.number().int().positive('must be a whole number greater than 0')) }).strict(),
-      { error: 'must be a JSON object of consumers' },
-    ).refine((c) => Object.keys(c).length > 0, 'must name at least one consumer'),
+    z
+      .record(
+        z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'consumer names are 1-64 letters, digits or dashes'),
+        z
+          .object({
+            rateLimit: positive('requests per second'),
+            burstLimit: json(z.number().int().positive('must be a whole number greater than 0')),
+            dailyQuota: json(z.number().int().positive('must be a whole number greater than 0')),
+          })
+          .strict(),
+        { error: 'must be a JSON object of consumers' },
+      )
+      .refine((c) => Object.keys(c).length > 0, 'must name at least one consumer'),
   ),
   ionosRateLimit: positive('requests per second'),
   ionosBurstLimit: json(z.number().int().positive('must be a whole number greater than 0')),
@@ -108,7 +128,8 @@ export const CONFIG_KEYS = Object.keys(schema.shape);
 export function parseDeployConfig(context: Record<string, unknown>): DeployConfig {
   const problems: string[] = [];
   for (const key of Object.keys(context)) {
-    if (!key.includes('@') && !key.includes(':') && !CONFIG_KEYS.includes(key)) problems.push(`${key}: unknown configuration key (known: ${CONFIG_KEYS.join(', ')})`);
+    if (!key.includes('@') && !key.includes(':') && !CONFIG_KEYS.includes(key))
+      problems.push(`${key}: unknown configuration key (known: ${CONFIG_KEYS.join(', ')})`);
   }
   const result = schema.safeParse(context);
   if (!result.success) problems.push(...result.error.issues.map((i) => `${i.path.join('.') || 'context'}: ${i.message}`));
@@ -120,6 +141,7 @@ export function parseDeployConfig(context: Record<string, unknown>): DeployConfi
       problems.push((err as Error).message);
     }
   }
-  if (problems.length > 0 || !result.success) throw new Error(`Invalid deploy configuration (cdk.json context or -c):\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0 || !result.success)
+    throw new Error(`Invalid deploy configuration (cdk.json context or -c):\n  ${problems.join('\n  ')}`);
   return { ...result.data, studioModels };
 }

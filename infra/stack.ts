@@ -32,16 +32,29 @@ export class BackendStack extends Stack {
     const routed = new Set(ROUTES.map((r) => r.function));
     // Only the functions that call IONOS on a client's behalf are capped; the authorizer and the smoke
     // test keep drawing on the unreserved pool, so a flood of agent or proxy calls cannot lock them out.
-    const reserved: Partial<Record<FunctionName, number>> = { agent: config.agentReservedConcurrency, 'hub-proxy': config.proxyReservedConcurrency };
+    const reserved: Partial<Record<FunctionName, number>> = {
+      agent: config.agentReservedConcurrency,
+      'hub-proxy': config.proxyReservedConcurrency,
+    };
     const functions = new Map<FunctionName, BackendFunction>();
     for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
-      const fn = new BackendFunction(this, pascal(name), { name, spec, logRetentionDays: config.logRetentionDays, reservedConcurrency: reserved[name] });
+      const fn = new BackendFunction(this, pascal(name), {
+        name,
+        spec,
+        logRetentionDays: config.logRetentionDays,
+        reservedConcurrency: reserved[name],
+      });
       if (spec.readsSecret) fn.bindIonosSecret(this.secret);
       if (routed.has(name)) fn.bindAllowedOrigins(config.allowedOrigins).bindStudioModels(config.studioModels);
       functions.set(name, fn);
     }
-    functions.get('agent')?.bindSettings({ AGENT_MAX_TOOL_CALLS_PER_STEP: config.agentMaxToolCallsPerStep, AGENT_MAX_TOOL_CALLS_PER_RUN: config.agentMaxToolCallsPerRun });
-    functions.get('hub-proxy')?.bindSettings({ PROXY_MAX_OUTPUT_TOKENS: config.proxyMaxOutputTokens, PROXY_MAX_CHOICES: config.proxyMaxChoices });
+    functions.get('agent')?.bindSettings({
+      AGENT_MAX_TOOL_CALLS_PER_STEP: config.agentMaxToolCallsPerStep,
+      AGENT_MAX_TOOL_CALLS_PER_RUN: config.agentMaxToolCallsPerRun,
+    });
+    functions
+      .get('hub-proxy')
+      ?.bindSettings({ PROXY_MAX_OUTPUT_TOKENS: config.proxyMaxOutputTokens, PROXY_MAX_CHOICES: config.proxyMaxChoices });
     warnOfLocalOrigins(this, config.allowedOrigins);
 
     this.api = new BackendApi(this, 'Http', { config, functions });
@@ -56,11 +69,15 @@ export class BackendStack extends Stack {
       // The value is read from a file, so the token never appears on a command line (shell history, ps).
       new CfnOutput(this, 'FillTheSecret', {
         value: `aws secretsmanager put-secret-value --secret-id ${this.secret.secretArn} --secret-string file://ionos-credentials.json`,
-        description: 'The stack created an empty credentials secret (until filled, IONOS routes answer 503). Write {"ionosApiToken":"...","studioApiKey":"...","studioOrgId":"...","tavilyApiKey":"..."} (only ionosApiToken required) to ionos-credentials.json, readable only by you, run this command, then delete the file',
+        description:
+          'The stack created an empty credentials secret (until filled, IONOS routes answer 503). Write {"ionosApiToken":"...","studioApiKey":"...","studioOrgId":"...","tavilyApiKey":"..."} (only ionosApiToken required) to ionos-credentials.json, readable only by you, run this command, then delete the file',
       });
     }
     for (const name of Object.keys(config.consumers)) {
-      new CfnOutput(this, `ApiKey${pascal(name)}`, { value: `aws apigateway get-api-keys --name-query ${this.api.api.restApiName}-${name} --include-values --query 'items[0].value' --output text`, description: `How to read the API key of consumer "${name}"` });
+      new CfnOutput(this, `ApiKey${pascal(name)}`, {
+        value: `aws apigateway get-api-keys --name-query ${this.api.api.restApiName}-${name} --include-values --query 'items[0].value' --output text`,
+        description: `How to read the API key of consumer "${name}"`,
+      });
     }
   }
 
@@ -75,7 +92,11 @@ export class BackendStack extends Stack {
       // Deleting the stack must not delete the IONOS credentials with it; the operator removes them on purpose.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(secret).acknowledge({ id: 'AwsSolutions::AwsSolutions-SMG4', reason: 'IONOS tokens are issued and rotated in the IONOS console; the operator puts the new value in this secret, and the functions pick it up after an upstream 401 without a redeploy.' });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason:
+        'IONOS tokens are issued and rotated in the IONOS console; the operator puts the new value in this secret, and the functions pick it up after an upstream 401 without a redeploy.',
+    });
     return secret;
   }
 }
@@ -89,7 +110,10 @@ const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+
 function warnOfLocalOrigins(stack: Stack, origins: readonly string[]): void {
   const local = origins.filter((o) => LOOPBACK_ORIGIN.test(o));
   if (local.length === 0) return;
-  Annotations.of(stack).addWarningV2('ionos-backend:localOrigins', `allowedOrigins includes ${local.join(', ')}: fine for development, but a production API should allow only its real frontends. Deploy with -c allowedOrigins='["https://app.example.com"]'.`);
+  Annotations.of(stack).addWarningV2(
+    'ionos-backend:localOrigins',
+    `allowedOrigins includes ${local.join(', ')}: fine for development, but a production API should allow only its real frontends. Deploy with -c allowedOrigins='["https://app.example.com"]'.`,
+  );
 }
 
 function pascal(name: string): string {

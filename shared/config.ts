@@ -16,11 +16,9 @@ const url = z.pipe(
 const optionalText = z.optional(z.string().check(z.trim(), z.minLength(1, 'must not be empty')));
 const intInRange = (min: number, max: number, fallback: number) =>
   z._default(
-    z.coerce.number({ error: 'must be a number' }).check(
-      z.int('must be a whole number'),
-      z.gte(min, `must be at least ${min}`),
-      z.lte(max, `must be at most ${max}`),
-    ),
+    z.coerce
+      .number({ error: 'must be a number' })
+      .check(z.int('must be a whole number'), z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`)),
     fallback,
   );
 
@@ -160,7 +158,9 @@ function parseOrigins(value: string | undefined): string[] {
   if (value === undefined) return [];
   const list = value.trim().startsWith('[') ? (JSON.parse(value) as unknown) : value.split(',');
   if (!Array.isArray(list) || !list.every((o) => typeof o === 'string' && /^https?:\/\/[^/\s]+$/.test(o.trim()))) {
-    throw new ConfigError('Invalid configuration: ALLOWED_ORIGINS: must list origins like https://app.example.com (scheme and host), as JSON or comma-separated');
+    throw new ConfigError(
+      'Invalid configuration: ALLOWED_ORIGINS: must list origins like https://app.example.com (scheme and host), as JSON or comma-separated',
+    );
   }
   return list.map((o: string) => o.trim());
 }

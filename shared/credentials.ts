@@ -43,7 +43,8 @@ export function credentialValues(credentials: Credentials): (string | undefined)
   return [credentials.ionosApiToken, credentials.studioApiKey, credentials.tavilyApiKey];
 }
 
-const UNAVAILABLE = 'IONOS credentials are not available, so this request cannot be served. The operator must check the credentials secret.';
+const UNAVAILABLE =
+  'IONOS credentials are not available, so this request cannot be served. The operator must check the credentials secret.';
 
 /** Parses the secret's value in either accepted format. @throws ServiceUnavailableError without the value. */
 export function parseSecretValue(value: unknown): Credentials {
@@ -57,7 +58,9 @@ export function parseSecretValue(value: unknown): Credentials {
   try {
     parsed = JSON.parse(trimmed);
   } catch {
-    throw new ServiceUnavailableError(`${UNAVAILABLE} (The secret looks like JSON but does not parse.)`, { code: 'credentials_unavailable' });
+    throw new ServiceUnavailableError(`${UNAVAILABLE} (The secret looks like JSON but does not parse.)`, {
+      code: 'credentials_unavailable',
+    });
   }
   const record = parsed as Record<string, unknown>;
   const pick = (key: string) => (typeof record[key] === 'string' && record[key] !== '' ? (record[key] as string) : undefined);

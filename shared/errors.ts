@@ -125,18 +125,36 @@ export class UpstreamHttpError extends HttpError {
   /** The error answer's headers, for a caller that relays it (`Retry-After`, a request id). */
   readonly upstreamHeaders: Headers;
 
-  constructor(upstream: string, upstreamStatus: number, detail: UpstreamErrorDetail, retryAfterSeconds?: number, upstreamHeaders: Headers = new Headers()) {
+  constructor(
+    upstream: string,
+    upstreamStatus: number,
+    detail: UpstreamErrorDetail,
+    retryAfterSeconds?: number,
+    upstreamHeaders: Headers = new Headers(),
+  ) {
     const retry: Record<string, string> =
       retryAfterSeconds === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
     const passed = { code: detail.code ?? null, param: detail.param ?? null };
     if (upstreamStatus === 429) {
-      super(429, `${upstream} rate limit reached: ${detail.message}`, { type: 'rate_limit_error', code: detail.code ?? 'rate_limit_exceeded', headers: retry });
+      super(429, `${upstream} rate limit reached: ${detail.message}`, {
+        type: 'rate_limit_error',
+        code: detail.code ?? 'rate_limit_exceeded',
+        headers: retry,
+      });
     } else if ([400, 404, 409, 413, 422].includes(upstreamStatus)) {
       super(upstreamStatus, `${upstream} rejected the request: ${detail.message}`, { type: 'invalid_request_error', ...passed });
     } else if (upstreamStatus === 401 || upstreamStatus === 403) {
-      super(502, `${upstream} rejected this server's credentials (HTTP ${upstreamStatus}). The operator must check the IONOS credentials secret.`, { type: 'upstream_error', code: 'upstream_auth_failed' });
+      super(
+        502,
+        `${upstream} rejected this server's credentials (HTTP ${upstreamStatus}). The operator must check the IONOS credentials secret.`,
+        { type: 'upstream_error', code: 'upstream_auth_failed' },
+      );
     } else if (upstreamStatus === 503 || upstreamStatus === 504) {
-      super(upstreamStatus, `${upstream} is unavailable (HTTP ${upstreamStatus}). Try again later.`, { type: upstreamStatus === 503 ? 'service_unavailable' : 'timeout_error', code: 'upstream_unavailable', headers: retry });
+      super(upstreamStatus, `${upstream} is unavailable (HTTP ${upstreamStatus}). Try again later.`, {
+        type: upstreamStatus === 503 ? 'service_unavailable' : 'timeout_error',
+        code: 'upstream_unavailable',
+        headers: retry,
+      });
     } else {
       super(502, `${upstream} returned HTTP ${upstreamStatus}. Try again later.`, { type: 'upstream_error', code: 'upstream_error' });
     }

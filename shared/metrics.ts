@@ -61,7 +61,10 @@ export const CREDENTIALS_SERVICE = 'ionos-credentials';
 /** Emits `IonosTokenDaysToExpiry` (fractional days; negative once expired). */
 export function recordTokenExpiry(days: number): void {
   if (disabled) return;
-  credentialMetrics ??= new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: CREDENTIALS_SERVICE });
+  credentialMetrics ??= new Metrics({
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+    serviceName: CREDENTIALS_SERVICE,
+  });
   credentialMetrics.addMetric('IonosTokenDaysToExpiry', MetricUnit.Count, Math.round(days * 100) / 100);
   credentialMetrics.publishStoredMetrics();
 }

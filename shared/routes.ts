@@ -105,10 +105,13 @@ export interface RouteMatch {
 type Segment = { literal: string } | { param: string; greedy: boolean };
 const COMPILED = ROUTES.map((route) => ({
   route,
-  segments: route.path.split('/').filter(Boolean).map((segment): Segment => {
-    const param = /^\{(\w+)(\+?)\}$/.exec(segment);
-    return param ? { param: param[1] as string, greedy: param[2] === '+' } : { literal: segment };
-  }),
+  segments: route.path
+    .split('/')
+    .filter(Boolean)
+    .map((segment): Segment => {
+      const param = /^\{(\w+)(\+?)\}$/.exec(segment);
+      return param ? { param: param[1] as string, greedy: param[2] === '+' } : { literal: segment };
+    }),
 }));
 
 /**

@@ -5,8 +5,20 @@
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
-  AccessLogField, AccessLogFormat, ApiKeySourceType, AuthorizationType, EndpointType, LambdaIntegration, LogGroupLogDestination,
-  MethodLoggingLevel, Period, ResponseTransferMode, ResponseType, RestApi, TokenAuthorizer, type MethodOptions,
+  AccessLogField,
+  AccessLogFormat,
+  ApiKeySourceType,
+  AuthorizationType,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  Period,
+  ResponseTransferMode,
+  ResponseType,
+  RestApi,
+  TokenAuthorizer,
+  type MethodOptions,
 } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -36,7 +48,10 @@ export class BackendApi extends Construct {
     const { config, functions } = props;
     const fn = (name: FunctionName) => functions.get(name) as BackendFunction;
 
-    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: config.logRetentionDays as RetentionDays, removalPolicy: RemovalPolicy.DESTROY });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: config.logRetentionDays as RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.api = new RestApi(this, 'Api', {
       restApiName: config.stackName,
       description: 'IONOS AI Model Hub agent backend',
@@ -57,13 +72,20 @@ export class BackendApi extends Construct {
         accessLogDestination: new LogGroupLogDestination(this.accessLogs),
         // The standard fields plus who called: the usage-plan key's id and the authorizer's principal (the
         // key's fingerprint), so every line can be attributed to a consumer without logging a key.
-        accessLogFormat: AccessLogFormat.custom(JSON.stringify({
-          requestId: AccessLogField.contextRequestId(), ip: AccessLogField.contextIdentitySourceIp(),
-          requestTime: AccessLogField.contextRequestTime(), httpMethod: AccessLogField.contextHttpMethod(),
-          resourcePath: AccessLogField.contextResourcePath(), status: AccessLogField.contextStatus(),
-          protocol: AccessLogField.contextProtocol(), responseLength: AccessLogField.contextResponseLength(),
-          apiKeyId: AccessLogField.contextIdentityApiKeyId(), principal: AccessLogField.contextAuthorizerPrincipalId(),
-        })),
+        accessLogFormat: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: AccessLogField.contextRequestId(),
+            ip: AccessLogField.contextIdentitySourceIp(),
+            requestTime: AccessLogField.contextRequestTime(),
+            httpMethod: AccessLogField.contextHttpMethod(),
+            resourcePath: AccessLogField.contextResourcePath(),
+            status: AccessLogField.contextStatus(),
+            protocol: AccessLogField.contextProtocol(),
+            responseLength: AccessLogField.contextResponseLength(),
+            apiKeyId: AccessLogField.contextIdentityApiKeyId(),
+            principal: AccessLogField.contextAuthorizerPrincipalId(),
+          }),
+        ),
         methodOptions: this.#throttles(config),
       },
     });
@@ -103,10 +125,22 @@ export class BackendApi extends Construct {
     for (const [name, consumer] of Object.entries(config.consumers)) this.addConsumer(name, consumer);
 
     const accepted: [string, string][] = [
-      ['AwsSolutions::AwsSolutions-APIG2', 'Every function validates its request with a schema and answers 400/413 naming the field; a gateway model would duplicate that with vaguer messages and cannot see streamed proxy bodies.'],
-      ['AwsSolutions::AwsSolutions-APIG3', 'Abuse is bounded by API keys, per-consumer usage plans and contract-wide method throttling; a WAF web ACL can be attached to the stage where an organisation requires one.'],
-      ['AwsSolutions::AwsSolutions-APIG6', 'JSON access logs are on; execution logging is off on purpose, since it would write request and response bodies (prompts and completions) to CloudWatch.'],
-      ['AwsSolutions::AwsSolutions-COG4', 'Clients authenticate with usage-plan API keys through the Bearer-key Lambda authorizer, as OpenAI SDKs do; there are no Cognito users.'],
+      [
+        'AwsSolutions::AwsSolutions-APIG2',
+        'Every function validates its request with a schema and answers 400/413 naming the field; a gateway model would duplicate that with vaguer messages and cannot see streamed proxy bodies.',
+      ],
+      [
+        'AwsSolutions::AwsSolutions-APIG3',
+        'Abuse is bounded by API keys, per-consumer usage plans and contract-wide method throttling; a WAF web ACL can be attached to the stage where an organisation requires one.',
+      ],
+      [
+        'AwsSolutions::AwsSolutions-APIG6',
+        'JSON access logs are on; execution logging is off on purpose, since it would write request and response bodies (prompts and completions) to CloudWatch.',
+      ],
+      [
+        'AwsSolutions::AwsSolutions-COG4',
+        'Clients authenticate with usage-plan API keys through the Bearer-key Lambda authorizer, as OpenAI SDKs do; there are no Cognito users.',
+      ],
     ];
     for (const [findingId, reason] of accepted) Validations.of(this).acknowledge({ id: findingId, reason });
   }

@@ -38,7 +38,10 @@ export class BackendFunction extends NodejsFunction {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // Its own role, allowed to write its own log group only (not the managed policy's logs on `*`).
-    const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `${props.name} function` });
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.name} function`,
+    });
     logGroup.grantWrite(role);
     super(scope, id, {
       entry: root(`functions/${props.name}.ts`),

@@ -5,9 +5,7 @@
  * errors, latency, tokens per model and 429s.
  */
 import { Duration } from 'aws-cdk-lib';
-import {
-  Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metric, TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -48,57 +46,111 @@ export class Operations extends Construct {
       metricValue: '1',
       defaultValue: 0,
     });
-    const throttled = new Metric({ namespace: METRICS_NAMESPACE, metricName: 'GatewayThrottled', statistic: 'Sum', period: Duration.minutes(5) });
-    const smoke = new Metric({ namespace: METRICS_NAMESPACE, metricName: 'SmokeSuccess', dimensionsMap: { service: 'smoke-test' }, statistic: 'Minimum', period: Duration.minutes(config.smokeIntervalMinutes) });
+    const throttled = new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: 'GatewayThrottled',
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    });
+    const smoke = new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: 'SmokeSuccess',
+      dimensionsMap: { service: 'smoke-test' },
+      statistic: 'Minimum',
+      period: Duration.minutes(config.smokeIntervalMinutes),
+    });
     const requests = api.api.metricCount({ period: Duration.minutes(5), statistic: 'Sum' });
     const errors5xx = api.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' });
     // A streamed run that fails has answered 200 already; the functions count those failures themselves.
-    const streamErrors = (service: FunctionName) => new Metric({ namespace: METRICS_NAMESPACE, metricName: 'StreamServerErrors', dimensionsMap: { service }, statistic: 'Sum', period: Duration.minutes(5) });
-    const tokenDays = new Metric({ namespace: METRICS_NAMESPACE, metricName: 'IonosTokenDaysToExpiry', dimensionsMap: { service: CREDENTIALS_SERVICE }, statistic: 'Minimum', period: Duration.hours(1) });
+    const streamErrors = (service: FunctionName) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'StreamServerErrors',
+        dimensionsMap: { service },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      });
+    const tokenDays = new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: 'IonosTokenDaysToExpiry',
+      dimensionsMap: { service: CREDENTIALS_SERVICE },
+      statistic: 'Minimum',
+      period: Duration.hours(1),
+    });
 
     this.alarms = [
       new Alarm(this, 'SmokeFailing', {
-        alarmDescription: 'The scheduled smoke test failed or did not run. First check the smoke-test function logs, then the IONOS credentials secret and IONOS status.',
-        metric: smoke, threshold: 1, comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: 2, datapointsToAlarm: 2, treatMissingData: TreatMissingData.BREACHING,
+        alarmDescription:
+          'The scheduled smoke test failed or did not run. First check the smoke-test function logs, then the IONOS credentials secret and IONOS status.',
+        metric: smoke,
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        treatMissingData: TreatMissingData.BREACHING,
       }),
       new Alarm(this, 'ServerErrorRate', {
-        alarmDescription: 'More than 5% of requests failed server-side for 15 minutes (5xx answers, and streams that ended in an error event after their 200). Check the function logs ("agent run failed", "proxied" with outcome failed) for upstream failures (502/503/504).',
+        alarmDescription:
+          'More than 5% of requests failed server-side for 15 minutes (5xx answers, and streams that ended in an error event after their 200). Check the function logs ("agent run failed", "proxied" with outcome failed) for upstream failures (502/503/504).',
         metric: new MathExpression({
           expression: 'IF(requests > 0, 100 * (errors + FILL(agentStream, 0) + FILL(proxyStream, 0)) / requests, 0)',
           usingMetrics: { errors: errors5xx, requests, agentStream: streamErrors('agent'), proxyStream: streamErrors('hub-proxy') },
           period: Duration.minutes(5),
         }),
-        threshold: 5, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD, evaluationPeriods: 3, treatMissingData: TreatMissingData.NOT_BREACHING,
+        threshold: 5,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
       new Alarm(this, 'ThrottlingSpike', {
         alarmDescription: 'More than 100 requests were throttled (429) in 5 minutes. Check the usage plans and the IONOS contract limits.',
-        metric: throttled, threshold: 100, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD, evaluationPeriods: 1, treatMissingData: TreatMissingData.NOT_BREACHING,
+        metric: throttled,
+        threshold: 100,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
       new Alarm(this, 'IonosTokenExpiring', {
         alarmDescription: `The IONOS token in the credentials secret expires in less than ${config.tokenExpiryAlarmDays} days. Create a new token in the IONOS console and put it in the secret (see the FillTheSecret output); no redeploy is needed.`,
-        metric: tokenDays, threshold: config.tokenExpiryAlarmDays, comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: 1, treatMissingData: TreatMissingData.NOT_BREACHING, // no data is the smoke alarm's case
+        metric: tokenDays,
+        threshold: config.tokenExpiryAlarmDays,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING, // no data is the smoke alarm's case
       }),
-      ...CAPPED.map((name) => new Alarm(this, `Throttled${name === 'agent' ? 'Agent' : 'Proxy'}`, {
-        alarmDescription: `The ${name} function was throttled at its reserved concurrency in the last 5 minutes: clients were turned away. Check for one consumer holding many long requests, then raise ${name === 'agent' ? 'agentReservedConcurrency' : 'proxyReservedConcurrency'} if the load is legitimate.`,
-        metric: (functions.get(name) as BackendFunction).metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 0, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD, evaluationPeriods: 1, treatMissingData: TreatMissingData.NOT_BREACHING,
-      })),
+      ...CAPPED.map(
+        (name) =>
+          new Alarm(this, `Throttled${name === 'agent' ? 'Agent' : 'Proxy'}`, {
+            alarmDescription: `The ${name} function was throttled at its reserved concurrency in the last 5 minutes: clients were turned away. Check for one consumer holding many long requests, then raise ${name === 'agent' ? 'agentReservedConcurrency' : 'proxyReservedConcurrency'} if the load is legitimate.`,
+            metric: (functions.get(name) as BackendFunction).metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+            threshold: 0,
+            comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluationPeriods: 1,
+            treatMissingData: TreatMissingData.NOT_BREACHING,
+          }),
+      ),
     ];
     for (const alarm of this.alarms) alarm.addAlarmAction(new SnsAction(this.topic));
 
-    const tokens = (name: string) => new MathExpression({
-      expression: `SEARCH('{${METRICS_NAMESPACE},model,route,service,statusClass} MetricName="${name}"', 'Sum', 300)`,
-      label: name, period: Duration.minutes(5),
-    });
+    const tokens = (name: string) =>
+      new MathExpression({
+        expression: `SEARCH('{${METRICS_NAMESPACE},model,route,service,statusClass} MetricName="${name}"', 'Sum', 300)`,
+        label: name,
+        period: Duration.minutes(5),
+      });
     new Dashboard(this, 'Dashboard', {
       dashboardName: `${config.stackName}-${config.stageName}`,
       widgets: [
         [
           new GraphWidget({ title: 'Requests', left: [requests] }),
-          new GraphWidget({ title: '4xx / 5xx', left: [api.api.metricClientError({ period: Duration.minutes(5), statistic: 'Sum' }), errors5xx] }),
-          new GraphWidget({ title: 'Latency', left: [api.api.metricLatency({ statistic: 'p50' }), api.api.metricLatency({ statistic: 'p99' })] }),
+          new GraphWidget({
+            title: '4xx / 5xx',
+            left: [api.api.metricClientError({ period: Duration.minutes(5), statistic: 'Sum' }), errors5xx],
+          }),
+          new GraphWidget({
+            title: 'Latency',
+            left: [api.api.metricLatency({ statistic: 'p50' }), api.api.metricLatency({ statistic: 'p99' })],
+          }),
         ],
         [
           new GraphWidget({ title: 'Prompt tokens per model', left: [tokens('PromptTokens')] }),

@@ -32,7 +32,11 @@ export class SmokeTest extends Construct {
       description: 'API key of the smoke-test consumer (read by the smoke-test function at run time)',
       generateSecretString: { passwordLength: 40, excludePunctuation: true, includeSpace: false },
     });
-    Validations.of(this.keySecret).acknowledge({ id: 'AwsSolutions::AwsSolutions-SMG4', reason: 'The value is also the API Gateway key of the smoke consumer; rotating the secret alone would break the smoke test. Rotate by redeploying.' });
+    Validations.of(this.keySecret).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason:
+        'The value is also the API Gateway key of the smoke consumer; rotating the secret alone would break the smoke test. Rotate by redeploying.',
+    });
     // A small plan of its own, so smoke runs never eat a real consumer's quota.
     api.addConsumer('smoke', { rateLimit: 1, burstLimit: 4, dailyQuota: 2_000 }, this.keySecret.secretValue.unsafeUnwrap());
 
@@ -46,7 +50,10 @@ export class SmokeTest extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.deadLetters).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the smoke schedule.' });
+    Validations.of(this.deadLetters).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the smoke schedule.',
+    });
     this.schedule = new Schedule(this, 'Schedule', {
       description: 'Smoke test of every route of the deployed API',
       schedule: ScheduleExpression.rate(Duration.minutes(config.smokeIntervalMinutes)),

@@ -46,11 +46,16 @@ function collectQuery(params: URLSearchParams): Pick<APIGatewayProxyEvent, 'quer
  * The proxy event for one request. The body is passed as UTF-8 text, as for a non-binary media type.
  * @param apiKeyId the id of the API key the gateway matched (`requestContext.identity.apiKeyId`), if any.
  */
-export function buildProxyEvent(req: IncomingMessage, url: URL, match: RouteMatch, body: Buffer, apiKeyId: string | null = null): APIGatewayProxyEvent {
+export function buildProxyEvent(
+  req: IncomingMessage,
+  url: URL,
+  match: RouteMatch,
+  body: Buffer,
+  apiKeyId: string | null = null,
+): APIGatewayProxyEvent {
   const now = new Date();
-  const pathParameters = match.pathParameters === null
-    ? null
-    : Object.fromEntries(Object.entries(match.pathParameters).map(([k, v]) => [k, decodeSafe(v)]));
+  const pathParameters =
+    match.pathParameters === null ? null : Object.fromEntries(Object.entries(match.pathParameters).map(([k, v]) => [k, decodeSafe(v)]));
   return {
     resource: match.route.path,
     path: url.pathname,
@@ -74,10 +79,21 @@ export function buildProxyEvent(req: IncomingMessage, url: URL, match: RouteMatc
       resourceId: 'local',
       resourcePath: match.route.path,
       identity: {
-        accessKey: null, accountId: null, apiKey: null, apiKeyId, caller: null, clientCert: null,
-        cognitoAuthenticationProvider: null, cognitoAuthenticationType: null, cognitoIdentityId: null,
-        cognitoIdentityPoolId: null, principalOrgId: null, sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        user: null, userAgent: req.headers['user-agent'] ?? null, userArn: null,
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        user: null,
+        userAgent: req.headers['user-agent'] ?? null,
+        userArn: null,
       },
     },
   };

@@ -8,7 +8,15 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { getConfig } from '#shared/config.ts';
-import { BadGatewayError, BadRequestError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, toErrorBody, toErrorResponse } from '#shared/errors.ts';
+import {
+  BadGatewayError,
+  BadRequestError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  toErrorBody,
+  toErrorResponse,
+} from '#shared/errors.ts';
 import { preflightHeaders } from '#shared/http/cors.ts';
 import { keyFingerprint } from '#shared/http/api-key.ts';
 import { GATEWAY_ERRORS, type GatewayError } from '#shared/http/gateway-errors.ts';
@@ -40,7 +48,9 @@ async function loadHandlers(): Promise<Map<FunctionName, AnyHandler>> {
   for (const name of new Set(ROUTES.map((r) => r.function))) {
     const module = (await import(new URL(`../../functions/${name}.ts`, import.meta.url).href)) as { handler: AnyHandler };
     if (isStreamingHandler(module.handler) !== FUNCTIONS[name].streaming) {
-      throw new Error(`functions/${name}.ts exports a ${isStreamingHandler(module.handler) ? 'streaming' : 'buffered'} handler, but shared/routes.ts says streaming: ${FUNCTIONS[name].streaming}. Build it with createHandler('${name}', ...).`);
+      throw new Error(
+        `functions/${name}.ts exports a ${isStreamingHandler(module.handler) ? 'streaming' : 'buffered'} handler, but shared/routes.ts says streaming: ${FUNCTIONS[name].streaming}. Build it with createHandler('${name}', ...).`,
+      );
     }
     handlers.set(name, module.handler);
   }
@@ -56,7 +66,11 @@ function send(res: ServerResponse, result: Partial<APIGatewayProxyResult>): void
 }
 
 function sendGatewayError(res: ServerResponse, error: GatewayError, cors: Record<string, string>): void {
-  send(res, { statusCode: error.status, headers: { 'content-type': 'application/json', ...error.headers, ...cors }, body: JSON.stringify(error.body) });
+  send(res, {
+    statusCode: error.status,
+    headers: { 'content-type': 'application/json', ...error.headers, ...cors },
+    body: JSON.stringify(error.body),
+  });
 }
 
 /**
@@ -71,7 +85,12 @@ function checkApiKey(req: IncomingMessage, keys: Set<string>): { denied: Gateway
   return keys.has(key) ? { apiKeyId: keyFingerprint(key) } : { denied: GATEWAY_ERRORS.INVALID_API_KEY };
 }
 
-async function handle(handlers: Map<FunctionName, AnyHandler>, req: IncomingMessage, res: ServerResponse, keys: Set<string>): Promise<void> {
+async function handle(
+  handlers: Map<FunctionName, AnyHandler>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  keys: Set<string>,
+): Promise<void> {
   const method = req.method ?? 'GET';
   // Split by hand: `new URL('//host/x', base)` would read a host out of a double-slash path.
   const raw = req.url ?? '/';
@@ -90,7 +109,8 @@ async function handle(handlers: Map<FunctionName, AnyHandler>, req: IncomingMess
   const auth = checkApiKey(req, keys);
   if ('denied' in auth) return sendGatewayError(res, auth.denied, preflightHeaders(origin, allowed));
   const match = matchRoute(method, url.pathname);
-  if (match === undefined) return send(res, toErrorResponse(new NotFoundError(`No route for ${method} ${url.pathname}. The README lists the API's routes.`)));
+  if (match === undefined)
+    return send(res, toErrorResponse(new NotFoundError(`No route for ${method} ${url.pathname}. The README lists the API's routes.`)));
   if ('allowed' in match) return send(res, toErrorResponse(new MethodNotAllowedError(method, url.pathname, match.allowed)));
 
   const body = await readRequestBody(req, GATEWAY_MAX_BODY_BYTES);
@@ -118,7 +138,12 @@ async function handle(handlers: Map<FunctionName, AnyHandler>, req: IncomingMess
 /** Starts the local API. Handlers are imported first, so invalid configuration fails the start. */
 export async function startLocalApi(options: { port?: number; host?: string } = {}): Promise<LocalApi> {
   const handlers = await loadHandlers();
-  const keys = new Set((process.env.LOCAL_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean));
+  const keys = new Set(
+    (process.env.LOCAL_API_KEYS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+  );
   const server = createServer((req, res) => {
     handle(handlers, req, res, keys).catch((err: unknown) => {
       if (res.destroyed) return; // the client left; nobody reads an answer
@@ -137,8 +162,16 @@ export async function startLocalApi(options: { port?: number; host?: string } = 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable) return void socket.destroy();
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-    const body = JSON.stringify(toErrorBody(new BadRequestError(tooLarge ? 'Request headers are too large.' : `Malformed HTTP request (${err.code ?? 'parse error'}).`, { code: 'malformed_request' })));
-    socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    const body = JSON.stringify(
+      toErrorBody(
+        new BadRequestError(tooLarge ? 'Request headers are too large.' : `Malformed HTTP request (${err.code ?? 'parse error'}).`, {
+          code: 'malformed_request',
+        }),
+      ),
+    );
+    socket.end(
+      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

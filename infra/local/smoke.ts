@@ -16,7 +16,12 @@ const { values } = parseArgs({
   },
 });
 
-const results = await runSmokeChecks({ baseUrl: values.url, apiKey: values['api-key'], model: values.model, timeoutMs: Number(values.timeout) });
+const results = await runSmokeChecks({
+  baseUrl: values.url,
+  apiKey: values['api-key'],
+  model: values.model,
+  timeoutMs: Number(values.timeout),
+});
 const token = process.env.IONOS_API_TOKEN;
 if (token !== undefined && token !== '') results.push(tokenExpiryCheck(tokenDaysToExpiry(token)));
 for (const r of results) console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(20)} ${String(r.ms).padStart(6)} ms  ${r.detail}`);

@@ -26,7 +26,9 @@ async function startOfflineSimulator(): Promise<Simulator> {
   });
   // Offer the simulator's demo fine-tuned models unless a map is configured.
   if (env.STUDIO_MODELS === undefined && env.STUDIO_MODELS_FILE === undefined) env.STUDIO_MODELS = JSON.stringify(STUDIO_MODELS);
-  console.log(`No IONOS credentials configured (IONOS_API_TOKEN or IONOS_SECRET_ID): running offline against the IONOS simulator at ${sim.url}.`);
+  console.log(
+    `No IONOS credentials configured (IONOS_API_TOKEN or IONOS_SECRET_ID): running offline against the IONOS simulator at ${sim.url}.`,
+  );
   return sim;
 }
 

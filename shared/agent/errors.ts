@@ -28,7 +28,11 @@ export interface RunSignals {
 
 /** Maps a run failure to the error the client gets. */
 export function toAgentError(err: unknown, { deadline, deadlineMs }: RunSignals): Error {
-  const timedOut = () => new GatewayTimeoutError(`The agent did not finish within ${Math.round(deadlineMs / 1000)} s. Try a shorter question or try again later.`, err);
+  const timedOut = () =>
+    new GatewayTimeoutError(
+      `The agent did not finish within ${Math.round(deadlineMs / 1000)} s. Try a shorter question or try again later.`,
+      err,
+    );
   const http = findHttpError(err);
   if (http instanceof RequestAbortedError) return deadline.aborted ? timedOut() : http;
   if (http !== undefined) return http;
@@ -36,12 +40,16 @@ export function toAgentError(err: unknown, { deadline, deadlineMs }: RunSignals)
   if (streamFailure !== undefined) return deadline.aborted ? timedOut() : streamFailure;
   const e = err as { name?: string; status?: unknown; error?: unknown };
   if (e?.name === 'GraphRecursionError') {
-    return new BadGatewayError('The agent stopped after too many steps without a final answer (a tool loop). Rephrase the question or try another model.', { code: 'agent_recursion_limit', cause: err });
+    return new BadGatewayError(
+      'The agent stopped after too many steps without a final answer (a tool loop). Rephrase the question or try another model.',
+      { code: 'agent_recursion_limit', cause: err },
+    );
   }
   if (typeof e?.name === 'string' && /abort/i.test(e.name)) return deadline.aborted ? timedOut() : new RequestAbortedError(err);
   if (deadline.aborted) return timedOut();
   // The OpenAI SDK reports our wrapper's timeout as its own timeout error, without the cause.
-  if (typeof e?.name === 'string' && /timeout/i.test(e.name)) return new GatewayTimeoutError('IONOS AI Model Hub did not answer in time. Try again later.', err);
+  if (typeof e?.name === 'string' && /timeout/i.test(e.name))
+    return new GatewayTimeoutError('IONOS AI Model Hub did not answer in time. Try again later.', err);
   // An OpenAI SDK APIError: the Hub answered with an error status the SDK read itself.
   if (typeof e?.status === 'number' && e.status >= 400) {
     return new UpstreamHttpError(HUB_NAME, e.status, normaliseUpstreamError(e.status, JSON.stringify({ error: e.error ?? {} })));

@@ -56,7 +56,11 @@ export function modelCallsWithin(recursionLimit: number): number {
 /** True when the Hub refused the request because of its tools (not its length, not the model's answer). */
 function rejectedForTools(err: unknown): boolean {
   const http = findHttpError(err);
-  return http instanceof UpstreamHttpError && (http.upstreamStatus === 400 || http.upstreamStatus === 422) && /tool|function[ _-]?call/i.test(http.detail.message);
+  return (
+    http instanceof UpstreamHttpError &&
+    (http.upstreamStatus === 400 || http.upstreamStatus === 422) &&
+    /tool|function[ _-]?call/i.test(http.detail.message)
+  );
 }
 
 const lastToolCalls = (messages: BaseMessage[]) => {
@@ -96,18 +100,31 @@ export function buildAgentGraph(options: AgentGraphOptions) {
     const run = calls.slice(0, allowed);
     toolCalls += run.length;
     const last = state.messages.at(-1) as AIMessage;
-    const results = run.length === 0 ? [] : ((await toolNode.invoke({ messages: [new AIMessage({ content: last.content, id: last.id, tool_calls: run })] }, config)) as { messages: BaseMessage[] }).messages;
-    const skipped = calls.slice(allowed).map((call) => new ToolMessage({
-      tool_call_id: call.id ?? '', name: call.name, status: 'error',
-      content: `Not run: at most ${limits.maxToolCallsPerStep} tool calls are run per step. Ask for the most important ones first.`,
-    }));
+    const results =
+      run.length === 0
+        ? []
+        : (
+            (await toolNode.invoke({ messages: [new AIMessage({ content: last.content, id: last.id, tool_calls: run })] }, config)) as {
+              messages: BaseMessage[];
+            }
+          ).messages;
+    const skipped = calls.slice(allowed).map(
+      (call) =>
+        new ToolMessage({
+          tool_call_id: call.id ?? '',
+          name: call.name,
+          status: 'error',
+          content: `Not run: at most ${limits.maxToolCallsPerStep} tool calls are run per step. Ask for the most important ones first.`,
+        }),
+    );
     return { messages: [...results, ...skipped] };
   }
 
   function stop() {
-    const reason = toolCalls >= limits.maxToolCallsPerRun
-      ? `the limit of ${limits.maxToolCallsPerRun} tool calls (web searches and other tools) per request`
-      : `the limit of ${limits.maxModelCalls} model calls per request`;
+    const reason =
+      toolCalls >= limits.maxToolCallsPerRun
+        ? `the limit of ${limits.maxToolCallsPerRun} tool calls (web searches and other tools) per request`
+        : `the limit of ${limits.maxModelCalls} model calls per request`;
     const content = `I stopped before finishing: this request reached ${reason}. Ask a narrower question, or split it into several.`;
     return { messages: [new AIMessage({ content, response_metadata: { finish_reason: STOPPED_BY_LIMIT } })] };
   }

@@ -55,13 +55,21 @@ export function toLangChainMessages(messages: FlatMessage[]): BaseMessage[] {
   });
 }
 
-
 /** Sums token usage over every model call of a run. */
 export function sumUsage(messages: readonly BaseMessage[]): UsageMetadata | null {
-  const usages = messages.filter(AIMessage.isInstance).map((m) => m.usage_metadata).filter((u) => u !== undefined);
+  const usages = messages
+    .filter(AIMessage.isInstance)
+    .map((m) => m.usage_metadata)
+    .filter((u) => u !== undefined);
   if (usages.length === 0) return null;
   const sum = (key: 'input_tokens' | 'output_tokens' | 'total_tokens') => usages.reduce((n, u) => n + (u[key] ?? 0), 0);
-  return { input_tokens: sum('input_tokens'), output_tokens: sum('output_tokens'), total_tokens: sum('total_tokens'), input_token_details: {}, output_token_details: {} };
+  return {
+    input_tokens: sum('input_tokens'),
+    output_tokens: sum('output_tokens'),
+    total_tokens: sum('total_tokens'),
+    input_token_details: {},
+    output_token_details: {},
+  };
 }
 
 /**
@@ -76,13 +84,16 @@ export function toFlatAIMessage(final: AIMessage, runMessages: readonly BaseMess
     content: textOf(final.content),
     additional_kwargs: { refusal: null, ...(final.additional_kwargs as Record<string, unknown>) },
     response_metadata: {
-      token_usage: usage === null ? null : {
-        completion_tokens: usage.output_tokens,
-        prompt_tokens: usage.input_tokens,
-        total_tokens: usage.total_tokens,
-        completion_tokens_details: null,
-        prompt_tokens_details: null,
-      },
+      token_usage:
+        usage === null
+          ? null
+          : {
+              completion_tokens: usage.output_tokens,
+              prompt_tokens: usage.input_tokens,
+              total_tokens: usage.total_tokens,
+              completion_tokens_details: null,
+              prompt_tokens_details: null,
+            },
       model_name: str(meta.model_name) ?? modelId,
       system_fingerprint: str(meta.system_fingerprint),
       id: str(final.id) ?? str(meta.id),

@@ -24,7 +24,9 @@ export function systemPrompt({ toolsEnabled, searchAvailable, now }: PromptConte
       'When your answer relies on a web search, say that you searched. When asked for sources, cite the titles and URLs of the results you used.',
     );
   } else {
-    lines.push('Web search is not available here: when a question needs up-to-date information, say that you cannot search the web and answer from what you know, noting it may be out of date.');
+    lines.push(
+      'Web search is not available here: when a question needs up-to-date information, say that you cannot search the web and answer from what you know, noting it may be out of date.',
+    );
   }
   if (toolsEnabled) lines.push('Use the current_datetime tool for dates and times in other time zones.');
   return lines.join('\n');

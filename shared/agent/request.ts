@@ -31,8 +31,20 @@ const message = z.discriminatedUnion(
   [
     z.object({ type: z.literal('human'), content, name: optionalText, id: optionalText }),
     z.object({ type: z.literal('system'), content, name: optionalText, id: optionalText }),
-    z.object({ type: z.literal('ai'), content, name: optionalText, id: optionalText, tool_calls: z.optional(z.array(toolCall, { error: 'must be a list' })) }),
-    z.object({ type: z.literal('tool'), content, name: optionalText, id: optionalText, tool_call_id: z.string({ error: 'is required for a tool message (a string)' }) }),
+    z.object({
+      type: z.literal('ai'),
+      content,
+      name: optionalText,
+      id: optionalText,
+      tool_calls: z.optional(z.array(toolCall, { error: 'must be a list' })),
+    }),
+    z.object({
+      type: z.literal('tool'),
+      content,
+      name: optionalText,
+      id: optionalText,
+      tool_call_id: z.string({ error: 'is required for a tool message (a string)' }),
+    }),
   ],
   { error: 'must be one of "human", "ai", "tool", "system"' },
 );
@@ -91,7 +103,10 @@ export function keepRecent(messages: FlatMessage[], max: number): FlatMessage[] 
   const system = leadingSystem === -1 ? messages : messages.slice(0, leadingSystem);
   const rest = leadingSystem === -1 ? [] : messages.slice(leadingSystem);
   if (system.length >= max && rest.length > 0) {
-    throw new BadRequestError(`Invalid request: messages starts with ${system.length} system messages; at most ${max - 1} fit beside the conversation (the limit is ${max} messages in all). Join the system messages into one.`, { param: 'messages', code: 'too_many_messages' });
+    throw new BadRequestError(
+      `Invalid request: messages starts with ${system.length} system messages; at most ${max - 1} fit beside the conversation (the limit is ${max} messages in all). Join the system messages into one.`,
+      { param: 'messages', code: 'too_many_messages' },
+    );
   }
   let recent = rest.slice(Math.max(0, rest.length - (max - system.length)));
   while (recent[0]?.type === 'tool') recent = recent.slice(1);
@@ -113,7 +128,10 @@ export function limitConversation(messages: FlatMessage[], limits: ConversationL
   const kept = keepRecent(messages, limits.maxMessages);
   const chars = kept.reduce((n, m) => n + textLength(m), 0);
   if (chars > limits.maxChars) {
-    throw new BadRequestError(`Invalid request: the conversation holds ${chars} characters of text, above this API's limit of ${limits.maxChars}. Send fewer or shorter messages.`, { param: 'messages', code: 'conversation_too_long' });
+    throw new BadRequestError(
+      `Invalid request: the conversation holds ${chars} characters of text, above this API's limit of ${limits.maxChars}. Send fewer or shorter messages.`,
+      { param: 'messages', code: 'conversation_too_long' },
+    );
   }
   return kept;
 }

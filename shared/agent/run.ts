@@ -67,15 +67,36 @@ export async function runAgent(request: AgentRequest, deps: AgentDeps): Promise<
   try {
     const answer = await run(request, deps);
     const usage = answer.usage_metadata;
-    recordRequestMetrics({ route: '/', model: modelId, status: 200, usage: usage === null ? undefined : { promptTokens: usage.input_tokens, completionTokens: usage.output_tokens } });
-    logger.info('agent run', { consumer: request.consumer, model: modelId, mode, status: 200, latencyMs: Math.round(performance.now() - started), finishReason: answer.response_metadata.finish_reason, totalTokens: usage?.total_tokens });
+    recordRequestMetrics({
+      route: '/',
+      model: modelId,
+      status: 200,
+      usage: usage === null ? undefined : { promptTokens: usage.input_tokens, completionTokens: usage.output_tokens },
+    });
+    logger.info('agent run', {
+      consumer: request.consumer,
+      model: modelId,
+      mode,
+      status: 200,
+      latencyMs: Math.round(performance.now() - started),
+      finishReason: answer.response_metadata.finish_reason,
+      totalTokens: usage?.total_tokens,
+    });
     return answer;
   } catch (err) {
     const status = toStatus(err);
     const { type, code } = toErrorBody(err).error;
     recordRequestMetrics({ route: '/', model: 'unverified', status });
     recordFailure({ errorType: type, status, mode });
-    const fields = { consumer: request.consumer, model: modelId, mode, status, errorType: type, code, latencyMs: Math.round(performance.now() - started) };
+    const fields = {
+      consumer: request.consumer,
+      model: modelId,
+      mode,
+      status,
+      errorType: type,
+      code,
+      latencyMs: Math.round(performance.now() - started),
+    };
     if (status >= 500) logger.error('agent run failed', { ...fields, error: err as Error });
     else logger.info('agent run failed', fields);
     throw err;
@@ -92,8 +113,12 @@ async function run(request: AgentRequest, deps: AgentDeps): Promise<FlatAIMessag
     if (request.route.target === 'studio') {
       const { modelId } = request.route;
       const { jobId, text } = await deps.studio.generate({
-        modelId, messages: toStudioMessages(messages), temperature: deps.config.agent.temperature,
-        maxTokens: deps.config.agent.maxTokens, deadlineMs: request.deadlineMs, signal,
+        modelId,
+        messages: toStudioMessages(messages),
+        temperature: deps.config.agent.temperature,
+        maxTokens: deps.config.agent.maxTokens,
+        deadlineMs: request.deadlineMs,
+        signal,
       });
       request.onEvent?.({ content: text });
       return studioAnswer(text, jobId, modelId, runId);
@@ -101,7 +126,13 @@ async function run(request: AgentRequest, deps: AgentDeps): Promise<FlatAIMessag
     // The run reads the credentials once for its tools; the token and its 401 refetch belong to each model
     // call (the Hub client), so a token refused mid-run retries that call, not the tools before it.
     const credentials = await deps.credentials.get();
-    return await runHub(request.route.modelId, messages, credentials, { signal, runId, deadline: Date.now() + request.deadlineMs, onEvent: request.onEvent }, deps);
+    return await runHub(
+      request.route.modelId,
+      messages,
+      credentials,
+      { signal, runId, deadline: Date.now() + request.deadlineMs, onEvent: request.onEvent },
+      deps,
+    );
   } catch (err) {
     throw toAgentError(err, { deadline: deadline.signal, deadlineMs: request.deadlineMs });
   } finally {
@@ -116,15 +147,28 @@ interface HubRun {
   onEvent?: (event: AgentEvent) => void;
 }
 
-async function runHub(modelId: string, messages: FlatMessage[], credentials: Credentials, run: HubRun, deps: AgentDeps): Promise<FlatAIMessage> {
+async function runHub(
+  modelId: string,
+  messages: FlatMessage[],
+  credentials: Credentials,
+  run: HubRun,
+  deps: AgentDeps,
+): Promise<FlatAIMessage> {
   const { config } = deps;
   const now = deps.now ?? (() => new Date());
   const model = (deps.createModel ?? createHubChatModel)({ modelId, hub: deps.hub, deadline: run.deadline, config });
   const { maxToolCallsPerStep, maxToolCallsPerRun, recursionLimit } = config.agent;
   const graph = buildAgentGraph({
-    model, modelId, toolLessModels: deps.toolLessModels,
+    model,
+    modelId,
+    toolLessModels: deps.toolLessModels,
     limits: { maxToolCallsPerStep, maxToolCallsPerRun, maxModelCalls: modelCallsWithin(recursionLimit) },
-    tools: createTools({ tavilyApiKey: credentials.tavilyApiKey, tavilyBaseUrl: config.tavilyBaseUrl, timeoutMs: config.upstreamTimeoutMs, now }),
+    tools: createTools({
+      tavilyApiKey: credentials.tavilyApiKey,
+      tavilyBaseUrl: config.tavilyBaseUrl,
+      timeoutMs: config.upstreamTimeoutMs,
+      now,
+    }),
     systemPrompt: (toolsEnabled) => systemPrompt({ toolsEnabled, searchAvailable: credentials.tavilyApiKey !== undefined, now: now() }),
   });
   const produced: BaseMessage[] = [];
@@ -145,8 +189,10 @@ async function runHub(modelId: string, messages: FlatMessage[], credentials: Cre
           produced.push(message);
           // The stop node's message is ours, not streamed by a model: send it as content.
           if (node === 'stop') run.onEvent?.({ content: textOf(message.content) });
-          if (AIMessage.isInstance(message)) for (const call of message.tool_calls ?? []) run.onEvent?.({ tool: { name: call.name, status: 'started' } });
-          if (ToolMessage.isInstance(message)) run.onEvent?.({ tool: { name: message.name ?? 'tool', status: message.status === 'error' ? 'failed' : 'finished' } });
+          if (AIMessage.isInstance(message))
+            for (const call of message.tool_calls ?? []) run.onEvent?.({ tool: { name: call.name, status: 'started' } });
+          if (ToolMessage.isInstance(message))
+            run.onEvent?.({ tool: { name: message.name ?? 'tool', status: message.status === 'error' ? 'failed' : 'finished' } });
         }
       }
     }

@@ -12,7 +12,10 @@ const ROLES = { human: 'user', ai: 'assistant', system: 'system', tool: 'other' 
 
 /** Maps a flat conversation to Studio turns (human → user, ai → assistant), by Studio's rules. */
 export function toStudioMessages(messages: FlatMessage[]): StudioMessage[] {
-  return toStudioConversation(messages.map((m) => ({ role: ROLES[m.type], text: textOf(m.content) })), 'messages');
+  return toStudioConversation(
+    messages.map((m) => ({ role: ROLES[m.type], text: textOf(m.content) })),
+    'messages',
+  );
 }
 
 /** The flat AI message for a Studio answer. */
@@ -20,7 +23,15 @@ export function studioAnswer(content: string, jobId: string, modelId: string, ru
   return {
     content,
     additional_kwargs: { refusal: null },
-    response_metadata: { token_usage: null, model_name: modelId, system_fingerprint: null, id: jobId, service_tier: null, finish_reason: 'stop', logprobs: null },
+    response_metadata: {
+      token_usage: null,
+      model_name: modelId,
+      system_fingerprint: null,
+      id: jobId,
+      service_tier: null,
+      finish_reason: 'stop',
+      logprobs: null,
+    },
     type: 'ai',
     name: null,
     id: `run--${runId}-0`,

@@ -34,7 +34,9 @@ interface TavilyResult {
 export function formatSearchResults(raw: unknown): string {
   const results = ((raw as { results?: TavilyResult[] })?.results ?? []).slice(0, SEARCH_RESULTS);
   if (results.length === 0) return 'No results.';
-  return results.map((r, i) => `[${i + 1}] ${r.title ?? '(untitled)'}\n${r.url ?? ''}\n${(r.content ?? '').slice(0, MAX_RESULT_CHARS)}`).join('\n\n');
+  return results
+    .map((r, i) => `[${i + 1}] ${r.title ?? '(untitled)'}\n${r.url ?? ''}\n${(r.content ?? '').slice(0, MAX_RESULT_CHARS)}`)
+    .join('\n\n');
 }
 
 /** Why a search failed, in words for the model (never the upstream's body). */
@@ -49,8 +51,13 @@ function webSearch(apiKey: string, deps: ToolDeps): StructuredToolInterface {
     async ({ query }: { query: string }, config) => {
       try {
         const response = await upstreamFetch(upstream, {
-          path: TAVILY_SEARCH_PATH, method: 'POST', token: apiKey, timeoutMs: deps.timeoutMs, signal: config?.signal,
-          headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, max_results: SEARCH_RESULTS }),
+          path: TAVILY_SEARCH_PATH,
+          method: 'POST',
+          token: apiKey,
+          timeoutMs: deps.timeoutMs,
+          signal: config?.signal,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query, max_results: SEARCH_RESULTS }),
         });
         return formatSearchResults(await readJsonAnswer(upstream, response));
       } catch (err) {

@@ -20,5 +20,10 @@ export function corsHeaders(origin: string | undefined, allowed: readonly string
 export function preflightHeaders(origin: string | undefined, allowed: readonly string[]): Record<string, string> {
   const base = corsHeaders(origin, allowed);
   if (Object.keys(base).length === 0) return {};
-  return { ...base, 'access-control-allow-methods': CORS_ALLOW_METHODS.join(', '), 'access-control-allow-headers': CORS_ALLOW_HEADERS.join(', '), 'access-control-max-age': '600' };
+  return {
+    ...base,
+    'access-control-allow-methods': CORS_ALLOW_METHODS.join(', '),
+    'access-control-allow-headers': CORS_ALLOW_HEADERS.join(', '),
+    'access-control-max-age': '600',
+  };
 }

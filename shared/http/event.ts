@@ -53,7 +53,10 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   }
   const repeated = duplicateTopLevelKey(text);
   if (repeated !== undefined) {
-    throw new BadRequestError(`Request body has the key "${repeated.slice(0, 100)}" more than once; send each top-level key once.`, { param: repeated.slice(0, 100), code: 'duplicate_key' });
+    throw new BadRequestError(`Request body has the key "${repeated.slice(0, 100)}" more than once; send each top-level key once.`, {
+      param: repeated.slice(0, 100),
+      code: 'duplicate_key',
+    });
   }
   return value as Record<string, unknown>;
 }

@@ -46,7 +46,11 @@ function consumerKeys(): MiddlewareObj<APIGatewayProxyEvent> {
 // Client-gone signals of streaming invocations, by their Lambda context (one per invocation).
 const clientGone = new WeakMap<object, AbortSignal>();
 
-type StreamingHandler = (event: unknown, responseStream: NodeJS.WritableStream & { writableFinished?: boolean }, context: object) => Promise<unknown>;
+type StreamingHandler = (
+  event: unknown,
+  responseStream: NodeJS.WritableStream & { writableFinished?: boolean },
+  context: object,
+) => Promise<unknown>;
 
 /** Wraps middy's streaming handler so an early close of the response stream aborts the request's work. */
 function watchClient(inner: StreamingHandler) {

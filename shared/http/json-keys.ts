@@ -9,7 +9,7 @@ const BACKSLASH = 0x5c;
 
 /** Index of the quote that closes the string opening at `start`. */
 function stringEnd(text: string, start: number): number {
-  for (let from = start + 1; ; ) {
+  for (let from = start + 1; ;) {
     const quote = text.indexOf('"', from);
     if (quote === -1) return text.length;
     let slashes = 0;

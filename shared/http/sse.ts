@@ -12,5 +12,9 @@ export const SSE_DONE = 'data: [DONE]\n\n';
 
 /** A 200 `text/event-stream` response streaming `body` as it is written. */
 export function sseResponse(body: Readable): HandlerResult {
-  return { statusCode: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' }, body };
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' },
+    body,
+  };
 }

@@ -92,7 +92,9 @@ export const transport = {
     const headers = { ...init.headers };
     if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
     return new Promise((resolve, reject) => {
-      const req = client.request(url, { method: init.method, headers, agent: client.agent, signal: init.signal }, (res) => toResponse(res, init.idleTimeoutMs).then(resolve, reject));
+      const req = client.request(url, { method: init.method, headers, agent: client.agent, signal: init.signal }, (res) =>
+        toResponse(res, init.idleTimeoutMs).then(resolve, reject),
+      );
       req.on('error', reject);
       req.end(init.body);
     });

@@ -61,7 +61,12 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 export function upstreamUrl(upstream: Pick<Upstream, 'baseUrl'>, path: string): URL {
   const url = new URL(upstream.baseUrl + path);
   const base = new URL(upstream.baseUrl);
-  if (!path.startsWith('/') || url.origin !== base.origin || !url.pathname.startsWith(base.pathname.replace(/\/$/, '')) || path.includes('..')) {
+  if (
+    !path.startsWith('/') ||
+    url.origin !== base.origin ||
+    !url.pathname.startsWith(base.pathname.replace(/\/$/, '')) ||
+    path.includes('..')
+  ) {
     throw new BadGatewayError('Refused to build an upstream URL outside the configured upstream.', { code: 'invalid_upstream_path' });
   }
   return url;
@@ -116,10 +121,16 @@ async function fetchOnce(upstream: Upstream, req: UpstreamRequest): Promise<Resp
   } catch (cause) {
     if (req.signal?.aborted) throw new RequestAbortedError(cause);
     if ((cause as { code?: unknown }).code === BODY_CUT) {
-      throw new BadGatewayError(`${upstream.name} stopped sending the answer before it was complete.`, { code: 'upstream_body_cut', cause });
+      throw new BadGatewayError(`${upstream.name} stopped sending the answer before it was complete.`, {
+        code: 'upstream_body_cut',
+        cause,
+      });
     }
     if (timeout.signal.aborted) {
-      throw new GatewayTimeoutError(`${upstream.name} did not answer within ${Math.round(req.timeoutMs / 1000)} s. Try again later.`, cause);
+      throw new GatewayTimeoutError(
+        `${upstream.name} did not answer within ${Math.round(req.timeoutMs / 1000)} s. Try again later.`,
+        cause,
+      );
     }
     throw new BadGatewayError(`${upstream.name} could not be reached. Try again later.`, { code: 'upstream_unreachable', cause });
   } finally {
@@ -167,7 +178,10 @@ export function findStreamFailure(upstream: Pick<Upstream, 'name'>, cause: unkno
   for (let e: unknown = cause, depth = 0; e != null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
     const { code } = e as { code?: unknown };
     if (code === STREAM_STALLED) {
-      return new GatewayTimeoutError(`${upstream.name} stopped sending the stream for too long, so it was ended before it was complete. Try again later.`, cause);
+      return new GatewayTimeoutError(
+        `${upstream.name} stopped sending the stream for too long, so it was ended before it was complete. Try again later.`,
+        cause,
+      );
     }
     if (code === BODY_CUT) return streamCutError(upstream, cause);
   }
@@ -180,7 +194,11 @@ export function streamCutError(upstream: Pick<Upstream, 'name'>, cause: unknown)
 }
 
 /** Reads an error response (bounded) into an UpstreamHttpError with the normalised, redacted detail. */
-export async function toUpstreamHttpError(upstream: Upstream, response: Response, secrets: readonly (string | undefined)[]): Promise<UpstreamHttpError> {
+export async function toUpstreamHttpError(
+  upstream: Upstream,
+  response: Response,
+  secrets: readonly (string | undefined)[],
+): Promise<UpstreamHttpError> {
   let text = '';
   try {
     text = await readBounded(response, MAX_ERROR_BODY_CHARS + 1);
@@ -188,7 +206,13 @@ export async function toUpstreamHttpError(upstream: Upstream, response: Response
     // A body that breaks off still leaves the status to report.
   }
   const detail = upstream.readError(response.status, text, secrets);
-  return new UpstreamHttpError(upstream.name, response.status, detail, parseRetryAfter(response.headers.get('retry-after')), response.headers);
+  return new UpstreamHttpError(
+    upstream.name,
+    response.status,
+    detail,
+    parseRetryAfter(response.headers.get('retry-after')),
+    response.headers,
+  );
 }
 
 async function readBounded(response: Response, maxChars: number): Promise<string> {

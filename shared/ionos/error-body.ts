@@ -29,7 +29,11 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
  * Reads an upstream error body in any known format.
  * @param secrets values that must not appear in the result (tokens sent upstream).
  */
-export function normaliseUpstreamError(status: number, bodyText: string, secrets: readonly (string | undefined)[] = []): ErrorBody['error'] {
+export function normaliseUpstreamError(
+  status: number,
+  bodyText: string,
+  secrets: readonly (string | undefined)[] = [],
+): ErrorBody['error'] {
   const fallback = { message: `HTTP ${status}`, type: errorTypeForStatus(status), code: null, param: null };
   if (bodyText.length === 0 || bodyText.length > MAX_ERROR_BODY_CHARS) return fallback;
   let body: unknown;
@@ -44,7 +48,10 @@ export function normaliseUpstreamError(status: number, bodyText: string, secrets
 
   if (Array.isArray(b.messages)) {
     const items = b.messages.filter((m): m is Record<string, unknown> => m !== null && typeof m === 'object');
-    const message = items.map((m) => str(m.message)).filter((m) => m !== null).join('; ');
+    const message = items
+      .map((m) => str(m.message))
+      .filter((m) => m !== null)
+      .join('; ');
     return { ...fallback, message: message === '' ? fallback.message : clean(message), code: str(items[0]?.errorCode) };
   }
   if (b.error !== null && typeof b.error === 'object') {

@@ -47,7 +47,13 @@ export function createHubClient(config: Pick<RuntimeConfig, 'hubBaseUrl' | 'upst
   const upstream = hubUpstream(config);
   const call = (path: string, options: HubCallOptions = {}) =>
     credentials.withCredentials((c) =>
-      upstreamFetch(upstream, { ...options, path, token: c.ionosApiToken, redact: credentialValues(c), timeoutMs: options.timeoutMs ?? config.upstreamTimeoutMs }),
+      upstreamFetch(upstream, {
+        ...options,
+        path,
+        token: c.ionosApiToken,
+        redact: credentialValues(c),
+        timeoutMs: options.timeoutMs ?? config.upstreamTimeoutMs,
+      }),
     );
   return {
     fetch: call,

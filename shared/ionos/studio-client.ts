@@ -37,7 +37,10 @@ export function toStudioConversation(turns: TurnInput[], param: string): StudioM
     else if (t.role === 'assistant' && t.text !== '') kept.push({ role: 'assistant', content: t.text });
   }
   const first = kept.find((t) => t.role === 'user');
-  if (first === undefined) throw new BadRequestError('A fine-tuned Studio model needs at least one user message (type "human" on POST /, role "user" on /v1).', { param });
+  if (first === undefined)
+    throw new BadRequestError('A fine-tuned Studio model needs at least one user message (type "human" on POST /, role "user" on /v1).', {
+      param,
+    });
   if (system.length > 0) first.content = `${system.join('\n\n')}\n\n${first.content}`;
   return kept;
 }
@@ -142,13 +145,17 @@ export function createStudioClient(
           const status = state.data.job_status.toLowerCase();
           const first = state.data.results?.[0];
           if (DONE.has(status)) {
-            if (typeof first?.result !== 'string') throw new BadGatewayError(`IONOS AI Model Studio job ${jobId} finished without a result.`);
+            if (typeof first?.result !== 'string')
+              throw new BadGatewayError(`IONOS AI Model Studio job ${jobId} finished without a result.`);
             return { jobId, text: first.result };
           }
           if (FAILED.has(status)) {
             // Studio's failure text can name internal hosts, addresses and the organisation: logs only.
             logger.warn('Studio job failed', { jobId, jobStatus: status, reason: redact(first?.error ?? '', secrets).slice(0, 500) });
-            throw new BadGatewayError(`IONOS AI Model Studio could not complete the job (it ended as ${status.toUpperCase()}). Try again later; if it keeps failing, give the operator the job id ${jobId}.`, { code: 'studio_job_failed' });
+            throw new BadGatewayError(
+              `IONOS AI Model Studio could not complete the job (it ended as ${status.toUpperCase()}). Try again later; if it keeps failing, give the operator the job id ${jobId}.`,
+              { code: 'studio_job_failed' },
+            );
           }
         }
       }),
@@ -156,5 +163,7 @@ export function createStudioClient(
 }
 
 function timedOut(deadlineMs: number): GatewayTimeoutError {
-  return new GatewayTimeoutError(`IONOS AI Model Studio did not finish the job within ${Math.round(deadlineMs / 1000)} s. Try again later.`);
+  return new GatewayTimeoutError(
+    `IONOS AI Model Studio did not finish the job within ${Math.round(deadlineMs / 1000)} s. Try again later.`,
+  );
 }

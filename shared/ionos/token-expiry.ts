@@ -20,7 +20,11 @@ export function tokenDaysToExpiry(token: string, now = Date.now()): number | und
  * Returns a function to call with the token in use: it reports the token's days to expiry when the token
  * changed or `intervalMs` passed since the last report, so a busy container reports about once an hour.
  */
-export function createExpiryWatcher(report: (days: number) => void, intervalMs = 3_600_000, now: () => number = Date.now): (token: string) => void {
+export function createExpiryWatcher(
+  report: (days: number) => void,
+  intervalMs = 3_600_000,
+  now: () => number = Date.now,
+): (token: string) => void {
   let last: { token: string; at: number } | undefined;
   return (token) => {
     const at = now();

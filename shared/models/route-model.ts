@@ -42,7 +42,10 @@ export function routeModel(value: unknown, param: string, studioModels?: StudioM
     if (isStudioModelId(id)) {
       const modelId = id.toLowerCase();
       if (studioModels !== undefined && !Object.values(studioModels).some((uuid) => uuid.toLowerCase() === modelId)) {
-        throw new NotFoundError(`The fine-tuned model ${modelId} is not offered by this API. GET /studio/models lists the fine-tuned models you can use.`, { code: 'model_not_found', param });
+        throw new NotFoundError(
+          `The fine-tuned model ${modelId} is not offered by this API. GET /studio/models lists the fine-tuned models you can use.`,
+          { code: 'model_not_found', param },
+        );
       }
       return { target: 'studio', modelId };
     }

@@ -16,7 +16,9 @@ const MAX_NAME_LENGTH = 100;
  */
 export function parseStudioModelMap(value: unknown, source: string): StudioModelMap {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new Error(`${source}: must be a JSON object mapping model names to Studio model UUIDs, e.g. {"qwen-gdpr":"7b19cae7-0983-4a6b-a03c-a647db48f00b"}`);
+    throw new Error(
+      `${source}: must be a JSON object mapping model names to Studio model UUIDs, e.g. {"qwen-gdpr":"7b19cae7-0983-4a6b-a03c-a647db48f00b"}`,
+    );
   }
   const problems: string[] = [];
   const map: StudioModelMap = {};

@@ -20,7 +20,12 @@ export interface Endpoint {
 }
 
 const endpoint = (path: string, method: Endpoint['method'], caps: Partial<Endpoint> = {}): Endpoint => ({
-  path, method, requiresModel: method === 'POST', outputTokenFields: [], choiceFields: [], ...caps,
+  path,
+  method,
+  requiresModel: method === 'POST',
+  outputTokenFields: [],
+  choiceFields: [],
+  ...caps,
 });
 
 /** The endpoints, by path. */

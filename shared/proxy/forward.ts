@@ -46,11 +46,17 @@ export interface ProxyCall {
 /** Reads and routes `model`: present where the spec requires it; a UUID (Studio) only for chat completions. */
 function routeOf(body: Record<string, unknown>, endpoint: Endpoint, config: ProxyDeps['config']): ModelRoute {
   if (typeof body.model !== 'string' || body.model.trim() === '') {
-    throw new BadRequestError('"model" is required: name a model from GET /v1/models, e.g. "mistralai/Mistral-Small-24B-Instruct".', { param: 'model', code: 'missing_model' });
+    throw new BadRequestError('"model" is required: name a model from GET /v1/models, e.g. "mistralai/Mistral-Small-24B-Instruct".', {
+      param: 'model',
+      code: 'missing_model',
+    });
   }
   const route = routeModel(body.model, 'model', config.studioModels);
   if (route.target === 'studio' && endpoint.path !== HUB_PATHS.chatCompletions) {
-    throw new BadRequestError('Fine-tuned Studio models (UUIDs) answer chat completions only (POST /v1/chat/completions).', { param: 'model', code: 'studio_model' });
+    throw new BadRequestError('Fine-tuned Studio models (UUIDs) answer chat completions only (POST /v1/chat/completions).', {
+      param: 'model',
+      code: 'studio_model',
+    });
   }
   return route;
 }
@@ -72,7 +78,11 @@ function relayedError(err: unknown, requestId: string): HandlerResult | undefine
   if (status >= 500 || status === 401 || status === 403) return undefined;
   const { message, type, code, param } = err.detail;
   const headers = { ...passedResponseHeaders(err.upstreamHeaders, requestId), 'content-type': 'application/json' };
-  return { statusCode: status, headers, body: JSON.stringify({ error: { message, type: type ?? null, code: code ?? null, param: param ?? null } }) };
+  return {
+    statusCode: status,
+    headers,
+    body: JSON.stringify({ error: { message, type: type ?? null, code: code ?? null, param: param ?? null } }),
+  };
 }
 
 /** What forwarding needs besides the request. */
@@ -96,7 +106,17 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
     const latencyMs = Math.round(performance.now() - started);
     recordRequestMetrics({ route, model: status < 300 ? model : 'unverified', status, upstreamMs, usage });
     if (outcome === 'failed') recordFailure({ errorType: 'upstream_error', status: 502, mode: 'stream' });
-    logger.info('proxied', { consumer: call.consumer, route, path: call.path.slice(0, 200), model, status, latencyMs, upstreamMs, outcome, requestId: call.requestId });
+    logger.info('proxied', {
+      consumer: call.consumer,
+      route,
+      path: call.path.slice(0, 200),
+      model,
+      status,
+      latencyMs,
+      upstreamMs,
+      outcome,
+      requestId: call.requestId,
+    });
   };
   try {
     const endpoint = resolveEndpoint(call.method, call.path, call.resource);
@@ -145,11 +165,14 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
       return { statusCode: response.status, headers, body: text };
     }
     const meter = new UsageMeter();
-    const body = response.body === null ? '' : relay(response.body, {
-      onChunk: (chunk) => meter.observe(chunk),
-      // A stream that broke off answered 200 and then an error event: counted as the 502 it is.
-      onDone: (outcome) => report(outcome === 'failed' ? 502 : response.status, outcome, meter.usage),
-    });
+    const body =
+      response.body === null
+        ? ''
+        : relay(response.body, {
+            onChunk: (chunk) => meter.observe(chunk),
+            // A stream that broke off answered 200 and then an error event: counted as the 502 it is.
+            onDone: (outcome) => report(outcome === 'failed' ? 502 : response.status, outcome, meter.usage),
+          });
     if (response.body === null) report(response.status, 'complete');
     return { statusCode: response.status, headers, body };
   } catch (err) {

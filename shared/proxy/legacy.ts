@@ -64,7 +64,9 @@ function chatOptions(options: Record<string, string> = {}): Record<string, numbe
     if (spec === undefined) continue; // other native options have no chat equivalent
     const value = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(value) || (spec.integer && !Number.isInteger(value))) {
-      throw new BadRequestError(`properties.options.${key} must be a ${spec.integer ? 'whole ' : ''}number (as a string).`, { param: `properties.options.${key}` });
+      throw new BadRequestError(`properties.options.${key} must be a ${spec.integer ? 'whole ' : ''}number (as a string).`, {
+        param: `properties.options.${key}`,
+      });
     }
     out[spec.field] = value;
   }
@@ -80,7 +82,12 @@ export interface PredictionBounds {
 }
 
 /** `POST /models/{modelId}/predictions` → `POST /v1/chat/completions`, as a ModelsPrediction. */
-export async function legacyPredict(modelId: string, body: Record<string, unknown>, hub: HubClient, bounds: PredictionBounds): Promise<JsonResponse> {
+export async function legacyPredict(
+  modelId: string,
+  body: Record<string, unknown>,
+  hub: HubClient,
+  bounds: PredictionBounds,
+): Promise<JsonResponse> {
   const { modelId: model } = routeModel(modelId, 'modelId');
   const parsed = predictionBody.safeParse(body);
   if (!parsed.success) {
@@ -99,13 +106,25 @@ export async function legacyPredict(modelId: string, body: Record<string, unknow
     timeoutMs: bounds.deadlineMs,
     signal: bounds.signal,
   });
-  const completion = (await readJsonAnswer(HUB, response)) as { choices?: { message?: { content?: string | null } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
+  const completion = (await readJsonAnswer(HUB, response)) as {
+    choices?: { message?: { content?: string | null } }[];
+    usage?: { prompt_tokens?: number; completion_tokens?: number };
+  };
   const now = new Date().toISOString();
   const inputTokens = completion.usage?.prompt_tokens ?? 0;
   const outputTokens = completion.usage?.completion_tokens ?? 0;
-  return jsonResponse(200, {
-    type: 'prediction',
-    properties: { input, output: completion.choices?.[0]?.message?.content ?? '', inputLengthInTokens: inputTokens, outputLengthInTokens: outputTokens },
-    metadata: { createdDate: now, lastModifiedDate: now, duration: Date.now() - started, inputTokens, outputTokens },
-  }, deprecation(HUB_PATHS.chatCompletions));
+  return jsonResponse(
+    200,
+    {
+      type: 'prediction',
+      properties: {
+        input,
+        output: completion.choices?.[0]?.message?.content ?? '',
+        inputLengthInTokens: inputTokens,
+        outputLengthInTokens: outputTokens,
+      },
+      metadata: { createdDate: now, lastModifiedDate: now, duration: Date.now() - started, inputTokens, outputTokens },
+    },
+    deprecation(HUB_PATHS.chatCompletions),
+  );
 }

@@ -16,7 +16,10 @@ function check(body: Record<string, unknown>, field: string, limit: number, what
     throw new BadRequestError(`"${field}" must be a whole number (${what}).`, { param: field, code: 'invalid_type' });
   }
   if (value > limit) {
-    throw new BadRequestError(`"${field}" is ${value}, above this API's limit of ${limit} (${what}, ${setting}). Ask for at most ${limit}.`, { param: field, code: 'limit_exceeded' });
+    throw new BadRequestError(
+      `"${field}" is ${value}, above this API's limit of ${limit} (${what}, ${setting}). Ask for at most ${limit}.`,
+      { param: field, code: 'limit_exceeded' },
+    );
   }
 }
 
@@ -25,6 +28,7 @@ function check(body: Record<string, unknown>, field: string, limit: number, what
  * @throws BadRequestError naming the first field over its limit or of the wrong type.
  */
 export function checkGenerationLimits(body: Record<string, unknown>, endpoint: Endpoint, limits: Limits): void {
-  for (const field of endpoint.outputTokenFields) check(body, field, limits.maxOutputTokens, 'tokens to generate', 'PROXY_MAX_OUTPUT_TOKENS');
+  for (const field of endpoint.outputTokenFields)
+    check(body, field, limits.maxOutputTokens, 'tokens to generate', 'PROXY_MAX_OUTPUT_TOKENS');
   for (const field of endpoint.choiceFields) check(body, field, limits.maxChoices, 'choices or images per request', 'PROXY_MAX_CHOICES');
 }

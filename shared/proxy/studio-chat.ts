@@ -13,16 +13,26 @@ import { textOf } from '#shared/message-text.ts';
 
 type ChatMessage = { role?: unknown; content?: unknown };
 
-const role = (r: unknown): TurnInput['role'] => (r === 'user' || r === 'assistant' || r === 'system' ? r : r === 'developer' ? 'system' : 'other');
+const role = (r: unknown): TurnInput['role'] =>
+  r === 'user' || r === 'assistant' || r === 'system' ? r : r === 'developer' ? 'system' : 'other';
 
 /** Maps OpenAI chat messages to Studio turns, by Studio's rules. */
 export function toStudioTurns(messages: unknown): StudioMessage[] {
   const list: ChatMessage[] = Array.isArray(messages) ? messages : [];
-  return toStudioConversation(list.map((m) => ({ role: role(m?.role), text: textOf(m?.content) })), 'messages');
+  return toStudioConversation(
+    list.map((m) => ({ role: role(m?.role), text: textOf(m?.content) })),
+    'messages',
+  );
 }
 
 /** Answers one chat completion request with a Studio job. */
-export async function studioChatCompletion(body: Record<string, unknown>, modelId: string, studio: StudioClient, deadlineMs: number, signal?: AbortSignal): Promise<HandlerResult> {
+export async function studioChatCompletion(
+  body: Record<string, unknown>,
+  modelId: string,
+  studio: StudioClient,
+  deadlineMs: number,
+  signal?: AbortSignal,
+): Promise<HandlerResult> {
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
   const { jobId, text: answer } = await studio.generate({
     modelId,
@@ -34,8 +44,13 @@ export async function studioChatCompletion(body: Record<string, unknown>, modelI
   });
   const base = { id: `chatcmpl-${jobId}`, created: Math.floor(Date.now() / 1000), model: modelId };
   if (body.stream !== true) {
-    return jsonResponse(200, { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop', logprobs: null }] });
+    return jsonResponse(200, {
+      ...base,
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop', logprobs: null }],
+    });
   }
-  const chunk = (delta: object, finish: string | null) => sseEvent({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
+  const chunk = (delta: object, finish: string | null) =>
+    sseEvent({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
   return sseResponse(Readable.from([chunk({ role: 'assistant', content: answer }, null), chunk({}, 'stop'), SSE_DONE]));
 }

@@ -25,7 +25,11 @@ type Check = (opts: SmokeOptions) => Promise<string>;
 const PROMPT = { messages: [{ type: 'human', content: 'Reply with the single word: pong' }] };
 
 async function call(opts: SmokeOptions, path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = { authorization: `Bearer ${opts.apiKey}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) };
+  const headers = {
+    authorization: `Bearer ${opts.apiKey}`,
+    'content-type': 'application/json',
+    ...(init.headers as Record<string, string>),
+  };
   const res = await fetch(`${opts.baseUrl.replace(/\/+$/, '')}${path}`, { ...init, headers, signal: AbortSignal.timeout(opts.timeoutMs) });
   if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`);
   return res;
@@ -38,30 +42,48 @@ function expect(condition: boolean, what: string): void {
 const CHECKS: Record<string, Check> = {
   'GET /v1/models': async (opts) => {
     const body = (await (await call(opts, '/v1/models')).json()) as { data?: { id?: unknown }[] };
-    expect(Array.isArray(body.data) && body.data.length > 0 && body.data.every((m) => typeof m.id === 'string'), 'expected a non-empty model list');
+    expect(
+      Array.isArray(body.data) && body.data.length > 0 && body.data.every((m) => typeof m.id === 'string'),
+      'expected a non-empty model list',
+    );
     return `${body.data?.length} models`;
   },
   'GET /studio/models': async (opts) => {
     const body = (await (await call(opts, '/studio/models')).json()) as unknown;
-    expect(body !== null && typeof body === 'object' && !Array.isArray(body) && Object.values(body).every((v) => typeof v === 'string'), 'expected a map of names to UUIDs');
+    expect(
+      body !== null && typeof body === 'object' && !Array.isArray(body) && Object.values(body).every((v) => typeof v === 'string'),
+      'expected a map of names to UUIDs',
+    );
     return `${Object.keys(body as object).length} fine-tuned models`;
   },
   'POST /': async (opts) => {
-    const body = (await (await call(opts, '/', { method: 'POST', body: JSON.stringify(PROMPT), headers: { 'x-model-id': opts.model } })).json()) as Record<string, unknown>;
+    const body = (await (
+      await call(opts, '/', { method: 'POST', body: JSON.stringify(PROMPT), headers: { 'x-model-id': opts.model } })
+    ).json()) as Record<string, unknown>;
     expect(body.type === 'ai' && typeof body.content === 'string' && body.content.length > 0, 'expected an AI message with content');
-    expect(['additional_kwargs', 'response_metadata', 'tool_calls', 'usage_metadata'].every((k) => k in body), 'expected the LangChain message keys');
+    expect(
+      ['additional_kwargs', 'response_metadata', 'tool_calls', 'usage_metadata'].every((k) => k in body),
+      'expected the LangChain message keys',
+    );
     return `${(body.content as string).length} characters`;
   },
   'POST /?stream=true': async (opts) => {
     const res = await call(opts, '/?stream=true', { method: 'POST', body: JSON.stringify(PROMPT), headers: { 'x-model-id': opts.model } });
     expect((res.headers.get('content-type') ?? '').startsWith('text/event-stream'), 'expected text/event-stream');
-    const events = (await res.text()).split('\n\n').map((e) => e.trim()).filter((e) => e.startsWith('data: ')).map((e) => e.slice(6));
+    const events = (await res.text())
+      .split('\n\n')
+      .map((e) => e.trim())
+      .filter((e) => e.startsWith('data: '))
+      .map((e) => e.slice(6));
     expect(events[0] === '{"status":"thinking"}', 'expected {"status":"thinking"} first');
     expect(events.at(-1) === '[DONE]', 'expected [DONE] last');
     const parsed = events.slice(1, -1).map((e) => JSON.parse(e) as Record<string, unknown>);
     const error = parsed.find((e) => 'error' in e);
     expect(error === undefined, `stream reported an error: ${JSON.stringify(error)}`);
-    expect(parsed.some((e) => typeof e.content === 'string'), 'expected content events');
+    expect(
+      parsed.some((e) => typeof e.content === 'string'),
+      'expected content events',
+    );
     return `${events.length} events`;
   },
 };
@@ -73,7 +95,8 @@ const CHECKS: Record<string, Check> = {
 export function tokenExpiryCheck(days: number | undefined): CheckResult {
   const name = 'IONOS token expiry';
   if (days === undefined) return { name, ok: true, ms: 0, detail: 'not a JWT with an exp claim: expiry unknown' };
-  if (days <= 0) return { name, ok: false, ms: 0, detail: `expired ${Math.abs(Math.floor(days))} days ago: put a new token in the credentials secret` };
+  if (days <= 0)
+    return { name, ok: false, ms: 0, detail: `expired ${Math.abs(Math.floor(days))} days ago: put a new token in the credentials secret` };
   return { name, ok: true, ms: 0, detail: `expires in ${Math.floor(days)} days` };
 }
 

@@ -10,7 +10,10 @@ import { createCredentialStore } from '#shared/credentials.ts';
 import { ScriptedChatModel, type ScriptStep } from '#test/helpers/scripted-chat-model.ts';
 import { percentile, round, timeEach } from './stats.ts';
 
-const oneToolCall = (): ScriptStep[] => [{ toolCalls: [{ name: 'current_datetime', args: { timezone: 'Europe/Berlin' } }] }, { content: 'It is morning in Berlin.' }];
+const oneToolCall = (): ScriptStep[] => [
+  { toolCalls: [{ name: 'current_datetime', args: { timezone: 'Europe/Berlin' } }] },
+  { content: 'It is morning in Berlin.' },
+];
 
 /** p50/p99 of one-tool-call runs, in ms. */
 export async function measureAgentOverhead(runs: number): Promise<{ p50: number; p99: number; first: number }> {
@@ -25,7 +28,14 @@ export async function measureAgentOverhead(runs: number): Promise<{ p50: number;
   };
   const once = async () => {
     model.shared.script.push(...oneToolCall());
-    await runAgent({ route: { target: 'hub', modelId: 'mistralai/Mistral-Small-24B-Instruct' }, messages: [{ type: 'human', content: 'What time is it in Berlin?' }], deadlineMs: 10_000 }, deps);
+    await runAgent(
+      {
+        route: { target: 'hub', modelId: 'mistralai/Mistral-Small-24B-Instruct' },
+        messages: [{ type: 'human', content: 'What time is it in Berlin?' }],
+        deadlineMs: 10_000,
+      },
+      deps,
+    );
     model.shared.calls.length = 0;
   };
   const [first] = await timeEach(1, once);

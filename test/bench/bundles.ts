@@ -32,8 +32,15 @@ export async function measureBundles(runs: number): Promise<BundleFigures[]> {
     const outfile = join(dir, `${name}.mjs`);
     await build({
       entryPoints: [join(ROOT, 'functions', `${name}.ts`)],
-      bundle: true, platform: 'node', format: 'esm', target: 'node24', minify: true, outfile,
-      mainFields: ['module', 'main'], external: ['@aws-sdk/*'], logLevel: 'silent',
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      minify: true,
+      outfile,
+      mainFields: ['module', 'main'],
+      external: ['@aws-sdk/*'],
+      logLevel: 'silent',
       banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     });
     const samples: number[] = [];

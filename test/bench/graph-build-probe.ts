@@ -6,7 +6,10 @@ import { ScriptedChatModel } from '#test/helpers/scripted-chat-model.ts';
 
 const started = performance.now();
 buildAgentGraph({
-  model: new ScriptedChatModel([]), modelId: 'probe', systemPrompt: () => '', toolLessModels: new ToolLessModels(900_000),
+  model: new ScriptedChatModel([]),
+  modelId: 'probe',
+  systemPrompt: () => '',
+  toolLessModels: new ToolLessModels(900_000),
   limits: { maxToolCallsPerStep: 4, maxToolCallsPerRun: 8, maxModelCalls: 5 },
   tools: createTools({ tavilyApiKey: 'probe', tavilyBaseUrl: 'http://127.0.0.1:9', timeoutMs: 1_000 }),
 });

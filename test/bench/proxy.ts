@@ -13,7 +13,11 @@ import { percentile, round } from './stats.ts';
 const CHAT = JSON.stringify({ model: 'mistralai/Mistral-Small-24B-Instruct', messages: [{ role: 'user', content: 'Hello' }] });
 
 /** Added latency of a proxy (ours or the raw pipe): p50/p99 of proxied minus direct, over `count` interleaved pairs. */
-export async function measureAddedLatency(sim: Simulator, proxyUrl: string, count: number): Promise<{ directP50: number; directP99: number; proxiedP50: number; proxiedP99: number }> {
+export async function measureAddedLatency(
+  sim: Simulator,
+  proxyUrl: string,
+  count: number,
+): Promise<{ directP50: number; directP99: number; proxiedP50: number; proxiedP99: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const direct: number[] = [];
   const proxied: number[] = [];
@@ -25,13 +29,19 @@ export async function measureAddedLatency(sim: Simulator, proxyUrl: string, coun
     t = performance.now();
     await send(agent, proxyUrl, { method: 'POST', path: '/v1/chat/completions', body: CHAT });
     const p = performance.now() - t;
-    if (i >= 200) { // the first 200 pairs warm up JIT and connection pools
+    if (i >= 200) {
+      // the first 200 pairs warm up JIT and connection pools
       direct.push(d);
       proxied.push(p);
     }
   }
   agent.destroy();
-  return { directP50: percentile(direct, 50), directP99: percentile(direct, 99), proxiedP50: percentile(proxied, 50), proxiedP99: percentile(proxied, 99) };
+  return {
+    directP50: percentile(direct, 50),
+    directP99: percentile(direct, 99),
+    proxiedP50: percentile(proxied, 50),
+    proxiedP99: percentile(proxied, 99),
+  };
 }
 
 /** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
@@ -44,18 +54,33 @@ export function cpuMs(pid: number): number {
  * Requests per second and errors with `connections` concurrent keep-alive clients for `seconds`, and the
  * CPU time the server process `pid` spent per request meanwhile.
  */
-export async function measureThroughput(base: string, pid: number, connections: number, seconds: number): Promise<{ rps: number; errors: number; cpuMsPerRequest: number }> {
+export async function measureThroughput(
+  base: string,
+  pid: number,
+  connections: number,
+  seconds: number,
+): Promise<{ rps: number; errors: number; cpuMsPerRequest: number }> {
   const cpuBefore = cpuMs(pid);
-  const result = await runLoad({ base, connections, requests: Number.MAX_SAFE_INTEGER, maxSeconds: seconds, request: { method: 'POST', path: '/v1/chat/completions', body: CHAT } });
+  const result = await runLoad({
+    base,
+    connections,
+    requests: Number.MAX_SAFE_INTEGER,
+    maxSeconds: seconds,
+    request: { method: 'POST', path: '/v1/chat/completions', body: CHAT },
+  });
   return { rps: result.rps, errors: result.errors, cpuMsPerRequest: round((cpuMs(pid) - cpuBefore) / result.requests, 3) };
 }
 
 /** Starts the raw pipe reference in its own process. */
 export async function startRawPipe(sim: Simulator): Promise<{ url: string; pid: number; stop(): void }> {
-  const child = spawn(process.execPath, [new URL('./raw-pipe.ts', import.meta.url).pathname, sim.url, [...sim.hubTokens][0] as string], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve) => child.stdout.on('data', (d: Buffer) => {
-    const m = /listening (\S+)/.exec(d.toString());
-    if (m) resolve(m[1] as string);
-  }));
+  const child = spawn(process.execPath, [new URL('./raw-pipe.ts', import.meta.url).pathname, sim.url, [...sim.hubTokens][0] as string], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve) =>
+    child.stdout.on('data', (d: Buffer) => {
+      const m = /listening (\S+)/.exec(d.toString());
+      if (m) resolve(m[1] as string);
+    }),
+  );
   return { url, pid: child.pid as number, stop: () => void child.kill('SIGINT') };
 }

@@ -52,11 +52,23 @@ async function measure(sim: Simulator, runs: number, request: () => Promise<Resp
 /** Agent: simulator token → `{"content"}` event (simulator event 0 carries the role only, hence offset 1). */
 export function measureAgentStreamDelay(sim: Simulator, apiUrl: string, runs: number) {
   const body = JSON.stringify({ messages: [{ type: 'human', content: WORDS }] });
-  return measure(sim, runs, () => fetch(`${apiUrl}/?stream=true`, { method: 'POST', headers: { 'x-model-id': CHAT_MODEL }, body }), (e) => e.startsWith('data: {"content"'), 1);
+  return measure(
+    sim,
+    runs,
+    () => fetch(`${apiUrl}/?stream=true`, { method: 'POST', headers: { 'x-model-id': CHAT_MODEL }, body }),
+    (e) => e.startsWith('data: {"content"'),
+    1,
+  );
 }
 
 /** Proxy: every chunk the simulator writes, as the client reads it. */
 export function measureProxyStreamDelay(sim: Simulator, apiUrl: string, runs: number) {
   const body = JSON.stringify({ model: CHAT_MODEL, stream: true, messages: [{ role: 'user', content: WORDS }] });
-  return measure(sim, runs, () => fetch(`${apiUrl}/v1/chat/completions`, { method: 'POST', body }), (e) => e.startsWith('data: {'), 0);
+  return measure(
+    sim,
+    runs,
+    () => fetch(`${apiUrl}/v1/chat/completions`, { method: 'POST', body }),
+    (e) => e.startsWith('data: {'),
+    0,
+  );
 }

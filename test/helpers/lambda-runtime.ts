@@ -101,9 +101,16 @@ export async function startBundle(dir: string, env: Record<string, string>, time
   const child = spawn(process.execPath, [RIC], {
     cwd: dir,
     env: {
-      PATH: process.env.PATH ?? '', AWS_REGION: 'eu-central-1', AWS_LAMBDA_FUNCTION_NAME: 'harness', AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512', AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/harness', AWS_LAMBDA_LOG_STREAM_NAME: '2026/11/23/[$LATEST]harness',
-      AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}`, _HANDLER: 'index.handler', LAMBDA_TASK_ROOT: dir,
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: 'eu-central-1',
+      AWS_LAMBDA_FUNCTION_NAME: 'harness',
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+      AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/harness',
+      AWS_LAMBDA_LOG_STREAM_NAME: '2026/11/23/[$LATEST]harness',
+      AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}`,
+      _HANDLER: 'index.handler',
+      LAMBDA_TASK_ROOT: dir,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -154,9 +161,15 @@ export async function startBundle(dir: string, env: Record<string, string>, time
 }
 
 /** An HTTP-integration streaming response: the JSON prelude (status, headers) and the body after the 8 NULs. */
-export function parseStreamingResponse(invocation: Invocation): { prelude: { statusCode?: number; headers?: Record<string, string> }; body: string } {
+export function parseStreamingResponse(invocation: Invocation): {
+  prelude: { statusCode?: number; headers?: Record<string, string> };
+  body: string;
+} {
   if (invocation.contentType !== STREAMING_TYPE) throw new Error(`not an HTTP-integration streaming response: ${invocation.contentType}`);
   const end = invocation.body.indexOf(Buffer.alloc(8));
   if (end === -1) throw new Error('no prelude delimiter (8 NUL bytes) in the streamed response');
-  return { prelude: JSON.parse(invocation.body.subarray(0, end).toString('utf8')) as { statusCode?: number }, body: invocation.body.subarray(end + 8).toString('utf8') };
+  return {
+    prelude: JSON.parse(invocation.body.subarray(0, end).toString('utf8')) as { statusCode?: number },
+    body: invocation.body.subarray(end + 8).toString('utf8'),
+  };
 }

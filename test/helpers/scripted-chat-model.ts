@@ -77,11 +77,15 @@ export class ScriptedChatModel extends BaseChatModel {
     if (this.shared.delayMs === 0) return;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(resolve, this.shared.delayMs);
-      options.signal?.addEventListener('abort', () => {
-        clearTimeout(timer);
-        this.shared.aborted += 1;
-        reject(new Error('AbortError: aborted'));
-      }, { once: true });
+      options.signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          this.shared.aborted += 1;
+          reject(new Error('AbortError: aborted'));
+        },
+        { once: true },
+      );
     });
   }
 
@@ -91,7 +95,11 @@ export class ScriptedChatModel extends BaseChatModel {
     return { generations: [{ text: typeof message.content === 'string' ? message.content : '', message }] };
   }
 
-  override async *_streamResponseChunks(messages: BaseMessage[], options: this['ParsedCallOptions'], runManager?: CallbackManagerForLLMRun): AsyncGenerator<ChatGenerationChunk> {
+  override async *_streamResponseChunks(
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'],
+    runManager?: CallbackManagerForLLMRun,
+  ): AsyncGenerator<ChatGenerationChunk> {
     await this.#wait(options);
     const message = this.#next(messages);
     const text = typeof message.content === 'string' ? message.content : '';
@@ -103,8 +111,17 @@ export class ScriptedChatModel extends BaseChatModel {
     yield new ChatGenerationChunk({
       text: '',
       message: new AIMessageChunk({
-        content: '', id: message.id, usage_metadata: message.usage_metadata, response_metadata: message.response_metadata,
-        tool_call_chunks: message.tool_calls?.map((c, index) => ({ name: c.name, args: JSON.stringify(c.args), id: c.id, index, type: 'tool_call_chunk' as const })),
+        content: '',
+        id: message.id,
+        usage_metadata: message.usage_metadata,
+        response_metadata: message.response_metadata,
+        tool_call_chunks: message.tool_calls?.map((c, index) => ({
+          name: c.name,
+          args: JSON.stringify(c.args),
+          id: c.id,
+          index,
+          type: 'tool_call_chunk' as const,
+        })),
       }),
     });
   }

@@ -24,10 +24,18 @@ export async function spawnApi(sim: Simulator, env: Record<string, string> = {})
   const child = spawn(process.execPath, ['infra/local/start.ts'], {
     cwd: ROOT,
     env: {
-      ...process.env, PORT: '0', POWERTOOLS_LOG_LEVEL: 'ERROR',
-      IONOS_HUB_BASE_URL: sim.hubBaseUrl, IONOS_STUDIO_BASE_URL: sim.studioBaseUrl, IONOS_API_TOKEN: [...sim.hubTokens][0],
-      IONOS_STUDIO_API_KEY: sim.studioApiKey, IONOS_STUDIO_ORG_ID: sim.studioOrgId, TAVILY_API_KEY: sim.tavilyApiKey,
-      TAVILY_BASE_URL: sim.tavilyBaseUrl, STUDIO_MODELS: JSON.stringify(STUDIO_MODELS), ...env,
+      ...process.env,
+      PORT: '0',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      IONOS_HUB_BASE_URL: sim.hubBaseUrl,
+      IONOS_STUDIO_BASE_URL: sim.studioBaseUrl,
+      IONOS_API_TOKEN: [...sim.hubTokens][0],
+      IONOS_STUDIO_API_KEY: sim.studioApiKey,
+      IONOS_STUDIO_ORG_ID: sim.studioOrgId,
+      TAVILY_API_KEY: sim.tavilyApiKey,
+      TAVILY_BASE_URL: sim.tavilyBaseUrl,
+      STUDIO_MODELS: JSON.stringify(STUDIO_MODELS),
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

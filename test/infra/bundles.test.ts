@@ -16,7 +16,10 @@ import { parseStreamingResponse, startBundle, type RunningBundle } from '#test/h
 import { SENTINELS, startTestSimulator } from '#test/helpers/sentinels.ts';
 
 const CDK_JSON = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
-const DOCUMENTED_EVENT = JSON.parse(readFileSync(new URL('../contract/apigw-rest-proxy-event.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const DOCUMENTED_EVENT = JSON.parse(readFileSync(new URL('../contract/apigw-rest-proxy-event.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>;
 const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
 
 type FunctionResource = { Properties: { Environment?: { Variables?: Record<string, unknown> } }; Metadata?: Record<string, string> };
@@ -26,15 +29,25 @@ const running = new Map<FunctionName, RunningBundle>();
 let sim: Simulator;
 
 /** An API Gateway REST proxy event for a route, from the documented example. */
-function restEvent(resource: string, path: string, method: string, extra: { headers?: Record<string, string>; body?: string; pathParameters?: Record<string, string>; query?: Record<string, string> } = {}) {
+function restEvent(
+  resource: string,
+  path: string,
+  method: string,
+  extra: { headers?: Record<string, string>; body?: string; pathParameters?: Record<string, string>; query?: Record<string, string> } = {},
+) {
   const headers = { ...(DOCUMENTED_EVENT.headers as Record<string, string>), ...extra.headers };
   const context = DOCUMENTED_EVENT.requestContext as Record<string, unknown>;
   return {
-    ...DOCUMENTED_EVENT, resource, path, httpMethod: method, headers,
+    ...DOCUMENTED_EVENT,
+    resource,
+    path,
+    httpMethod: method,
+    headers,
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
     queryStringParameters: extra.query ?? null,
     multiValueQueryStringParameters: extra.query ? Object.fromEntries(Object.entries(extra.query).map(([k, v]) => [k, [v]])) : null,
-    pathParameters: extra.pathParameters ?? null, body: extra.body ?? null,
+    pathParameters: extra.pathParameters ?? null,
+    body: extra.body ?? null,
     requestContext: { ...context, httpMethod: method, resourcePath: resource, path: `/v1${path}` },
   };
 }
@@ -43,9 +56,16 @@ function restEvent(resource: string, path: string, method: string, extra: { head
 async function run(name: FunctionName): Promise<RunningBundle> {
   const bundle = bundles.get(name) as { dir: string; env: Record<string, string> };
   const started = await startBundle(bundle.dir, {
-    ...bundle.env, POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR',
-    IONOS_HUB_BASE_URL: sim.hubBaseUrl, IONOS_STUDIO_BASE_URL: sim.studioBaseUrl, IONOS_API_TOKEN: SENTINELS.ionosApiToken,
-    IONOS_STUDIO_API_KEY: sim.studioApiKey, IONOS_STUDIO_ORG_ID: sim.studioOrgId, TAVILY_API_KEY: sim.tavilyApiKey, TAVILY_BASE_URL: sim.tavilyBaseUrl,
+    ...bundle.env,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    IONOS_HUB_BASE_URL: sim.hubBaseUrl,
+    IONOS_STUDIO_BASE_URL: sim.studioBaseUrl,
+    IONOS_API_TOKEN: SENTINELS.ionosApiToken,
+    IONOS_STUDIO_API_KEY: sim.studioApiKey,
+    IONOS_STUDIO_ORG_ID: sim.studioOrgId,
+    TAVILY_API_KEY: sim.tavilyApiKey,
+    TAVILY_BASE_URL: sim.tavilyBaseUrl,
   });
   running.set(name, started);
   return started;
@@ -86,7 +106,9 @@ describe('bundles under the Lambda runtime interface client', () => {
     expect(answer.prelude).toMatchObject({ statusCode: 200, headers: { 'content-type': 'application/json' } });
     expect(JSON.parse(answer.body)).toMatchObject({ type: 'ai', content: expect.stringContaining('Hello bundle') });
 
-    const streamed = parseStreamingResponse(await agent.invoke(restEvent('/', '/', 'POST', { headers: { 'x-model-id': CHAT }, body, query: { stream: 'true' } })));
+    const streamed = parseStreamingResponse(
+      await agent.invoke(restEvent('/', '/', 'POST', { headers: { 'x-model-id': CHAT }, body, query: { stream: 'true' } })),
+    );
     expect(streamed.prelude).toMatchObject({ statusCode: 200, headers: { 'content-type': 'text/event-stream' } });
     expect(streamed.body.startsWith('data: {"status":"thinking"}')).toBe(true);
     expect(streamed.body.endsWith('data: [DONE]\n\n')).toBe(true);
@@ -99,7 +121,14 @@ describe('bundles under the Lambda runtime interface client', () => {
     const listed = parseStreamingResponse(models);
     expect(listed.prelude.statusCode).toBe(200);
     expect((JSON.parse(listed.body) as { data: unknown[] }).data.length).toBeGreaterThan(0);
-    const refused = parseStreamingResponse(await proxy.invoke(restEvent('/v1/{proxy+}', '/v1/chat/completions', 'POST', { pathParameters: { proxy: 'chat/completions' }, body: JSON.stringify({ model: CHAT, messages: [], n: 99 }) })));
+    const refused = parseStreamingResponse(
+      await proxy.invoke(
+        restEvent('/v1/{proxy+}', '/v1/chat/completions', 'POST', {
+          pathParameters: { proxy: 'chat/completions' },
+          body: JSON.stringify({ model: CHAT, messages: [], n: 99 }),
+        }),
+      ),
+    );
     expect(refused.prelude.statusCode).toBe(400);
     expect(JSON.parse(refused.body)).toMatchObject({ error: { param: 'n', code: 'limit_exceeded' } });
   });
@@ -116,9 +145,17 @@ describe('bundles under the Lambda runtime interface client', () => {
   it('authorizer: answers a TOKEN event with the usage-plan key and a policy', async () => {
     const authorizer = await run('authorizer');
     const key = 'harness-api-key-0123456789';
-    const result = await authorizer.invoke({ type: 'TOKEN', authorizationToken: `Bearer ${key}`, methodArn: 'arn:aws:execute-api:eu-central-1:123456789012:abc123/v1/GET/studio/models' });
+    const result = await authorizer.invoke({
+      type: 'TOKEN',
+      authorizationToken: `Bearer ${key}`,
+      methodArn: 'arn:aws:execute-api:eu-central-1:123456789012:abc123/v1/GET/studio/models',
+    });
     expect(result.outcome).toBe('response');
-    expect(JSON.parse(result.body.toString('utf8'))).toMatchObject({ usageIdentifierKey: key, principalId: expect.stringMatching(/^key-/), policyDocument: { Statement: [{ Effect: 'Allow' }] } });
+    expect(JSON.parse(result.body.toString('utf8'))).toMatchObject({
+      usageIdentifierKey: key,
+      principalId: expect.stringMatching(/^key-/),
+      policyDocument: { Statement: [{ Effect: 'Allow' }] },
+    });
   });
 
   it('smoke-test: loads, and reports a missing setting as a function error', async () => {

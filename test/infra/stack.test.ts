@@ -33,15 +33,26 @@ describe('functions', () => {
     const functions = resources(template, 'AWS::Lambda::Function');
     expect(functions).toHaveLength(Object.keys(FUNCTIONS).length);
     for (const [, fn] of functions) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', TracingConfig: { Mode: 'Active' } });
-      expect(fn.Properties).toMatchObject({ Environment: { Variables: { POWERTOOLS_SERVICE_NAME: expect.any(String), POWERTOOLS_METRICS_NAMESPACE: 'IonosAgentBackend' } } });
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+      });
+      expect(fn.Properties).toMatchObject({
+        Environment: { Variables: { POWERTOOLS_SERVICE_NAME: expect.any(String), POWERTOOLS_METRICS_NAMESPACE: 'IonosAgentBackend' } },
+      });
     }
     for (const [, role] of resources(template, 'AWS::IAM::Role')) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
   it('gives each function the timeout and memory of the route table', () => {
     for (const spec of Object.values(FUNCTIONS)) {
-      template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: spec.memoryMb, Timeout: spec.timeoutSeconds, Description: spec.description });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        MemorySize: spec.memoryMb,
+        Timeout: spec.timeoutSeconds,
+        Description: spec.description,
+      });
     }
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { STUDIO_MODELS: JSON.stringify(MAP) } } });
   });
@@ -49,17 +60,22 @@ describe('functions', () => {
 
 describe('secret and IAM', () => {
   it('lets only the functions that call IONOS read the credentials secret, and only that secret', () => {
-    const [[secretId]] = resources(template, 'AWS::SecretsManager::Secret').filter(([id]) => id.startsWith('IonosCredentials')) as [[string, Resource]];
+    const [[secretId]] = resources(template, 'AWS::SecretsManager::Secret').filter(([id]) => id.startsWith('IonosCredentials')) as [
+      [string, Resource],
+    ];
     const readers: string[] = [];
     for (const [id, policy] of resources(template, 'AWS::IAM::Policy')) {
       const statements = (policy.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement;
       for (const s of statements) {
         const actions = ([] as string[]).concat(s.Action);
         if (s.Resource === '*') expect(actions.every((a) => a.startsWith('xray:'))).toBe(true); // no `*` where a specific resource exists
-        if (actions.includes('secretsmanager:GetSecretValue') && JSON.stringify(s.Resource) === JSON.stringify({ Ref: secretId })) readers.push(id);
+        if (actions.includes('secretsmanager:GetSecretValue') && JSON.stringify(s.Resource) === JSON.stringify({ Ref: secretId }))
+          readers.push(id);
       }
     }
-    const expected = Object.entries(FUNCTIONS).filter(([, f]) => f.readsSecret).map(([name]) => name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()));
+    const expected = Object.entries(FUNCTIONS)
+      .filter(([, f]) => f.readsSecret)
+      .map(([name]) => name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()));
     expect(readers.map((id) => id.replace(/RoleDefaultPolicy.*/, '')).sort()).toEqual(expected.sort());
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { IONOS_SECRET_ID: { Ref: secretId } } } });
   });
@@ -67,8 +83,18 @@ describe('secret and IAM', () => {
   it('imports an existing secret by ARN instead of creating one, and scopes the grant to it', () => {
     const arn = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:ionos/prod-AbCdEf';
     const imported = synth({ ionosSecret: arn });
-    expect(resources(imported, 'AWS::SecretsManager::Secret').map(([id]) => id).filter((id) => id.startsWith('IonosCredentials'))).toHaveLength(0);
-    imported.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: arn })]) } });
+    expect(
+      resources(imported, 'AWS::SecretsManager::Secret')
+        .map(([id]) => id)
+        .filter((id) => id.startsWith('IonosCredentials')),
+    ).toHaveLength(0);
+    imported.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: arn }),
+        ]),
+      },
+    });
   });
 });
 
@@ -84,8 +110,15 @@ describe('API', () => {
       }
     }
     expect(methods.filter(([, m]) => m.Properties.HttpMethod !== 'OPTIONS')).toHaveLength(ROUTES.length);
-    template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER', EndpointConfiguration: { Types: ['REGIONAL'] } });
-    template.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'TOKEN', IdentitySource: 'method.request.header.Authorization', AuthorizerResultTtlInSeconds: 300 });
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      ApiKeySourceType: 'AUTHORIZER',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'TOKEN',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: 300,
+    });
   });
 
   it('uses STREAM transfer mode for streaming functions and BUFFERED otherwise', () => {
@@ -108,15 +141,25 @@ describe('API', () => {
     expect(at('/', 'POST')).toMatchObject({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
     expect(at('/~1v1~1{proxy+}', '*')).toMatchObject({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
     expect(at('/~1v1~1images~1generations', 'POST')).toMatchObject({ ThrottlingRateLimit: 10 / 60 });
-    const custom = (resources(synth({ ionosRateLimit: 20, ionosBurstLimit: 40 }), 'AWS::ApiGateway::Stage')[0]?.[1].Properties.MethodSettings ?? []) as Record<string, unknown>[];
-    expect(custom.find((s) => s.ResourcePath === '/' && s.HttpMethod === 'POST')).toMatchObject({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    const custom = (resources(synth({ ionosRateLimit: 20, ionosBurstLimit: 40 }), 'AWS::ApiGateway::Stage')[0]?.[1].Properties
+      .MethodSettings ?? []) as Record<string, unknown>[];
+    expect(custom.find((s) => s.ResourcePath === '/' && s.HttpMethod === 'POST')).toMatchObject({
+      ThrottlingRateLimit: 20,
+      ThrottlingBurstLimit: 40,
+    });
   });
 
   it('creates a usage plan and key per consumer, and keeps the smoke key out of the template', () => {
-    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', { UsagePlanName: 'IonosAgentBackend-default', Throttle: { RateLimit: 5, BurstLimit: 10 }, Quota: { Limit: 20000, Period: 'DAY' } });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      UsagePlanName: 'IonosAgentBackend-default',
+      Throttle: { RateLimit: 5, BurstLimit: 10 },
+      Quota: { Limit: 20000, Period: 'DAY' },
+    });
     const smokeKey = resources(template, 'AWS::ApiGateway::ApiKey').find(([, k]) => k.Properties.Name === 'IonosAgentBackend-smoke')?.[1];
     expect(JSON.stringify(smokeKey?.Properties.Value)).toContain('{{resolve:secretsmanager:');
-    const defaultKey = resources(template, 'AWS::ApiGateway::ApiKey').find(([, k]) => k.Properties.Name === 'IonosAgentBackend-default')?.[1];
+    const defaultKey = resources(template, 'AWS::ApiGateway::ApiKey').find(
+      ([, k]) => k.Properties.Name === 'IonosAgentBackend-default',
+    )?.[1];
     expect(defaultKey?.Properties.Value).toBeUndefined(); // generated by API Gateway
   });
 
@@ -128,11 +171,16 @@ describe('API', () => {
         ResponseTemplates: { 'application/json': JSON.stringify(error.body) },
       });
     }
-    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'THROTTLED', StatusCode: '429', ResponseParameters: Match.objectLike({ 'gatewayresponse.header.retry-after': "'1'" }) });
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'THROTTLED',
+      StatusCode: '429',
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.retry-after': "'1'" }),
+    });
   });
 
   it('never echoes the request Origin on gateway errors: the one allowed origin is named, several get none', () => {
-    const parameters = (t: Template) => resources(t, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => r.Properties.ResponseParameters as Record<string, string>);
+    const parameters = (t: Template) =>
+      resources(t, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => r.Properties.ResponseParameters as Record<string, string>);
     for (const params of parameters(template)) {
       expect(JSON.stringify(params)).not.toContain('method.request.header.origin');
       expect(params['gatewayresponse.header.Access-Control-Allow-Origin']).toBeUndefined(); // cdk.json allows three origins
@@ -152,8 +200,16 @@ describe('API', () => {
   it('writes JSON access logs with the status and the calling consumer, and counts 429s from them', () => {
     const stage = resources(template, 'AWS::ApiGateway::Stage')[0]?.[1];
     const format = (stage?.Properties.AccessLogSetting as { Format: string }).Format;
-    expect(JSON.parse(format)).toMatchObject({ status: '$context.status', apiKeyId: '$context.identity.apiKeyId', principal: '$context.authorizer.principalId', resourcePath: '$context.resourcePath' });
-    template.hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.status = 429 }', MetricTransformations: [Match.objectLike({ MetricName: 'GatewayThrottled' })] });
+    expect(JSON.parse(format)).toMatchObject({
+      status: '$context.status',
+      apiKeyId: '$context.identity.apiKeyId',
+      principal: '$context.authorizer.principalId',
+      resourcePath: '$context.resourcePath',
+    });
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.status = 429 }',
+      MetricTransformations: [Match.objectLike({ MetricName: 'GatewayThrottled' })],
+    });
     template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'v1', TracingEnabled: true });
   });
 });
@@ -164,25 +220,50 @@ describe('smoke test and operations', () => {
     const [[dlqId]] = resources(template, 'AWS::SQS::Queue') as [[string, Resource]];
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(15 minutes)',
-      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] }, RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 2 }), DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } } }),
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 2 }),
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+      }),
     });
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SMOKE_MODEL: 'mistralai/Mistral-Small-24B-Instruct', API_URL: Match.anyValue(), SMOKE_KEY_SECRET_ARN: Match.anyValue() }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          SMOKE_MODEL: 'mistralai/Mistral-Small-24B-Instruct',
+          API_URL: Match.anyValue(),
+          SMOKE_KEY_SECRET_ARN: Match.anyValue(),
+        }),
+      },
+    });
   });
 
   it('counts failures inside streams that answered 200 in the 5xx alarm', () => {
     const [, alarm] = resources(template, 'AWS::CloudWatch::Alarm').find(([id]) => id.includes('ServerErrorRate')) as [string, Resource];
-    const metrics = alarm.Properties.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions?: { Value: string }[] } } }[];
+    const metrics = alarm.Properties.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { MetricName: string; Dimensions?: { Value: string }[] } };
+    }[];
     expect(metrics.find((m) => m.Expression !== undefined)?.Expression).toContain('errors + FILL(agentStream, 0) + FILL(proxyStream, 0)');
-    const streams = metrics.filter((m) => m.MetricStat?.Metric.MetricName === 'StreamServerErrors').map((m) => m.MetricStat?.Metric.Dimensions?.[0]?.Value);
+    const streams = metrics
+      .filter((m) => m.MetricStat?.Metric.MetricName === 'StreamServerErrors')
+      .map((m) => m.MetricStat?.Metric.Dimensions?.[0]?.Value);
     expect(streams.sort()).toEqual(['agent', 'hub-proxy']);
   });
 
   it('alarms when the IONOS token expires within the configured days', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'IonosTokenDaysToExpiry', Namespace: 'IonosAgentBackend', Dimensions: [{ Name: 'service', Value: 'ionos-credentials' }],
-      Statistic: 'Minimum', Threshold: 14, ComparisonOperator: 'LessThanThreshold',
+      MetricName: 'IonosTokenDaysToExpiry',
+      Namespace: 'IonosAgentBackend',
+      Dimensions: [{ Name: 'service', Value: 'ionos-credentials' }],
+      Statistic: 'Minimum',
+      Threshold: 14,
+      ComparisonOperator: 'LessThanThreshold',
     });
-    synth({ tokenExpiryAlarmDays: 30 }).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IonosTokenDaysToExpiry', Threshold: 30 });
+    synth({ tokenExpiryAlarmDays: 30 }).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'IonosTokenDaysToExpiry',
+      Threshold: 30,
+    });
   });
 
   it('wires every alarm to the topic, alarms on missing smoke data, and subscribes the configured email', () => {
@@ -192,37 +273,73 @@ describe('smoke test and operations', () => {
     for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SmokeSuccess', TreatMissingData: 'breaching' });
     expect(resources(template, 'AWS::SNS::Subscription')).toHaveLength(0);
-    synth({ alarmEmail: 'ops@example.com' }).hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    synth({ alarmEmail: 'ops@example.com' }).hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 });
 
 describe('what one consumer can cost', () => {
-  const fnId = (prefix: string) => (resources(template, 'AWS::Lambda::Function').find(([id]) => id.startsWith(prefix)) as [string, Resource])[0];
+  const fnId = (prefix: string) =>
+    (resources(template, 'AWS::Lambda::Function').find(([id]) => id.startsWith(prefix)) as [string, Resource])[0];
 
   it('reserves concurrency for the agent and the proxy from config, never for the authorizer or the smoke test', () => {
-    const byId = Object.fromEntries(resources(template, 'AWS::Lambda::Function').map(([id, r]) => [id.replace(/[0-9A-F]{8}$/, ''), r.Properties.ReservedConcurrentExecutions]));
+    const byId = Object.fromEntries(
+      resources(template, 'AWS::Lambda::Function').map(([id, r]) => [
+        id.replace(/[0-9A-F]{8}$/, ''),
+        r.Properties.ReservedConcurrentExecutions,
+      ]),
+    );
     expect(Object.keys(byId).sort()).toEqual(['Agent', 'Authorizer', 'HubProxy', 'SmokeTest', 'StudioModels']);
     expect(byId).toEqual({ Agent: 50, HubProxy: 100, Authorizer: undefined, SmokeTest: undefined, StudioModels: undefined });
     const custom = synth({ agentReservedConcurrency: 20, proxyReservedConcurrency: '40' });
     custom.hasResourceProperties('AWS::Lambda::Function', { Description: FUNCTIONS.agent.description, ReservedConcurrentExecutions: 20 });
-    custom.hasResourceProperties('AWS::Lambda::Function', { Description: FUNCTIONS['hub-proxy'].description, ReservedConcurrentExecutions: 40 });
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Description: FUNCTIONS['hub-proxy'].description,
+      ReservedConcurrentExecutions: 40,
+    });
   });
 
   it('alarms when the agent or the proxy is throttled at its reserved concurrency', () => {
     for (const prefix of ['Agent', 'HubProxy']) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttles', Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId(prefix) } }], Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Throttles',
+        Namespace: 'AWS/Lambda',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId(prefix) } }],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
     }
   });
 
   it('gives the functions the per-request limits and the Studio allowlist from config', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { Description: FUNCTIONS['hub-proxy'].description, Environment: { Variables: Match.objectLike({ PROXY_MAX_OUTPUT_TOKENS: '16384', PROXY_MAX_CHOICES: '4', STUDIO_MODELS: JSON.stringify(MAP) }) } });
-    template.hasResourceProperties('AWS::Lambda::Function', { Description: FUNCTIONS.agent.description, Environment: { Variables: Match.objectLike({ AGENT_MAX_TOOL_CALLS_PER_STEP: '4', AGENT_MAX_TOOL_CALLS_PER_RUN: '8', STUDIO_MODELS: JSON.stringify(MAP) }) } });
-    synth({ proxyMaxOutputTokens: 2048 }).hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ PROXY_MAX_OUTPUT_TOKENS: '2048' }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: FUNCTIONS['hub-proxy'].description,
+      Environment: {
+        Variables: Match.objectLike({ PROXY_MAX_OUTPUT_TOKENS: '16384', PROXY_MAX_CHOICES: '4', STUDIO_MODELS: JSON.stringify(MAP) }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: FUNCTIONS.agent.description,
+      Environment: {
+        Variables: Match.objectLike({
+          AGENT_MAX_TOOL_CALLS_PER_STEP: '4',
+          AGENT_MAX_TOOL_CALLS_PER_RUN: '8',
+          STUDIO_MODELS: JSON.stringify(MAP),
+        }),
+      },
+    });
+    synth({ proxyMaxOutputTokens: 2048 }).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ PROXY_MAX_OUTPUT_TOKENS: '2048' }) },
+    });
   });
 
   it('keeps the created credentials secret when the stack is deleted, and says how to fill it from a file', () => {
-    const [[, secret]] = Object.entries(template.findResources('AWS::SecretsManager::Secret')).filter(([id]) => id.startsWith('IonosCredentials')) as [[string, { DeletionPolicy?: string }]];
+    const [[, secret]] = Object.entries(template.findResources('AWS::SecretsManager::Secret')).filter(([id]) =>
+      id.startsWith('IonosCredentials'),
+    ) as [[string, { DeletionPolicy?: string }]];
     expect(secret.DeletionPolicy).toBe('Retain');
     const fill = template.findOutputs('FillTheSecret').FillTheSecret as { Value: { 'Fn::Join': [string, unknown[]] } };
     const command = JSON.stringify(fill.Value);
@@ -232,13 +349,22 @@ describe('what one consumer can cost', () => {
 
   it('warns at synth when localhost origins are allowed, and not for real frontends only', () => {
     Annotations.fromStack(synthStack()).hasWarning('*', Match.stringLikeRegexp('allowedOrigins includes http://localhost:3000'));
-    Annotations.fromStack(synthStack({ allowedOrigins: ['https://chat.example.com'] })).hasNoWarning('*', Match.stringLikeRegexp('allowedOrigins includes'));
+    Annotations.fromStack(synthStack({ allowedOrigins: ['https://chat.example.com'] })).hasNoWarning(
+      '*',
+      Match.stringLikeRegexp('allowedOrigins includes'),
+    );
   });
 });
 
 describe('deploy configuration', () => {
   it('parses -c strings as JSON and numbers', () => {
-    const config = parseDeployConfig({ ...CDK_JSON.context, logRetentionDays: '90', studioModels: JSON.stringify(MAP), ionosRateLimit: '7', '@aws-cdk/core:checkSecretUsage': true });
+    const config = parseDeployConfig({
+      ...CDK_JSON.context,
+      logRetentionDays: '90',
+      studioModels: JSON.stringify(MAP),
+      ionosRateLimit: '7',
+      '@aws-cdk/core:checkSecretUsage': true,
+    });
     expect(config.logRetentionDays).toBe(90);
     expect(config.studioModels).toEqual(MAP);
     expect(config.ionosRateLimit).toBe(7);

@@ -11,7 +11,10 @@ const MISTRAL = 'mistralai/Mistral-Small-24B-Instruct';
 const TOOLLESS = 'meta-llama/Meta-Llama-3-70B-Instruct';
 const STUDIO = STUDIO_MODELS['qwen-gdpr-demo'] as string;
 const SEED_REQUEST = { messages: [{ type: 'human', content: "What's the weather like today in Berlin?" }] };
-const seedExample = JSON.parse(readFileSync(new URL('../contract/seed-agent-response.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const seedExample = JSON.parse(readFileSync(new URL('../contract/seed-agent-response.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>;
 
 let stack: LocalStack;
 let sim: Simulator;
@@ -29,28 +32,56 @@ beforeEach(() => {
 });
 
 const ask = (body: unknown, model: string | null = MISTRAL, query = '', signal?: AbortSignal) =>
-  fetch(`${api.url}/${query}`, { method: 'POST', headers: model === null ? {} : { 'x-model-id': model }, body: typeof body === 'string' ? body : JSON.stringify(body), signal });
+  fetch(`${api.url}/${query}`, {
+    method: 'POST',
+    headers: model === null ? {} : { 'x-model-id': model },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal,
+  });
 const frames = async (res: Response) =>
-  (await res.text()).split('\n\n').filter(Boolean).map((f) => (f === 'data: [DONE]' ? '[DONE]' : (JSON.parse(f.slice(6)) as Record<string, unknown>)));
-const chatRequests = () => sim.control.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => JSON.parse(r.body) as { tools?: unknown[]; messages: { role: string; content: string }[] });
+  (await res.text())
+    .split('\n\n')
+    .filter(Boolean)
+    .map((f) => (f === 'data: [DONE]' ? '[DONE]' : (JSON.parse(f.slice(6)) as Record<string, unknown>)));
+const chatRequests = () =>
+  sim.control.requests
+    .filter((r) => r.path === '/v1/chat/completions')
+    .map((r) => JSON.parse(r.body) as { tools?: unknown[]; messages: { role: string; content: string }[] });
 const shape = (v: unknown): unknown =>
-  v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, shape(x)])) : typeof v;
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'array'
+      : typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, shape(x)]))
+        : typeof v;
 
 describe('POST / on the Hub', () => {
   it('answers the seed example request in the seed example shape, key by key', async () => {
     const res = await ask(SEED_REQUEST);
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(shape({ ...body, response_metadata: { ...(body.response_metadata as object), system_fingerprint: null } })).toEqual(shape(seedExample));
+    expect(shape({ ...body, response_metadata: { ...(body.response_metadata as object), system_fingerprint: null } })).toEqual(
+      shape(seedExample),
+    );
     expect(body.content).toContain("What's the weather like today in Berlin?");
-    expect(body).toMatchObject({ type: 'ai', example: false, tool_calls: [], response_metadata: { model_name: MISTRAL, finish_reason: 'stop' } });
+    expect(body).toMatchObject({
+      type: 'ai',
+      example: false,
+      tool_calls: [],
+      response_metadata: { model_name: MISTRAL, finish_reason: 'stop' },
+    });
   });
 
   it('takes back the AI message it returned as conversation history', async () => {
     const first = await (await ask(SEED_REQUEST)).json();
     const res = await ask({ messages: [...SEED_REQUEST.messages, first, { type: 'human', content: 'And tomorrow?' }] });
     expect(res.status).toBe(200);
-    expect(chatRequests().at(-1)?.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(
+      chatRequests()
+        .at(-1)
+        ?.messages.map((m) => m.role),
+    ).toEqual(['system', 'user', 'assistant', 'user']);
   });
 
   it('streams the original protocol with real token deltas', async () => {
@@ -61,29 +92,43 @@ describe('POST / on the Hub', () => {
     expect(events.at(-1)).toBe('[DONE]');
     const content = events.filter((e) => typeof e === 'object' && 'content' in e).map((e) => (e as { content: string }).content);
     expect(content.length).toBeGreaterThan(3);
-    expect(content.join('')).toContain("you said \"What's the weather like today in Berlin?\"");
+    expect(content.join('')).toContain('you said "What\'s the weather like today in Berlin?"');
     expect(chatRequests()[0]).toMatchObject({ stream: true });
   });
 
   it('runs a web search through Tavily when the model calls it, and reports tool activity', async () => {
-    sim.control.chatReplies.push({ toolCalls: [{ name: 'web_search', arguments: { query: 'weather Berlin' } }] }, { content: 'Sunny, according to a web search.' });
+    sim.control.chatReplies.push(
+      { toolCalls: [{ name: 'web_search', arguments: { query: 'weather Berlin' } }] },
+      { content: 'Sunny, according to a web search.' },
+    );
     const events = await frames(await ask(SEED_REQUEST, MISTRAL, '?stream=true'));
     expect(events).toContainEqual({ tool: { name: 'web_search', status: 'started' } });
     expect(events).toContainEqual({ tool: { name: 'web_search', status: 'finished' } });
-    expect(sim.control.requests.some((r) => r.path === '/tavily/search' && r.headers.authorization === `Bearer ${SENTINELS.tavilyApiKey}`)).toBe(true);
+    expect(
+      sim.control.requests.some((r) => r.path === '/tavily/search' && r.headers.authorization === `Bearer ${SENTINELS.tavilyApiKey}`),
+    ).toBe(true);
     const second = chatRequests()[1];
-    expect(second?.messages.at(-1)).toMatchObject({ role: 'tool', content: expect.stringContaining('Simulated result 1 for "weather Berlin"') });
+    expect(second?.messages.at(-1)).toMatchObject({
+      role: 'tool',
+      content: expect.stringContaining('Simulated result 1 for "weather Berlin"'),
+    });
   });
 
   it('tells the model when web search failed, marks the tool failed, and logs one structured line, not a raw Response', async () => {
     sim.control.faults.push({ path: '/tavily/search', status: 500, errorMessage: 'tavily down' });
-    sim.control.chatReplies.push({ toolCalls: [{ name: 'web_search', arguments: { query: 'weather Berlin' } }] }, { content: 'I could not search.' });
+    sim.control.chatReplies.push(
+      { toolCalls: [{ name: 'web_search', arguments: { query: 'weather Berlin' } }] },
+      { content: 'I could not search.' },
+    );
     const printed = vi.spyOn(console, 'log');
     try {
       const events = await frames(await ask(SEED_REQUEST, MISTRAL, '?stream=true'));
       expect(events).toContainEqual({ tool: { name: 'web_search', status: 'failed' } });
       expect(events.at(-1)).toBe('[DONE]');
-      expect(chatRequests()[1]?.messages.at(-1)).toMatchObject({ role: 'tool', content: expect.stringMatching(/^Web search failed: Tavily .*Answer from what you know/) });
+      expect(chatRequests()[1]?.messages.at(-1)).toMatchObject({
+        role: 'tool',
+        content: expect.stringMatching(/^Web search failed: Tavily .*Answer from what you know/),
+      });
       expect(printed.mock.calls.flat().some((a) => a instanceof Response)).toBe(false);
     } finally {
       printed.mockRestore();
@@ -91,7 +136,12 @@ describe('POST / on the Hub', () => {
   });
 
   it('refuses a flood of leading system messages with a real 400, streamed or not, before anything goes upstream', async () => {
-    const flood = { messages: [...Array.from({ length: 3_000 }, () => ({ type: 'system', content: 's' })), ...Array.from({ length: 100 }, () => ({ type: 'human', content: 'h' }))] };
+    const flood = {
+      messages: [
+        ...Array.from({ length: 3_000 }, () => ({ type: 'system', content: 's' })),
+        ...Array.from({ length: 100 }, () => ({ type: 'human', content: 'h' })),
+      ],
+    };
     for (const query of ['', '?stream=true']) {
       const res = await ask(flood, MISTRAL, query);
       expect(res.status).toBe(400);
@@ -148,7 +198,11 @@ describe('POST / upstream faults', () => {
   it('ends a failing stream with an error event and [DONE]', async () => {
     sim.control.faults.push({ path: '/v1/chat/completions', status: 500 });
     const events = await frames(await ask(SEED_REQUEST, MISTRAL, '?stream=true'));
-    expect(events).toEqual([{ status: 'thinking' }, { error: 'IONOS AI Model Hub returned HTTP 500. Try again later.', type: 'upstream_error', code: 'upstream_error' }, '[DONE]']);
+    expect(events).toEqual([
+      { status: 'thinking' },
+      { error: 'IONOS AI Model Hub returned HTTP 500. Try again later.', type: 'upstream_error', code: 'upstream_error' },
+      '[DONE]',
+    ]);
   });
 
   it('stops the upstream call when the client disconnects mid-stream', async () => {
@@ -159,7 +213,9 @@ describe('POST / upstream faults', () => {
     let seen = '';
     while (!seen.includes('"content"')) seen += new TextDecoder().decode((await reader.read()).value);
     controller.abort();
-    await vi.waitFor(() => expect(sim.control.requests.find((r) => r.path === '/v1/chat/completions')?.clientClosedEarly).toBe(true), { timeout: 3_000 });
+    await vi.waitFor(() => expect(sim.control.requests.find((r) => r.path === '/v1/chat/completions')?.clientClosedEarly).toBe(true), {
+      timeout: 3_000,
+    });
   });
 });
 
@@ -201,7 +257,13 @@ describe('POST / bad input', () => {
     ['bad JSON', '{"messages": [', MISTRAL, 400, 'not valid JSON'],
     ['empty messages', { messages: [] }, MISTRAL, 400, 'at least one message'],
     ['an unknown type', { messages: [{ type: 'robot', content: 'x' }] }, MISTRAL, 400, 'messages[0].type'],
-    ['a tool result without its call', { messages: [{ type: 'tool', content: 'x', tool_call_id: 'c9' }] }, MISTRAL, 400, 'no earlier ai message'],
+    [
+      'a tool result without its call',
+      { messages: [{ type: 'tool', content: 'x', tool_call_id: 'c9' }] },
+      MISTRAL,
+      400,
+      'no earlier ai message',
+    ],
     ['an oversized body', { messages: [{ type: 'human', content: 'x'.repeat(1_100_000) }] }, MISTRAL, 413, 'larger than the limit'],
   ])('answers %s with a 4xx whose message says why', async (_name, body, model, status, message) => {
     const res = await ask(body, model);

@@ -30,7 +30,9 @@ beforeEach(() => {
 async function leaveEarly(path: string, init: RequestInit): Promise<void> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 150);
-  const body = await fetch(`${api.url}${path}`, { ...init, signal: controller.signal }).then((res) => res.text()).catch(() => undefined);
+  const body = await fetch(`${api.url}${path}`, { ...init, signal: controller.signal })
+    .then((res) => res.text())
+    .catch(() => undefined);
   clearTimeout(timer);
   expect(body).toBeUndefined(); // it left before the answer was complete
 }
@@ -38,20 +40,35 @@ async function leaveEarly(path: string, init: RequestInit): Promise<void> {
 describe('a client that leaves before the answer', () => {
   it.each([
     ['GET /v1/models', '/v1/models', { method: 'GET' }, '/v1/models'],
-    ['a buffered chat completion', '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: CHAT, messages: [{ role: 'user', content: 'Hi' }] }) }, '/v1/chat/completions'],
-    ['a streamed chat completion', '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: CHAT, stream: true, messages: [{ role: 'user', content: 'Hi' }] }) }, '/v1/chat/completions'],
+    [
+      'a buffered chat completion',
+      '/v1/chat/completions',
+      { method: 'POST', body: JSON.stringify({ model: CHAT, messages: [{ role: 'user', content: 'Hi' }] }) },
+      '/v1/chat/completions',
+    ],
+    [
+      'a streamed chat completion',
+      '/v1/chat/completions',
+      { method: 'POST', body: JSON.stringify({ model: CHAT, stream: true, messages: [{ role: 'user', content: 'Hi' }] }) },
+      '/v1/chat/completions',
+    ],
     ['a buffered agent run', '/', { method: 'POST', headers: { 'x-model-id': CHAT }, body: human }, '/v1/chat/completions'],
     ['a streamed agent run', '/?stream=true', { method: 'POST', headers: { 'x-model-id': CHAT }, body: human }, '/v1/chat/completions'],
   ])('leaves npm start serving and closes the upstream call: %s', async (_name, path, init, upstreamPath) => {
     sim.control.faults.push({ path: upstreamPath, latencyMs: 1_500 });
     await leaveEarly(path, init as RequestInit);
-    await vi.waitFor(() => expect(sim.control.requests.find((r) => r.path === upstreamPath)?.clientClosedEarly).toBe(true), { timeout: 3_000 });
+    await vi.waitFor(() => expect(sim.control.requests.find((r) => r.path === upstreamPath)?.clientClosedEarly).toBe(true), {
+      timeout: 3_000,
+    });
     expect((await fetch(`${api.url}/studio/models`)).status).toBe(200);
   });
 
   it('stops polling a Studio job via /v1 when the client leaves', async () => {
     sim.control.studioPollsBeforeDone = 1_000;
-    await leaveEarly('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: STUDIO, messages: [{ role: 'user', content: 'Hallo' }] }) });
+    await leaveEarly('/v1/chat/completions', {
+      method: 'POST',
+      body: JSON.stringify({ model: STUDIO, messages: [{ role: 'user', content: 'Hallo' }] }),
+    });
     await new Promise((r) => setTimeout(r, 300)); // a poll that was under way may still land
     const polls = () => sim.control.requests.filter((r) => r.method === 'GET' && r.path.includes('/generate/')).length;
     const settled = polls();

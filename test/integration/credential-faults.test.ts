@@ -23,20 +23,49 @@ afterAll(async () => {
 
 /** The two routes that need the IONOS token: the proxy and the agent. */
 const calls = {
-  proxy: () => fetch(`${stack.api.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: CHAT, messages: [{ role: 'user', content: 'Hi' }] }) }),
-  agent: () => fetch(`${stack.api.url}/`, { method: 'POST', headers: { 'x-model-id': CHAT }, body: JSON.stringify({ messages: [{ type: 'human', content: 'Hi' }] }) }),
+  proxy: () =>
+    fetch(`${stack.api.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: CHAT, messages: [{ role: 'user', content: 'Hi' }] }),
+    }),
+  agent: () =>
+    fetch(`${stack.api.url}/`, {
+      method: 'POST',
+      headers: { 'x-model-id': CHAT },
+      body: JSON.stringify({ messages: [{ type: 'human', content: 'Hi' }] }),
+    }),
 };
 
 const secret = (value: string) => ({ SecretString: value, $metadata: {} });
 
 describe('credentials faults', () => {
   it.each([
-    ['the secret does not exist', () => sm.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: `Secrets Manager can't find ${SECRET_ID}.`, $metadata: {} })), 'could not be read'],
-    ['reading it is denied', () => sm.on(GetSecretValueCommand).rejects(Object.assign(new Error(`User arn:aws:sts::123456789012:assumed-role/x is not authorized to access ${SECRET_ID}`), { name: 'AccessDeniedException' })), 'could not be read'],
+    [
+      'the secret does not exist',
+      () =>
+        sm
+          .on(GetSecretValueCommand)
+          .rejects(new ResourceNotFoundException({ message: `Secrets Manager can't find ${SECRET_ID}.`, $metadata: {} })),
+      'could not be read',
+    ],
+    [
+      'reading it is denied',
+      () =>
+        sm.on(GetSecretValueCommand).rejects(
+          Object.assign(new Error(`User arn:aws:sts::123456789012:assumed-role/x is not authorized to access ${SECRET_ID}`), {
+            name: 'AccessDeniedException',
+          }),
+        ),
+      'could not be read',
+    ],
     ['it has no value yet', () => sm.on(GetSecretValueCommand).resolves({ $metadata: {} }), 'has no value yet'],
     ['it is empty', () => sm.on(GetSecretValueCommand).resolves(secret('   ')), 'is empty'],
     ['it looks like JSON but does not parse', () => sm.on(GetSecretValueCommand).resolves(secret('{"ionosApiToken": ')), 'does not parse'],
-    ['its JSON has no ionosApiToken', () => sm.on(GetSecretValueCommand).resolves(secret(JSON.stringify({ studioApiKey: SENTINELS.studioApiKey }))), 'no "ionosApiToken" string'],
+    [
+      'its JSON has no ionosApiToken',
+      () => sm.on(GetSecretValueCommand).resolves(secret(JSON.stringify({ studioApiKey: SENTINELS.studioApiKey }))),
+      'no "ionosApiToken" string',
+    ],
   ])('%s: 503 credentials_unavailable on both routes', async (_name, arrange, reason) => {
     sm.reset();
     arrange();
@@ -66,7 +95,12 @@ describe('credentials faults', () => {
     stack.sim.control.reset();
     for (const call of Object.values(calls)) expect((await call()).status).toBe(200);
     const auth = stack.sim.control.requests.map((r) => r.headers.authorization);
-    expect(auth).toEqual([`Bearer ${SENTINELS.ionosApiToken}`, `Bearer ${rotated}`, `Bearer ${SENTINELS.ionosApiToken}`, `Bearer ${rotated}`]);
+    expect(auth).toEqual([
+      `Bearer ${SENTINELS.ionosApiToken}`,
+      `Bearer ${rotated}`,
+      `Bearer ${SENTINELS.ionosApiToken}`,
+      `Bearer ${rotated}`,
+    ]);
   });
 
   it('retries only the refused model call when the token rotates mid-run: the tools run once, their events are sent once', async () => {
@@ -82,9 +116,19 @@ describe('credentials faults', () => {
     stack.sim.control.reset();
     stack.sim.control.chatReplies.push({ toolCalls: [{ name: 'current_datetime', arguments: {} }] }, { content: 'done' });
     stack.sim.control.faults.push({ path: '/v1/chat/completions', latencyMs: 0 }, { path: '/v1/chat/completions', status: 401 }); // the second model call is refused
-    const res = await fetch(`${stack.api.url}/?stream=true`, { method: 'POST', headers: { 'x-model-id': CHAT }, body: JSON.stringify({ messages: [{ type: 'human', content: 'time?' }] }) });
-    const events = (await res.text()).split('\n\n').filter((f) => f.startsWith('data: {')).map((f) => JSON.parse(f.slice(6)) as Record<string, unknown>);
-    expect(events.filter((e) => 'tool' in e)).toEqual([{ tool: { name: 'current_datetime', status: 'started' } }, { tool: { name: 'current_datetime', status: 'finished' } }]);
+    const res = await fetch(`${stack.api.url}/?stream=true`, {
+      method: 'POST',
+      headers: { 'x-model-id': CHAT },
+      body: JSON.stringify({ messages: [{ type: 'human', content: 'time?' }] }),
+    });
+    const events = (await res.text())
+      .split('\n\n')
+      .filter((f) => f.startsWith('data: {'))
+      .map((f) => JSON.parse(f.slice(6)) as Record<string, unknown>);
+    expect(events.filter((e) => 'tool' in e)).toEqual([
+      { tool: { name: 'current_datetime', status: 'started' } },
+      { tool: { name: 'current_datetime', status: 'finished' } },
+    ]);
     expect(events.some((e) => 'error' in e)).toBe(false);
     const chat = stack.sim.control.requests.filter((r) => r.path === '/v1/chat/completions');
     expect(chat.map((r) => r.headers.authorization)).toEqual([`Bearer ${original}`, `Bearer ${original}`, `Bearer ${rotated}`]);
@@ -102,7 +146,10 @@ describe('credentials faults', () => {
     for (const call of Object.values(calls)) {
       const res = await call();
       expect(res.status).toBe(502);
-      expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'upstream_auth_failed', message: expect.stringContaining('rejected this server\'s credentials') });
+      expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: 'upstream_auth_failed',
+        message: expect.stringContaining("rejected this server's credentials"),
+      });
     }
   });
 });

@@ -12,15 +12,26 @@ const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ UPSTREAM_TIMEOUT_MS: '400', AGENT_DEADLINE_MS: '2500', PROXY_DEADLINE_MS: '1000', STUDIO_MODELS: JSON.stringify(STUDIO_MODELS) });
+  stack = await startLocalStack({
+    UPSTREAM_TIMEOUT_MS: '400',
+    AGENT_DEADLINE_MS: '2500',
+    PROXY_DEADLINE_MS: '1000',
+    STUDIO_MODELS: JSON.stringify(STUDIO_MODELS),
+  });
   stack.sim.control.studioPollsBeforeDone = 0;
 });
 afterAll(() => stack.close());
 
 const agentBody = (text: string) => JSON.stringify({ messages: [{ type: 'human', content: text }] });
 const requests: Record<RouteKey, () => [string, RequestInit]> = {
-  proxy: () => ['/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: CHAT, messages: [{ role: 'user', content: 'Hi' }] }) }],
-  proxyStream: () => ['/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: CHAT, stream: true, messages: [{ role: 'user', content: 'Hi' }] }) }],
+  proxy: () => [
+    '/v1/chat/completions',
+    { method: 'POST', body: JSON.stringify({ model: CHAT, messages: [{ role: 'user', content: 'Hi' }] }) },
+  ],
+  proxyStream: () => [
+    '/v1/chat/completions',
+    { method: 'POST', body: JSON.stringify({ model: CHAT, stream: true, messages: [{ role: 'user', content: 'Hi' }] }) },
+  ],
   agent: () => ['/', { method: 'POST', headers: { 'x-model-id': CHAT }, body: agentBody('Hi') }],
   agentStream: () => ['/?stream=true', { method: 'POST', headers: { 'x-model-id': CHAT }, body: agentBody('Hi') }],
   studio: () => ['/', { method: 'POST', headers: { 'x-model-id': STUDIO_MODELS['qwen-gdpr-demo'] as string }, body: agentBody('Hi') }],
@@ -64,7 +75,9 @@ async function observe(route: RouteKey, res: Response): Promise<Outcome> {
 }
 
 describe('route × upstream fault', () => {
-  const cells = FAULTS.flatMap((f) => (Object.keys(ROUTES) as RouteKey[]).filter((r) => f.outcomes[r] !== undefined).map((r) => [f.label, r, f] as const));
+  const cells = FAULTS.flatMap((f) =>
+    (Object.keys(ROUTES) as RouteKey[]).filter((r) => f.outcomes[r] !== undefined).map((r) => [f.label, r, f] as const),
+  );
   it.each(cells)('%s on %s', async (_label, route, { fault, outcomes }) => {
     stack.sim.control.reset();
     stack.sim.control.faults.push({ ...fault, times: 50 }); // every upstream call of the cell, retries included

@@ -46,32 +46,68 @@ export const FAULTS: FaultCase[] = [
   {
     label: '429 with `Retry-After: 7`',
     fault: { status: 429, retryAfter: 7 },
-    outcomes: { proxy: rateLimited('7'), proxyStream: rateLimited('7'), agent: rateLimited('7'), agentStream: { status: 200, type: 'rate_limit_error', streamError: true }, studio: rateLimited('7') },
+    outcomes: {
+      proxy: rateLimited('7'),
+      proxyStream: rateLimited('7'),
+      agent: rateLimited('7'),
+      agentStream: { status: 200, type: 'rate_limit_error', streamError: true },
+      studio: rateLimited('7'),
+    },
   },
   {
     label: '429 without `Retry-After`',
     fault: { status: 429, retryAfter: null },
-    outcomes: { proxy: rateLimited(), proxyStream: rateLimited(), agent: rateLimited(), agentStream: { status: 200, type: 'rate_limit_error', streamError: true }, studio: rateLimited() },
+    outcomes: {
+      proxy: rateLimited(),
+      proxyStream: rateLimited(),
+      agent: rateLimited(),
+      agentStream: { status: 200, type: 'rate_limit_error', streamError: true },
+      studio: rateLimited(),
+    },
   },
   {
     label: '500',
     fault: { status: 500 },
-    outcomes: { proxy: { status: 502, code: 'upstream_error' }, proxyStream: { status: 502, code: 'upstream_error' }, agent: { status: 502, code: 'upstream_error' }, agentStream: cut('upstream_error'), studio: { status: 502, code: 'upstream_error' } },
+    outcomes: {
+      proxy: { status: 502, code: 'upstream_error' },
+      proxyStream: { status: 502, code: 'upstream_error' },
+      agent: { status: 502, code: 'upstream_error' },
+      agentStream: cut('upstream_error'),
+      studio: { status: 502, code: 'upstream_error' },
+    },
   },
   {
     label: '502',
     fault: { status: 502 },
-    outcomes: { proxy: { status: 502, code: 'upstream_error' }, proxyStream: { status: 502, code: 'upstream_error' }, agent: { status: 502, code: 'upstream_error' }, agentStream: cut('upstream_error'), studio: { status: 502, code: 'upstream_error' } },
+    outcomes: {
+      proxy: { status: 502, code: 'upstream_error' },
+      proxyStream: { status: 502, code: 'upstream_error' },
+      agent: { status: 502, code: 'upstream_error' },
+      agentStream: cut('upstream_error'),
+      studio: { status: 502, code: 'upstream_error' },
+    },
   },
   {
     label: '503 with `Retry-After: 1`',
     fault: { status: 503, retryAfter: 1 },
-    outcomes: { proxy: { status: 503, code: 'upstream_unavailable', retryAfter: '1' }, proxyStream: { status: 503, code: 'upstream_unavailable', retryAfter: '1' }, agent: { status: 503, code: 'upstream_unavailable', retryAfter: '1' }, agentStream: cut('upstream_unavailable'), studio: { status: 503, code: 'upstream_unavailable', retryAfter: '1' } },
+    outcomes: {
+      proxy: { status: 503, code: 'upstream_unavailable', retryAfter: '1' },
+      proxyStream: { status: 503, code: 'upstream_unavailable', retryAfter: '1' },
+      agent: { status: 503, code: 'upstream_unavailable', retryAfter: '1' },
+      agentStream: cut('upstream_unavailable'),
+      studio: { status: 503, code: 'upstream_unavailable', retryAfter: '1' },
+    },
   },
   {
     label: 'no answer within the upstream timeout',
     fault: { latencyMs: 1_500 },
-    outcomes: { proxy: { status: 504, code: 'upstream_timeout' }, proxyStream: { status: 504, code: 'upstream_timeout' }, agent: { status: 504, code: 'upstream_timeout' }, agentStream: cut('upstream_timeout'), studio: { status: 504, code: 'upstream_timeout' } },
+    outcomes: {
+      proxy: { status: 504, code: 'upstream_timeout' },
+      proxyStream: { status: 504, code: 'upstream_timeout' },
+      agent: { status: 504, code: 'upstream_timeout' },
+      agentStream: cut('upstream_timeout'),
+      studio: { status: 504, code: 'upstream_timeout' },
+    },
   },
   {
     label: 'stream stalls after 2 events for longer than the upstream timeout',
@@ -81,34 +117,63 @@ export const FAULTS: FaultCase[] = [
   {
     label: 'connection reset',
     fault: { reset: true },
-    outcomes: { proxy: { status: 502, code: 'upstream_unreachable' }, proxyStream: { status: 502, code: 'upstream_unreachable' }, agent: { status: 502, code: 'upstream_unreachable' }, agentStream: cut('upstream_unreachable'), studio: { status: 502, code: 'upstream_unreachable' } },
+    outcomes: {
+      proxy: { status: 502, code: 'upstream_unreachable' },
+      proxyStream: { status: 502, code: 'upstream_unreachable' },
+      agent: { status: 502, code: 'upstream_unreachable' },
+      agentStream: cut('upstream_unreachable'),
+      studio: { status: 502, code: 'upstream_unreachable' },
+    },
   },
   {
     label: '200 with malformed JSON',
     fault: { malformedJson: true },
-    outcomes: { proxy: { status: 502, code: 'upstream_malformed_answer' }, agent: { status: 502, code: 'upstream_malformed_answer' }, studio: { status: 502, code: 'upstream_malformed_answer' } },
+    outcomes: {
+      proxy: { status: 502, code: 'upstream_malformed_answer' },
+      agent: { status: 502, code: 'upstream_malformed_answer' },
+      studio: { status: 502, code: 'upstream_malformed_answer' },
+    },
   },
   {
     label: 'answer cut off (truncated JSON or SSE)',
     fault: { cutStreamAfter: 3 },
-    outcomes: { proxy: { status: 502, code: 'upstream_body_cut' }, proxyStream: cut('upstream_stream_cut'), agent: { status: 502, code: 'upstream_body_cut' }, agentStream: cut('upstream_stream_cut'), studio: { status: 502, code: 'upstream_body_cut' } },
+    outcomes: {
+      proxy: { status: 502, code: 'upstream_body_cut' },
+      proxyStream: cut('upstream_stream_cut'),
+      agent: { status: 502, code: 'upstream_body_cut' },
+      agentStream: cut('upstream_stream_cut'),
+      studio: { status: 502, code: 'upstream_body_cut' },
+    },
   },
   {
     label: '200 with `content-type: text/html`',
     fault: { contentType: 'text/html' },
-    outcomes: { proxy: { status: 502, code: 'upstream_malformed_answer' }, proxyStream: { status: 502, code: 'upstream_malformed_answer' }, agent: { status: 502, code: 'upstream_malformed_answer' }, agentStream: cut('upstream_malformed_answer'), studio: { status: 502, code: 'upstream_malformed_answer' } },
+    outcomes: {
+      proxy: { status: 502, code: 'upstream_malformed_answer' },
+      proxyStream: { status: 502, code: 'upstream_malformed_answer' },
+      agent: { status: 502, code: 'upstream_malformed_answer' },
+      agentStream: cut('upstream_malformed_answer'),
+      studio: { status: 502, code: 'upstream_malformed_answer' },
+    },
   },
   {
     label: '401 (token refused; a secret is first read again once, see credential-faults.test.ts)',
     fault: { status: 401 },
-    outcomes: { proxy: { status: 502, code: 'upstream_auth_failed' }, proxyStream: { status: 502, code: 'upstream_auth_failed' }, agent: { status: 502, code: 'upstream_auth_failed' }, agentStream: cut('upstream_auth_failed'), studio: { status: 502, code: 'upstream_auth_failed' } },
+    outcomes: {
+      proxy: { status: 502, code: 'upstream_auth_failed' },
+      proxyStream: { status: 502, code: 'upstream_auth_failed' },
+      agent: { status: 502, code: 'upstream_auth_failed' },
+      agentStream: cut('upstream_auth_failed'),
+      studio: { status: 502, code: 'upstream_auth_failed' },
+    },
   },
 ];
 
 function describe(o: Outcome | undefined): string {
   if (o === undefined) return '—';
   if (o.streamError) return `200, stream ends with an error event (${o.code ? `\`${o.code}\`` : "IONOS's 429 message"})`;
-  if (o.type === 'rate_limit_error') return `429, IONOS's message${o.retryAfter ? `, \`Retry-After: ${o.retryAfter}\`` : ', no `Retry-After`'}`;
+  if (o.type === 'rate_limit_error')
+    return `429, IONOS's message${o.retryAfter ? `, \`Retry-After: ${o.retryAfter}\`` : ', no `Retry-After`'}`;
   return `${o.status}${o.code ? ` \`${o.code}\`` : ''}${o.retryAfter ? `, \`Retry-After: ${o.retryAfter}\`` : ''}`;
 }
 

@@ -20,12 +20,20 @@ const statuses = new Map<number, number>();
 
 beforeAll(async () => {
   // Small body limits, so the fuzzer's huge strings meet them often and cheaply.
-  stack = await startLocalStack({ STUDIO_MODELS: JSON.stringify({ demo: STUDIO_UUID }), UPSTREAM_TIMEOUT_MS: '5000', MAX_REQUEST_BYTES: '65536', PROXY_MAX_REQUEST_BYTES: '65536' });
+  stack = await startLocalStack({
+    STUDIO_MODELS: JSON.stringify({ demo: STUDIO_UUID }),
+    UPSTREAM_TIMEOUT_MS: '5000',
+    MAX_REQUEST_BYTES: '65536',
+    PROXY_MAX_REQUEST_BYTES: '65536',
+  });
   stack.sim.control.studioPollsBeforeDone = 0;
 });
 afterAll(async () => {
   const total = [...statuses.values()].reduce((a, b) => a + b, 0);
-  const byStatus = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
+  const byStatus = [...statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([s, n]) => `${s}×${n}`)
+    .join(' ');
   console.log(`fuzz: ${total} requests (seed ${SEED}, ${RUNS} runs per property; FUZZ_RUNS raises it): ${byStatus}`);
   await stack.close();
 });
@@ -47,7 +55,13 @@ function send({ method, path, headers, body }: Sent): Promise<{ status: number; 
     const req = request({ host: '127.0.0.1', port, method, path, headers: raw, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          type: String(res.headers['content-type'] ?? ''),
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -89,26 +103,74 @@ async function answersWell(sent: Sent): Promise<void> {
 
 // ---- arbitraries ---------------------------------------------------------------------------------
 const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 80 });
-const oddText = fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'grapheme', maxLength: 30 }), printable, fc.constant(''), fc.constant('x'.repeat(100_000)));
+const oddText = fc.oneof(
+  fc.string({ maxLength: 60 }),
+  fc.string({ unit: 'grapheme', maxLength: 30 }),
+  printable,
+  fc.constant(''),
+  fc.constant('x'.repeat(100_000)),
+);
 const validModel = fc.constantFrom(...HUB_MODELS.map((m) => m.id), STUDIO_UUID);
-const modelId = fc.oneof({ arbitrary: validModel, weight: 4 }, printable, fc.uuid(), fc.constant('../../etc/passwd'), fc.constant('a'.repeat(5_000)), fc.constant('meta-llama/../x'));
-const deep = fc.integer({ min: 1, max: 20_000 }).chain((n) => fc.constantFrom(`${'['.repeat(n)}${']'.repeat(n)}`, `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`));
+const modelId = fc.oneof(
+  { arbitrary: validModel, weight: 4 },
+  printable,
+  fc.uuid(),
+  fc.constant('../../etc/passwd'),
+  fc.constant('a'.repeat(5_000)),
+  fc.constant('meta-llama/../x'),
+);
+const deep = fc
+  .integer({ min: 1, max: 20_000 })
+  .chain((n) => fc.constantFrom(`${'['.repeat(n)}${']'.repeat(n)}`, `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`));
 const agentMessage = fc.oneof(
   { arbitrary: fc.record({ type: fc.constant('human'), content: oddText }), weight: 3 },
-  fc.record({ type: fc.oneof(fc.constantFrom('human', 'ai', 'tool', 'system'), fc.string()), content: fc.oneof(oddText, fc.anything()), tool_call_id: fc.string(), tool_calls: fc.anything() }, { requiredKeys: [] }),
+  fc.record(
+    {
+      type: fc.oneof(fc.constantFrom('human', 'ai', 'tool', 'system'), fc.string()),
+      content: fc.oneof(oddText, fc.anything()),
+      tool_call_id: fc.string(),
+      tool_calls: fc.anything(),
+    },
+    { requiredKeys: [] },
+  ),
 );
 const chatMessage = fc.oneof(
   { arbitrary: fc.record({ role: fc.constant('user'), content: oddText }), weight: 3 },
-  fc.record({ role: fc.oneof(fc.constantFrom('user', 'assistant', 'system', 'tool'), fc.string()), content: fc.oneof(oddText, fc.anything()) }, { requiredKeys: [] }),
+  fc.record(
+    { role: fc.oneof(fc.constantFrom('user', 'assistant', 'system', 'tool'), fc.string()), content: fc.oneof(oddText, fc.anything()) },
+    { requiredKeys: [] },
+  ),
 );
 // Leading system messages in bulk: they must not bypass AGENT_MAX_MESSAGES.
-const systemFlood = fc.tuple(fc.integer({ min: 1, max: 3_000 }), fc.integer({ min: 0, max: 100 })).map(([system, human]) => [
-  ...Array.from({ length: system }, () => ({ type: 'system', content: 's' })), ...Array.from({ length: human }, () => ({ type: 'human', content: 'h' })),
-]);
-const agentBody = fc.record({ messages: fc.oneof({ arbitrary: fc.array(agentMessage, { minLength: 1, maxLength: 5 }), weight: 4 }, systemFlood, fc.anything()), stream: fc.anything() }, { requiredKeys: ['messages'] });
+const systemFlood = fc
+  .tuple(fc.integer({ min: 1, max: 3_000 }), fc.integer({ min: 0, max: 100 }))
+  .map(([system, human]) => [
+    ...Array.from({ length: system }, () => ({ type: 'system', content: 's' })),
+    ...Array.from({ length: human }, () => ({ type: 'human', content: 'h' })),
+  ]);
+const agentBody = fc.record(
+  {
+    messages: fc.oneof({ arbitrary: fc.array(agentMessage, { minLength: 1, maxLength: 5 }), weight: 4 }, systemFlood, fc.anything()),
+    stream: fc.anything(),
+  },
+  { requiredKeys: ['messages'] },
+);
 // What one request may ask to generate: within, at and far beyond the limits, and of the wrong type.
 const generation = fc.oneof(fc.integer({ min: -5, max: 200 }), fc.constantFrom(16_384, 16_385, 10_000_000, 1.5, '100'), fc.anything());
-const chatBody = fc.record({ model: fc.oneof({ arbitrary: validModel, weight: 4 }, fc.anything()), messages: fc.oneof({ arbitrary: fc.array(chatMessage, { minLength: 1, maxLength: 4 }), weight: 4 }, fc.anything()), stream: fc.oneof(fc.boolean(), fc.anything()), max_tokens: generation, max_completion_tokens: generation, n: generation, best_of: generation, input: fc.anything(), prompt: fc.anything() }, { requiredKeys: [] });
+const chatBody = fc.record(
+  {
+    model: fc.oneof({ arbitrary: validModel, weight: 4 }, fc.anything()),
+    messages: fc.oneof({ arbitrary: fc.array(chatMessage, { minLength: 1, maxLength: 4 }), weight: 4 }, fc.anything()),
+    stream: fc.oneof(fc.boolean(), fc.anything()),
+    max_tokens: generation,
+    max_completion_tokens: generation,
+    n: generation,
+    best_of: generation,
+    input: fc.anything(),
+    prompt: fc.anything(),
+  },
+  { requiredKeys: [] },
+);
 /** Bytes of a body: structured, random JSON, mutated JSON, deep nesting, invalid UTF-8, or nothing. */
 const bodyOf = (structured: fc.Arbitrary<unknown>) =>
   fc.oneof(
@@ -116,36 +178,112 @@ const bodyOf = (structured: fc.Arbitrary<unknown>) =>
     fc.json().map((t) => Buffer.from(t)),
     // A top-level key twice (the first value is the one other parsers keep).
     structured.map((v) => JSON.stringify(v) ?? '').map((t) => Buffer.from(t.startsWith('{"') ? `{"model":"evil/model",${t.slice(1)}` : t)),
-    fc.tuple(structured.map((v) => JSON.stringify(v) ?? ''), fc.nat(), fc.string({ maxLength: 3 })).map(([t, at, s]) => Buffer.from(t.slice(0, at % (t.length + 1)) + s + t.slice(at % (t.length + 1)))),
+    fc
+      .tuple(
+        structured.map((v) => JSON.stringify(v) ?? ''),
+        fc.nat(),
+        fc.string({ maxLength: 3 }),
+      )
+      .map(([t, at, s]) => Buffer.from(t.slice(0, at % (t.length + 1)) + s + t.slice(at % (t.length + 1)))),
     deep.map((t) => Buffer.from(t)),
-    fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.concat([Buffer.from('{"messages":"'), Buffer.from(b), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')])),
+    fc
+      .uint8Array({ maxLength: 200 })
+      .map((b) => Buffer.concat([Buffer.from('{"messages":"'), Buffer.from(b), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')])),
     fc.constant(Buffer.alloc(0)),
   );
-const contentType = fc.oneof({ arbitrary: fc.constant('application/json'), weight: 4 }, fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=iso-8859-1', 'application/octet-stream', ''));
-const extraHeaders = fc.array(fc.tuple(fc.constantFrom('x-model-id', 'content-type', 'accept', 'origin', 'x-api-key', 'authorization', 'cookie', 'x-forwarded-for', 'openai-organization', 'X-Model-ID', 'accept-encoding'), printable), { maxLength: 4 });
-const query = fc.oneof(fc.constant(''), fc.constantFrom('?stream=true', '?stream=1', '?stream=yes&stream=true', '?a=%ZZ', '?stream', '?&&=&', `?x=${'y'.repeat(5_000)}`), printable.map((s) => `?${encodeURIComponent(s)}`));
+const contentType = fc.oneof(
+  { arbitrary: fc.constant('application/json'), weight: 4 },
+  fc.constantFrom(
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/json; charset=iso-8859-1',
+    'application/octet-stream',
+    '',
+  ),
+);
+const extraHeaders = fc.array(
+  fc.tuple(
+    fc.constantFrom(
+      'x-model-id',
+      'content-type',
+      'accept',
+      'origin',
+      'x-api-key',
+      'authorization',
+      'cookie',
+      'x-forwarded-for',
+      'openai-organization',
+      'X-Model-ID',
+      'accept-encoding',
+    ),
+    printable,
+  ),
+  { maxLength: 4 },
+);
+const query = fc.oneof(
+  fc.constant(''),
+  fc.constantFrom('?stream=true', '?stream=1', '?stream=yes&stream=true', '?a=%ZZ', '?stream', '?&&=&', `?x=${'y'.repeat(5_000)}`),
+  printable.map((s) => `?${encodeURIComponent(s)}`),
+);
 
-const check = (property: fc.IAsyncProperty<[Sent]> | fc.IAsyncPropertyWithHooks<[Sent]>) => fc.assert(property, { numRuns: RUNS, seed: SEED, endOnFailure: true });
+const check = (property: fc.IAsyncProperty<[Sent]> | fc.IAsyncPropertyWithHooks<[Sent]>) =>
+  fc.assert(property, { numRuns: RUNS, seed: SEED, endOnFailure: true });
 
 describe(`fuzzing every route (seed ${SEED})`, () => {
   it('POST / (agent): bodies, content types, x-model-id values, query strings, odd headers', async () => {
-    await check(fc.asyncProperty(
-      fc.record({ body: bodyOf(agentBody), type: contentType, model: fc.option(modelId, { nil: undefined }), dup: fc.option(modelId, { nil: undefined }), query, extra: extraHeaders }).map(({ body, type, model, dup, query: q, extra }): Sent => ({
-        method: 'POST', path: `/${q}`, body,
-        headers: [['content-type', type], ...(model === undefined ? [] : [['x-model-id', model] as [string, string]]), ...(dup === undefined ? [] : [['x-model-id', dup] as [string, string]]), ...extra],
-      })),
-      answersWell,
-    ));
+    await check(
+      fc.asyncProperty(
+        fc
+          .record({
+            body: bodyOf(agentBody),
+            type: contentType,
+            model: fc.option(modelId, { nil: undefined }),
+            dup: fc.option(modelId, { nil: undefined }),
+            query,
+            extra: extraHeaders,
+          })
+          .map(({ body, type, model, dup, query: q, extra }): Sent => ({
+            method: 'POST',
+            path: `/${q}`,
+            body,
+            headers: [
+              ['content-type', type],
+              ...(model === undefined ? [] : [['x-model-id', model] as [string, string]]),
+              ...(dup === undefined ? [] : [['x-model-id', dup] as [string, string]]),
+              ...extra,
+            ],
+          })),
+        answersWell,
+      ),
+    );
   });
 
   it('/v1/* proxy: endpoints, methods, bodies, content types and headers', async () => {
-    const path = fc.oneof(fc.constantFrom('/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/images/generations', '/v1/models'), printable.map((s) => `/v1/${s.replace(/[\s#]/g, '')}`));
-    await check(fc.asyncProperty(
-      fc.record({ method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'), path, body: bodyOf(chatBody), type: contentType, query, extra: extraHeaders }).map(({ method, path: p, body, type, query: q, extra }): Sent => ({
-        method, path: `${p}${q}`, body: method === 'GET' || method === 'HEAD' ? undefined : body, headers: [['content-type', type], ...extra],
-      })),
-      answersWell,
-    ));
+    const path = fc.oneof(
+      fc.constantFrom('/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/images/generations', '/v1/models'),
+      printable.map((s) => `/v1/${s.replace(/[\s#]/g, '')}`),
+    );
+    await check(
+      fc.asyncProperty(
+        fc
+          .record({
+            method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'),
+            path,
+            body: bodyOf(chatBody),
+            type: contentType,
+            query,
+            extra: extraHeaders,
+          })
+          .map(({ method, path: p, body, type, query: q, extra }): Sent => ({
+            method,
+            path: `${p}${q}`,
+            body: method === 'GET' || method === 'HEAD' ? undefined : body,
+            headers: [['content-type', type], ...extra],
+          })),
+        answersWell,
+      ),
+    );
   });
 
   it('GET /studio/models and the legacy /models routes', async () => {
@@ -154,23 +292,66 @@ describe(`fuzzing every route (seed ${SEED})`, () => {
       modelId.map((m) => `/models/${m.replace(/[\s#?]/g, '')}/predictions`),
       modelId.map((m) => `/models/${encodeURIComponent(m)}/predictions`),
     );
-    await check(fc.asyncProperty(
-      fc.record({ method: fc.constantFrom('GET', 'POST', 'DELETE'), path, body: bodyOf(fc.record({ properties: fc.record({ input: fc.anything(), options: fc.anything() }, { requiredKeys: [] }) }, { requiredKeys: [] })), type: contentType, query, extra: extraHeaders }).map(({ method, path: p, body, type, query: q, extra }): Sent => ({
-        method, path: `${p}${q}`, body: method === 'GET' ? undefined : body, headers: [['content-type', type], ...extra],
-      })),
-      answersWell,
-    ));
+    await check(
+      fc.asyncProperty(
+        fc
+          .record({
+            method: fc.constantFrom('GET', 'POST', 'DELETE'),
+            path,
+            body: bodyOf(
+              fc.record(
+                { properties: fc.record({ input: fc.anything(), options: fc.anything() }, { requiredKeys: [] }) },
+                { requiredKeys: [] },
+              ),
+            ),
+            type: contentType,
+            query,
+            extra: extraHeaders,
+          })
+          .map(({ method, path: p, body, type, query: q, extra }): Sent => ({
+            method,
+            path: `${p}${q}`,
+            body: method === 'GET' ? undefined : body,
+            headers: [['content-type', type], ...extra],
+          })),
+        answersWell,
+      ),
+    );
   });
 
   it('odd request targets: traversal, encodings, double slashes, absolute URLs, unknown paths', async () => {
     const target = fc.oneof(
-      fc.constantFrom('/v1/../studio/models', '/v1/%2e%2e/x', '/v1/chat%2Fcompletions', '/v1/images%2Fgenerations', '//v1/models', '/v1//models', 'http://evil.example/v1/models', '/%00', '/v1/models%00', '/studio/models/..', '/v1/chat/completions/', '/\u00e9', '/v1/%ZZ', '*'),
+      fc.constantFrom(
+        '/v1/../studio/models',
+        '/v1/%2e%2e/x',
+        '/v1/chat%2Fcompletions',
+        '/v1/images%2Fgenerations',
+        '//v1/models',
+        '/v1//models',
+        'http://evil.example/v1/models',
+        '/%00',
+        '/v1/models%00',
+        '/studio/models/..',
+        '/v1/chat/completions/',
+        '/\u00e9',
+        '/v1/%ZZ',
+        '*',
+      ),
       printable.map((s) => `/${s.replace(/[\s#]/g, '')}`),
       fc.webPath(),
     );
-    await check(fc.asyncProperty(
-      fc.record({ method: fc.constantFrom('GET', 'POST', 'OPTIONS', 'PUT'), target, body: bodyOf(chatBody) }).map(({ method, target: t, body }): Sent => ({ method, path: t, body: method === 'POST' ? body : undefined, headers: [['content-type', 'application/json']] })),
-      answersWell,
-    ));
+    await check(
+      fc.asyncProperty(
+        fc
+          .record({ method: fc.constantFrom('GET', 'POST', 'OPTIONS', 'PUT'), target, body: bodyOf(chatBody) })
+          .map(({ method, target: t, body }): Sent => ({
+            method,
+            path: t,
+            body: method === 'POST' ? body : undefined,
+            headers: [['content-type', 'application/json']],
+          })),
+        answersWell,
+      ),
+    );
   });
 });

@@ -14,7 +14,11 @@ let sim: Simulator;
 let api: LocalApi;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ LOCAL_API_KEYS: KEY, ALLOWED_ORIGINS: `${ORIGIN},http://localhost:5173`, STUDIO_MODELS: '{"qwen":"7b19cae7-0983-4a6b-a03c-a647db48f00b"}' });
+  stack = await startLocalStack({
+    LOCAL_API_KEYS: KEY,
+    ALLOWED_ORIGINS: `${ORIGIN},http://localhost:5173`,
+    STUDIO_MODELS: '{"qwen":"7b19cae7-0983-4a6b-a03c-a647db48f00b"}',
+  });
   ({ sim, api } = stack);
 });
 afterAll(() => stack.close());
@@ -32,7 +36,10 @@ describe('gateway behaviour of the local server', () => {
   });
 
   it('answers preflights for allowed origins with the API headers, and nothing for others', async () => {
-    const ok = await fetch(`${api.url}/v1/chat/completions`, { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } });
+    const ok = await fetch(`${api.url}/v1/chat/completions`, {
+      method: 'OPTIONS',
+      headers: { origin: ORIGIN, 'access-control-request-method': 'POST' },
+    });
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     expect(ok.headers.get('access-control-allow-headers')).toBe('content-type, authorization, x-api-key, x-model-id');
@@ -58,11 +65,17 @@ describe('gateway behaviour of the local server', () => {
 });
 
 describe('smoke checks', () => {
-  const run = (apiKey = KEY) => runSmokeChecks({ baseUrl: api.url, apiKey, model: 'mistralai/Mistral-Small-24B-Instruct', timeoutMs: 10_000 });
+  const run = (apiKey = KEY) =>
+    runSmokeChecks({ baseUrl: api.url, apiKey, model: 'mistralai/Mistral-Small-24B-Instruct', timeoutMs: 10_000 });
 
   it('pass against a healthy API', async () => {
     const results = await run();
-    expect(results.map((r) => [r.name, r.ok])).toEqual([['GET /v1/models', true], ['GET /studio/models', true], ['POST /', true], ['POST /?stream=true', true]]);
+    expect(results.map((r) => [r.name, r.ok])).toEqual([
+      ['GET /v1/models', true],
+      ['GET /studio/models', true],
+      ['POST /', true],
+      ['POST /?stream=true', true],
+    ]);
   });
 
   it('fail, naming the check, when a route breaks or the key is wrong', async () => {

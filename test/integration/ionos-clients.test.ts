@@ -11,10 +11,16 @@ import { createStudioClient } from '#shared/ionos/studio-client.ts';
 import { SENTINELS, startTestSimulator } from '#test/helpers/sentinels.ts';
 
 let sim: Simulator;
-const envStore = () => createCredentialStore({ secretId: undefined, envCredentials: { ionosApiToken: SENTINELS.ionosApiToken, studioApiKey: sim.studioApiKey, studioOrgId: sim.studioOrgId }, secretCacheSeconds: 300 });
+const envStore = () =>
+  createCredentialStore({
+    secretId: undefined,
+    envCredentials: { ionosApiToken: SENTINELS.ionosApiToken, studioApiKey: sim.studioApiKey, studioOrgId: sim.studioOrgId },
+    secretCacheSeconds: 300,
+  });
 const hub = (timeoutMs = 2_000) => createHubClient({ hubBaseUrl: sim.hubBaseUrl, upstreamTimeoutMs: timeoutMs }, envStore());
 const chatBody = JSON.stringify({ model: 'openai/gpt-oss-120b', messages: [{ role: 'user', content: 'Hi' }] });
-const postChat = (timeoutMs?: number) => hub(timeoutMs).fetch('/v1/chat/completions', { method: 'POST', body: chatBody, headers: { 'content-type': 'application/json' } });
+const postChat = (timeoutMs?: number) =>
+  hub(timeoutMs).fetch('/v1/chat/completions', { method: 'POST', body: chatBody, headers: { 'content-type': 'application/json' } });
 
 beforeAll(async () => {
   sim = await startTestSimulator();
@@ -54,26 +60,35 @@ describe('Hub client against the simulator', () => {
 
   it('follows a token rotation in the secret after an upstream 401, without a restart', async () => {
     const sm = mockClient(SecretsManagerClient);
-    sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: JSON.stringify({ ionosApiToken: SENTINELS.ionosApiToken }) }).resolves({ SecretString: '{"ionosApiToken":"rotated-token"}' });
+    sm.on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: JSON.stringify({ ionosApiToken: SENTINELS.ionosApiToken }) })
+      .resolves({ SecretString: '{"ionosApiToken":"rotated-token"}' });
     const store = createCredentialStore({ secretId: 'ionos', envCredentials: {}, secretCacheSeconds: 300 });
     const client = createHubClient({ hubBaseUrl: sim.hubBaseUrl, upstreamTimeoutMs: 2_000 }, store);
     await expect(client.listModels()).resolves.not.toHaveLength(0);
     sim.hubTokens.clear();
     sim.hubTokens.add('rotated-token');
     await expect(client.listModels()).resolves.not.toHaveLength(0);
-    expect(sim.control.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${SENTINELS.ionosApiToken}`, `Bearer ${SENTINELS.ionosApiToken}`, 'Bearer rotated-token']);
+    expect(sim.control.requests.map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${SENTINELS.ionosApiToken}`,
+      `Bearer ${SENTINELS.ionosApiToken}`,
+      'Bearer rotated-token',
+    ]);
     sm.restore();
   });
 
   it('answers 502 when the token stays rejected', async () => {
     sim.hubTokens.clear();
-    const err = await hub().fetch('/v1/models').catch((e: unknown) => e);
+    const err = await hub()
+      .fetch('/v1/models')
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 502, code: 'upstream_auth_failed' });
   });
 });
 
 describe('Studio client against the simulator', () => {
-  const studio = () => createStudioClient({ studioBaseUrl: sim.studioBaseUrl, upstreamTimeoutMs: 2_000 }, envStore(), { initialMs: 5, factor: 2, maxMs: 20 });
+  const studio = () =>
+    createStudioClient({ studioBaseUrl: sim.studioBaseUrl, upstreamTimeoutMs: 2_000 }, envStore(), { initialMs: 5, factor: 2, maxMs: 20 });
   const model = STUDIO_MODELS['granite-gdpr-demo'] as string;
 
   it('runs a job to completion', async () => {
@@ -83,11 +98,17 @@ describe('Studio client against the simulator', () => {
 
   it('reports a failed job and a job that outlives the deadline', async () => {
     sim.control.studioJobs.push({ fail: 'adapter missing' }, { hang: true });
-    await expect(studio().generate({ modelId: model, messages: [{ role: 'user', content: 'x' }], deadlineMs: 5_000 })).rejects.toThrow(/could not complete the job \(it ended as FAILED\)/);
-    await expect(studio().generate({ modelId: model, messages: [{ role: 'user', content: 'x' }], deadlineMs: 200 })).rejects.toBeInstanceOf(GatewayTimeoutError);
+    await expect(studio().generate({ modelId: model, messages: [{ role: 'user', content: 'x' }], deadlineMs: 5_000 })).rejects.toThrow(
+      /could not complete the job \(it ended as FAILED\)/,
+    );
+    await expect(studio().generate({ modelId: model, messages: [{ role: 'user', content: 'x' }], deadlineMs: 200 })).rejects.toBeInstanceOf(
+      GatewayTimeoutError,
+    );
   });
 
   it('relays an unknown model as a 404 the client can fix', async () => {
-    await expect(studio().generate({ modelId: '00000000-0000-4000-8000-000000000000', messages: [{ role: 'user', content: 'x' }], deadlineMs: 5_000 })).rejects.toMatchObject({ status: 404 });
+    await expect(
+      studio().generate({ modelId: '00000000-0000-4000-8000-000000000000', messages: [{ role: 'user', content: 'x' }], deadlineMs: 5_000 }),
+    ).rejects.toMatchObject({ status: 404 });
   });
 });

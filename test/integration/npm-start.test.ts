@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
-function start(env: Record<string, string | undefined>): { child: ChildProcessWithoutNullStreams; output: () => string; url: Promise<string> } {
+function start(env: Record<string, string | undefined>): {
+  child: ChildProcessWithoutNullStreams;
+  output: () => string;
+  url: Promise<string>;
+} {
   const clean = { ...process.env, IONOS_API_TOKEN: undefined, IONOS_SECRET_ID: undefined, STUDIO_MODELS: undefined, PORT: '0', ...env };
   const child = spawn(process.execPath, ['infra/local/start.ts'], { cwd: ROOT, env: clean as NodeJS.ProcessEnv });
   let out = '';

@@ -30,31 +30,61 @@ const call = (path: string, init: RequestInit = {}) =>
 const emf = (lines: Record<string, unknown>[], metric: string) => lines.filter((l) => '_aws' in l && metric in l);
 
 describe('metrics and logs', () => {
-  it('uses the route table\'s path as the route dimension, never the client\'s path', async () => {
+  it("uses the route table's path as the route dimension, never the client's path", async () => {
     const { lines } = await captureLines(async () => {
-      for (const path of ['/v1/x-7f3a91', '/v1/y-0c44be', '/v1/images%2Fgenerations']) await (await call(path, { method: 'POST', body: '{}' })).text();
+      for (const path of ['/v1/x-7f3a91', '/v1/y-0c44be', '/v1/images%2Fgenerations'])
+        await (await call(path, { method: 'POST', body: '{}' })).text();
     });
     const routes = emf(lines, 'Requests').map((l) => l.route);
     expect(routes).toEqual(['unknown', 'unknown', 'unknown']);
     expect(JSON.stringify(emf(lines, 'Requests'))).not.toMatch(/7f3a91|0c44be/);
   });
 
-  it('gives the agent token metrics like the proxy\'s, by route, model and status class', async () => {
+  it("gives the agent token metrics like the proxy's, by route, model and status class", async () => {
     const { lines } = await captureLines(async () => {
-      await (await call('/', { method: 'POST', headers: { 'x-model-id': CHAT }, body: JSON.stringify({ messages: [{ type: 'human', content: 'Hi' }] }) })).text();
+      await (
+        await call('/', {
+          method: 'POST',
+          headers: { 'x-model-id': CHAT },
+          body: JSON.stringify({ messages: [{ type: 'human', content: 'Hi' }] }),
+        })
+      ).text();
     });
-    expect(emf(lines, 'PromptTokens')[0]).toMatchObject({ route: '/', model: CHAT, statusClass: '2xx', service: expect.any(String), Requests: 1, PromptTokens: expect.any(Number), CompletionTokens: expect.any(Number) });
-    expect(lines.find((l) => l.message === 'agent run')).toMatchObject({ model: CHAT, mode: 'buffered', status: 200, consumer: keyFingerprint(KEY) });
+    expect(emf(lines, 'PromptTokens')[0]).toMatchObject({
+      route: '/',
+      model: CHAT,
+      statusClass: '2xx',
+      service: expect.any(String),
+      Requests: 1,
+      PromptTokens: expect.any(Number),
+      CompletionTokens: expect.any(Number),
+    });
+    expect(lines.find((l) => l.message === 'agent run')).toMatchObject({
+      model: CHAT,
+      mode: 'buffered',
+      status: 200,
+      consumer: keyFingerprint(KEY),
+    });
   });
 
   it('logs and counts a streamed run that fails after its 200, with its error type and the consumer', async () => {
     sim.control.faults.push({ path: '/v1/chat/completions', status: 500, times: 5 });
     const { lines } = await captureLines(async () => {
-      const res = await call('/?stream=true', { method: 'POST', headers: { 'x-model-id': CHAT }, body: JSON.stringify({ messages: [{ type: 'human', content: 'Hi' }] }) });
+      const res = await call('/?stream=true', {
+        method: 'POST',
+        headers: { 'x-model-id': CHAT },
+        body: JSON.stringify({ messages: [{ type: 'human', content: 'Hi' }] }),
+      });
       expect(res.status).toBe(200);
       expect(await res.text()).toContain('"type":"upstream_error"');
     });
-    expect(lines.find((l) => l.message === 'agent run failed')).toMatchObject({ level: 'ERROR', mode: 'stream', status: 502, errorType: 'upstream_error', consumer: keyFingerprint(KEY) });
+    expect(lines.find((l) => l.message === 'agent run failed')).toMatchObject({
+      level: 'ERROR',
+      mode: 'stream',
+      status: 502,
+      errorType: 'upstream_error',
+      consumer: keyFingerprint(KEY),
+    });
     expect(emf(lines, 'FailedRuns')[0]).toMatchObject({ errorType: 'upstream_error', mode: 'stream', statusClass: '5xx', FailedRuns: 1 });
     expect(emf(lines, 'StreamServerErrors')[0]).toMatchObject({ StreamServerErrors: 1 });
     expect(JSON.stringify(lines)).not.toContain(KEY);
@@ -62,8 +92,17 @@ describe('metrics and logs', () => {
 
   it('names the consumer in the log line of a proxied stream, written after the handler returned', async () => {
     const { lines } = await captureLines(async () => {
-      await (await call('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: CHAT, stream: true, messages: [{ role: 'user', content: 'Hi' }] }) })).text();
+      await (
+        await call('/v1/chat/completions', {
+          method: 'POST',
+          body: JSON.stringify({ model: CHAT, stream: true, messages: [{ role: 'user', content: 'Hi' }] }),
+        })
+      ).text();
     });
-    expect(lines.find((l) => l.message === 'proxied')).toMatchObject({ consumer: keyFingerprint(KEY), route: '/v1/chat/completions', outcome: 'complete' });
+    expect(lines.find((l) => l.message === 'proxied')).toMatchObject({
+      consumer: keyFingerprint(KEY),
+      route: '/v1/chat/completions',
+      outcome: 'complete',
+    });
   });
 });

@@ -9,13 +9,20 @@ import { ENDPOINTS } from '#shared/proxy/endpoints.ts';
 import { SENTINELS } from '#test/helpers/sentinels.ts';
 
 const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
-const chatBody = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: CHAT, messages: [{ role: 'user', content: 'Hi' }], ...extra });
+const chatBody = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ model: CHAT, messages: [{ role: 'user', content: 'Hi' }], ...extra });
 let stack: LocalStack;
 let sim: Simulator;
 let api: LocalApi;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ UPSTREAM_TIMEOUT_MS: '500', PROXY_DEADLINE_MS: '1500', PROXY_MAX_REQUEST_BYTES: '65536', PROXY_MAX_OUTPUT_TOKENS: '4096', PROXY_MAX_CHOICES: '4' });
+  stack = await startLocalStack({
+    UPSTREAM_TIMEOUT_MS: '500',
+    PROXY_DEADLINE_MS: '1500',
+    PROXY_MAX_REQUEST_BYTES: '65536',
+    PROXY_MAX_OUTPUT_TOKENS: '4096',
+    PROXY_MAX_CHOICES: '4',
+  });
   ({ sim, api } = stack);
 });
 afterAll(() => stack.close());
@@ -25,7 +32,12 @@ beforeEach(() => {
 });
 
 /** A raw HTTP request, so request targets and headers go out exactly as written. */
-function raw(method: string, target: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function raw(
+  method: string,
+  target: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const all = body === undefined ? headers : { 'content-length': String(Buffer.byteLength(body)), ...headers };
     const req = request(api.url, { method, path: target, headers: all }, (res) => {
@@ -37,14 +49,25 @@ function raw(method: string, target: string, headers: Record<string, string> = {
     req.end(body);
   });
 }
-const post = (path: string, body: string, headers: Record<string, string> = {}) => fetch(`${api.url}${path}`, { method: 'POST', headers, body });
+const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(`${api.url}${path}`, { method: 'POST', headers, body });
 const errorOf = async (res: Response) => ((await res.json()) as { error: { message: string; code: string; param: string | null } }).error;
 
 describe('paths', () => {
   it.each([
-    '/v1/../admin', '/v1/%2e%2e/admin', '/v1/%2E%2E%2Fadmin', '/v1/models/..%2F..%2Fadmin', '/v1/chat/completions/../../x',
-    'http://evil.test/v1/models', '//evil.test/v1/models', '/v1/v1/models', '/v1/models%00', '/v1/files', '/v1/models/x',
-    '/v1/%2F%2Fevil.test%2Fv1%2Fmodels', '/v1/..;/admin',
+    '/v1/../admin',
+    '/v1/%2e%2e/admin',
+    '/v1/%2E%2E%2Fadmin',
+    '/v1/models/..%2F..%2Fadmin',
+    '/v1/chat/completions/../../x',
+    'http://evil.test/v1/models',
+    '//evil.test/v1/models',
+    '/v1/v1/models',
+    '/v1/models%00',
+    '/v1/files',
+    '/v1/models/x',
+    '/v1/%2F%2Fevil.test%2Fv1%2Fmodels',
+    '/v1/..;/admin',
   ])('%s reaches no other upstream path or host', async (target) => {
     const res = await raw('GET', target);
     expect(res.status).toBeLessThan(500);
@@ -66,27 +89,60 @@ describe('paths', () => {
 
 describe('headers', () => {
   it('forwards only the allowlist; client credentials, cookies and gateway headers never go upstream', async () => {
-    const res = await raw('POST', '/v1/chat/completions', {
-      'content-type': 'application/json', accept: 'application/json', 'user-agent': 'test-agent/1', 'idempotency-key': 'k1',
-      authorization: 'Bearer client-secret', 'x-api-key': 'client-key', cookie: 'session=abc', 'proxy-authorization': 'Basic x',
-      'x-forwarded-for': '10.0.0.1', 'x-amzn-trace-id': 'Root=1', 'x-real-ip': '1.2.3.4', forwarded: 'for=1.2.3.4', 'x-model-id': 'x/y',
-    }, chatBody());
+    const res = await raw(
+      'POST',
+      '/v1/chat/completions',
+      {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'user-agent': 'test-agent/1',
+        'idempotency-key': 'k1',
+        authorization: 'Bearer client-secret',
+        'x-api-key': 'client-key',
+        cookie: 'session=abc',
+        'proxy-authorization': 'Basic x',
+        'x-forwarded-for': '10.0.0.1',
+        'x-amzn-trace-id': 'Root=1',
+        'x-real-ip': '1.2.3.4',
+        forwarded: 'for=1.2.3.4',
+        'x-model-id': 'x/y',
+      },
+      chatBody(),
+    );
     expect(res.status).toBe(200);
     const seen = sim.control.requests[0]?.headers ?? {};
     expect(seen.authorization).toBe(`Bearer ${SENTINELS.ionosApiToken}`);
-    expect(seen).toMatchObject({ 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'test-agent/1', 'idempotency-key': 'k1' });
-    for (const name of ['x-api-key', 'cookie', 'proxy-authorization', 'x-forwarded-for', 'x-amzn-trace-id', 'x-real-ip', 'forwarded', 'x-model-id']) expect(seen[name]).toBeUndefined();
+    expect(seen).toMatchObject({
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'user-agent': 'test-agent/1',
+      'idempotency-key': 'k1',
+    });
+    for (const name of [
+      'x-api-key',
+      'cookie',
+      'proxy-authorization',
+      'x-forwarded-for',
+      'x-amzn-trace-id',
+      'x-real-ip',
+      'forwarded',
+      'x-model-id',
+    ])
+      expect(seen[name]).toBeUndefined();
     expect(JSON.stringify(seen)).not.toContain('client-secret');
   });
 
-  it('passes back status, content type and a request id, never cookies, server internals or the shared contract\'s rate headers', async () => {
-    sim.control.faults.push({ headers: { 'set-cookie': 'upstream=1', server: 'nginx/1.25.3', 'x-powered-by': 'vllm', 'x-request-id': 'req-upstream-1' } });
+  it("passes back status, content type and a request id, never cookies, server internals or the shared contract's rate headers", async () => {
+    sim.control.faults.push({
+      headers: { 'set-cookie': 'upstream=1', server: 'nginx/1.25.3', 'x-powered-by': 'vllm', 'x-request-id': 'req-upstream-1' },
+    });
     sim.limiter.limit = { rps: 5, burst: 10 };
     const res = await post('/v1/chat/completions', chatBody());
     sim.limiter.limit = { rps: 0, burst: 0 };
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe('req-upstream-1');
-    for (const name of ['set-cookie', 'server', 'x-powered-by', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-burst']) expect(res.headers.get(name)).toBeNull();
+    for (const name of ['set-cookie', 'server', 'x-powered-by', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-burst'])
+      expect(res.headers.get(name)).toBeNull();
   });
 });
 
@@ -97,15 +153,45 @@ describe('bodies', () => {
     ['an empty body', '', 400, null, 'empty'],
     ['no model', JSON.stringify({ messages: [] }), 400, 'model', '"model" is required'],
     ['a model with odd characters', JSON.stringify({ model: 'a/b\r\nx: y', messages: [] }), 400, 'model', 'provider/name'],
-    ['a Studio UUID without a user message', JSON.stringify({ model: '7b19cae7-0983-4a6b-a03c-a647db48f00b', messages: [{ role: 'system', content: 'x' }] }), 400, 'messages', 'at least one user message'],
+    [
+      'a Studio UUID without a user message',
+      JSON.stringify({ model: '7b19cae7-0983-4a6b-a03c-a647db48f00b', messages: [{ role: 'system', content: 'x' }] }),
+      400,
+      'messages',
+      'at least one user message',
+    ],
     ['an oversized body', chatBody({ pad: 'x'.repeat(70_000) }), 413, null, 'larger than the limit'],
-    ['max_tokens over the limit', chatBody({ max_tokens: 10_000_000, n: 128 }), 400, 'max_tokens', '"max_tokens" is 10000000, above this API\'s limit of 4096'],
+    [
+      'max_tokens over the limit',
+      chatBody({ max_tokens: 10_000_000, n: 128 }),
+      400,
+      'max_tokens',
+      '"max_tokens" is 10000000, above this API\'s limit of 4096',
+    ],
     ['max_completion_tokens over the limit', chatBody({ max_completion_tokens: 4097 }), 400, 'max_completion_tokens', 'limit of 4096'],
     ['n over the limit', chatBody({ n: 128 }), 400, 'n', '"n" is 128, above this API\'s limit of 4'],
     ['max_tokens as a string', chatBody({ max_tokens: '10000000' }), 400, 'max_tokens', 'must be a whole number'],
-    ['a Studio UUID with max_tokens 99999999', JSON.stringify({ model: '7b19cae7-0983-4a6b-a03c-a647db48f00b', messages: [{ role: 'user', content: 'x' }], max_tokens: 99_999_999 }), 400, 'max_tokens', 'limit of 4096'],
-    ['a Studio UUID this API does not offer', JSON.stringify({ model: '11111111-2222-4333-8444-555555555555', messages: [{ role: 'user', content: 'x' }] }), 404, 'model', 'GET /studio/models lists'],
-    ['the key "model" twice', `{"model":"${CHAT}","messages":[{"role":"user","content":"x"}],"model":"evil/model"}`, 400, 'model', 'has the key "model" more than once'],
+    [
+      'a Studio UUID with max_tokens 99999999',
+      JSON.stringify({ model: '7b19cae7-0983-4a6b-a03c-a647db48f00b', messages: [{ role: 'user', content: 'x' }], max_tokens: 99_999_999 }),
+      400,
+      'max_tokens',
+      'limit of 4096',
+    ],
+    [
+      'a Studio UUID this API does not offer',
+      JSON.stringify({ model: '11111111-2222-4333-8444-555555555555', messages: [{ role: 'user', content: 'x' }] }),
+      404,
+      'model',
+      'GET /studio/models lists',
+    ],
+    [
+      'the key "model" twice',
+      `{"model":"${CHAT}","messages":[{"role":"user","content":"x"}],"model":"evil/model"}`,
+      400,
+      'model',
+      'has the key "model" more than once',
+    ],
     ['the key "model" twice, one escaped', `{"model":"${CHAT}","messages":[],"mod\\u0065l":"evil/model"}`, 400, 'model', 'more than once'],
   ])('refuses %s before anything goes upstream', async (_name, body, status, param, message) => {
     const res = await post('/v1/chat/completions', body);
@@ -167,7 +253,10 @@ describe('upstream faults', () => {
     expect((await errorOf(encoded)).message).toContain('without encoded slashes');
     expect(sim.control.requests).toHaveLength(0);
     expect((await post('/v1/images/generations', image)).status).toBe(200);
-    const tooMany = await post('/v1/images/generations', JSON.stringify({ model: 'stabilityai/stable-diffusion-xl-base-1.0', prompt: 'a cat', n: 5 }));
+    const tooMany = await post(
+      '/v1/images/generations',
+      JSON.stringify({ model: 'stabilityai/stable-diffusion-xl-base-1.0', prompt: 'a cat', n: 5 }),
+    );
     expect(tooMany.status).toBe(400);
   });
 
@@ -177,7 +266,9 @@ describe('upstream faults', () => {
     expect(res.status).toBe(200);
     const events = (await res.text()).split('\n\n').filter(Boolean);
     expect(events).toHaveLength(4);
-    expect(events.at(-1)).toBe('data: {"error":{"message":"IONOS AI Model Hub stopped sending the stream before it was complete.","type":"upstream_error","code":"upstream_stream_cut","param":null}}');
+    expect(events.at(-1)).toBe(
+      'data: {"error":{"message":"IONOS AI Model Hub stopped sending the stream before it was complete.","type":"upstream_error","code":"upstream_stream_cut","param":null}}',
+    );
     expect(events).not.toContain('data: [DONE]');
   });
 
@@ -191,7 +282,11 @@ describe('upstream faults', () => {
   it('aborts the upstream request when the client disconnects mid-stream', async () => {
     sim.control.streamDelayMs = 100;
     const controller = new AbortController();
-    const res = await fetch(`${api.url}/v1/chat/completions`, { method: 'POST', body: chatBody({ stream: true }), signal: controller.signal });
+    const res = await fetch(`${api.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: chatBody({ stream: true }),
+      signal: controller.signal,
+    });
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     await reader.read();
     controller.abort();
@@ -206,21 +301,41 @@ describe('legacy native routes', () => {
     expect(res.headers.get('link')).toBe('</v1/models>; rel="successor-version"');
     const body = (await res.json()) as { type: string; items: { id: string; type: string; properties: { category: string } }[] };
     expect(body.type).toBe('collection');
-    expect(body.items).toContainEqual(expect.objectContaining({ id: CHAT, type: 'model', properties: expect.objectContaining({ category: 'text/nlp' }) }));
+    expect(body.items).toContainEqual(
+      expect.objectContaining({ id: CHAT, type: 'model', properties: expect.objectContaining({ category: 'text/nlp' }) }),
+    );
   });
 
-  it.each([`/models/${CHAT}/predictions`, `/models/${encodeURIComponent(CHAT)}/predictions`])('predicts through chat completions at %s', async (path) => {
-    const res = await post(path, JSON.stringify({ type: 'prediction', properties: { input: 'Hallo Welt', options: { max_tokens: '64', temperature: '0.2' } } }));
-    expect(res.headers.get('link')).toBe('</v1/chat/completions>; rel="successor-version"');
-    const body = (await res.json()) as { type: string; properties: { output: string; inputLengthInTokens: number }; metadata: { outputTokens: number } };
-    expect(body.type).toBe('prediction');
-    expect(body.properties.output).toContain('Hallo Welt');
-    expect(body.metadata.outputTokens).toBeGreaterThan(0);
-    expect(JSON.parse(sim.control.requests.at(-1)?.body ?? '{}')).toMatchObject({ model: CHAT, max_tokens: 64, temperature: 0.2, messages: [{ role: 'user', content: 'Hallo Welt' }] });
-  });
+  it.each([`/models/${CHAT}/predictions`, `/models/${encodeURIComponent(CHAT)}/predictions`])(
+    'predicts through chat completions at %s',
+    async (path) => {
+      const res = await post(
+        path,
+        JSON.stringify({ type: 'prediction', properties: { input: 'Hallo Welt', options: { max_tokens: '64', temperature: '0.2' } } }),
+      );
+      expect(res.headers.get('link')).toBe('</v1/chat/completions>; rel="successor-version"');
+      const body = (await res.json()) as {
+        type: string;
+        properties: { output: string; inputLengthInTokens: number };
+        metadata: { outputTokens: number };
+      };
+      expect(body.type).toBe('prediction');
+      expect(body.properties.output).toContain('Hallo Welt');
+      expect(body.metadata.outputTokens).toBeGreaterThan(0);
+      expect(JSON.parse(sim.control.requests.at(-1)?.body ?? '{}')).toMatchObject({
+        model: CHAT,
+        max_tokens: 64,
+        temperature: 0.2,
+        messages: [{ role: 'user', content: 'Hallo Welt' }],
+      });
+    },
+  );
 
   it('answers 502 when the Hub answers them with a body that is not JSON, never a 500', async () => {
-    for (const [path, init] of [['/models', { method: 'GET' }], [`/models/${CHAT}/predictions`, { method: 'POST', body: JSON.stringify({ properties: { input: 'x' } }) }]] as const) {
+    for (const [path, init] of [
+      ['/models', { method: 'GET' }],
+      [`/models/${CHAT}/predictions`, { method: 'POST', body: JSON.stringify({ properties: { input: 'x' } }) }],
+    ] as const) {
       sim.control.faults.push({ malformedJson: true, times: 3 }); // listing models retries
       const res = await fetch(`${api.url}${path}`, init);
       expect(res.status).toBe(502);

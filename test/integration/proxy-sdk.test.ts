@@ -40,15 +40,25 @@ describe('official openai SDK against /v1', () => {
     const completion = await client.chat.completions.create({
       model: CHAT,
       messages: [{ role: 'user', content: 'weather in Berlin' }],
-      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      tools: [
+        { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+      ],
       tool_choice: { type: 'function', function: { name: 'get_weather' } },
     });
     const call = completion.choices[0]?.message.tool_calls?.[0];
-    expect(call?.type === 'function' ? call.function : undefined).toEqual({ name: 'get_weather', arguments: '{"city":"weather in Berlin"}' });
+    expect(call?.type === 'function' ? call.function : undefined).toEqual({
+      name: 'get_weather',
+      arguments: '{"city":"weather in Berlin"}',
+    });
   });
 
   it('streams a chat completion with usage in the last chunk', async () => {
-    const stream = await client.chat.completions.create({ model: CHAT, messages: [{ role: 'user', content: 'Stream me' }], stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: CHAT,
+      messages: [{ role: 'user', content: 'Stream me' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     let chunks = 0;
     let usage: OpenAI.CompletionUsage | null | undefined;
@@ -68,12 +78,22 @@ describe('official openai SDK against /v1', () => {
     const embedding = await client.embeddings.create({ model: 'intfloat/e5-large-v2', input: ['a', 'b'] });
     expect(embedding.data).toHaveLength(2);
     expect(embedding.data[0]?.embedding).toHaveLength(1024);
-    const image = await client.images.generate({ model: 'stabilityai/stable-diffusion-xl-base-1.0', prompt: 'a cat', size: '1024*1024' as '1024x1024' });
+    const image = await client.images.generate({
+      model: 'stabilityai/stable-diffusion-xl-base-1.0',
+      prompt: 'a cat',
+      size: '1024*1024' as '1024x1024',
+    });
     expect(image.data?.[0]?.b64_json?.length).toBeGreaterThan(20);
   });
 
   it('surfaces a Hub 429 as the SDK rate-limit error, with Retry-After and rate headers', async () => {
-    sim.control.faults.push({ path: '/v1/chat/completions', status: 429, retryAfter: 7, errorFormat: 'openai', errorMessage: 'Rate limit exceeded' });
+    sim.control.faults.push({
+      path: '/v1/chat/completions',
+      status: 429,
+      retryAfter: 7,
+      errorFormat: 'openai',
+      errorMessage: 'Rate limit exceeded',
+    });
     const err = await client.chat.completions.create({ model: CHAT, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect((err as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('7');
@@ -89,13 +109,17 @@ describe('official openai SDK against /v1', () => {
 
   it('surfaces an IONOS native error with its message', async () => {
     sim.control.faults.push({ path: '/v1/chat/completions', status: 400, errorMessage: 'max_tokens must be at most 4096' });
-    const err = await client.chat.completions.create({ model: CHAT, messages: [{ role: 'user', content: 'x' }], max_tokens: 9_999 }).catch((e: unknown) => e);
+    const err = await client.chat.completions
+      .create({ model: CHAT, messages: [{ role: 'user', content: 'x' }], max_tokens: 9_999 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as Error).message).toContain('max_tokens must be at most 4096');
   });
 
   it('refuses what one request may not ask for as a BadRequestError naming the field, before IONOS', async () => {
-    const err = await client.chat.completions.create({ model: CHAT, messages: [{ role: 'user', content: 'x' }], max_tokens: 10_000_000, n: 128 }).catch((e: unknown) => e);
+    const err = await client.chat.completions
+      .create({ model: CHAT, messages: [{ role: 'user', content: 'x' }], max_tokens: 10_000_000, n: 128 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err).toMatchObject({ param: 'max_tokens', code: 'limit_exceeded' });
     expect(sim.control.requests.filter((r) => r.path === '/v1/chat/completions' && r.body.includes('10000000'))).toEqual([]);
@@ -113,12 +137,16 @@ describe('fine-tuned Studio models through /v1', () => {
   const FINE_TUNED = STUDIO_MODELS['qwen-gdpr-demo'] as string;
 
   it('answers a chat completion for a Studio UUID, buffered and streamed', async () => {
-    const messages = [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'Hallo Studio' }];
+    const messages = [
+      { role: 'system' as const, content: 'Be brief.' },
+      { role: 'user' as const, content: 'Hallo Studio' },
+    ];
     const completion = await client.chat.completions.create({ model: FINE_TUNED, messages });
     expect(completion.choices[0]?.message.content).toContain('Simulated fine-tuned answer from qwen-gdpr-demo');
     expect(completion.choices[0]?.message.content).toContain('Be brief.');
     let text = '';
-    for await (const chunk of await client.chat.completions.create({ model: FINE_TUNED, messages, stream: true })) text += chunk.choices[0]?.delta.content ?? '';
+    for await (const chunk of await client.chat.completions.create({ model: FINE_TUNED, messages, stream: true }))
+      text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toContain('Hallo Studio');
     expect(sim.control.requests.filter((r) => r.path.includes('/studio/')).length).toBeGreaterThanOrEqual(4);
   });

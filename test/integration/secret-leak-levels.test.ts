@@ -44,7 +44,10 @@ async function workload(base: string): Promise<string[]> {
   // The search tool's upstream echoing its key: the tool result and the stream's tool events stay clean.
   sim.control.faults.push({ path: '/tavily/search', status: 401, errorMessage: `key ${SENTINELS.tavilyApiKey} rejected` });
   sim.control.chatReplies.push({ toolCalls: [{ name: 'web_search', arguments: { query: 'IONOS' } }] }, { content: 'done' });
-  await call('/?stream=true', { headers: { 'x-model-id': CHAT }, body: JSON.stringify({ messages: [{ type: 'human', content: 'search' }] }) });
+  await call('/?stream=true', {
+    headers: { 'x-model-id': CHAT },
+    body: JSON.stringify({ messages: [{ type: 'human', content: 'search' }] }),
+  });
   sim.control.faults.push({ reset: true });
   await call('/v1/chat/completions', chat());
   expect(sim.control.faults).toEqual([]); // every injected fault was met

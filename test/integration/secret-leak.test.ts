@@ -24,12 +24,22 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 
 function handlerUnderTest() {
-  const hub = createHubClient({ hubBaseUrl: sim.hubBaseUrl, upstreamTimeoutMs: 2_000 }, createCredentialStore({ secretId: undefined, envCredentials: { ionosApiToken: SENTINEL }, secretCacheSeconds: 300 }));
-  return createHandler('studio-models', async () => { // a buffered function's stack
+  const hub = createHubClient(
+    { hubBaseUrl: sim.hubBaseUrl, upstreamTimeoutMs: 2_000 },
+    createCredentialStore({ secretId: undefined, envCredentials: { ionosApiToken: SENTINEL }, secretCacheSeconds: 300 }),
+  );
+  return createHandler('studio-models', async () => {
+    // a buffered function's stack
     logger.debug('calling the Hub', { route: '/v1/chat/completions' });
-    const res = await hub.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'openai/gpt-oss-120b', messages: [{ role: 'user', content: 'x' }] }) });
+    const res = await hub.fetch('/v1/chat/completions', {
+      method: 'POST',
+      body: JSON.stringify({ model: 'openai/gpt-oss-120b', messages: [{ role: 'user', content: 'x' }] }),
+    });
     return jsonResponse(200, await res.json());
-  }) as unknown as (event: APIGatewayProxyEvent, context: Context) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
+  }) as unknown as (
+    event: APIGatewayProxyEvent,
+    context: Context,
+  ) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
 }
 
 describe('secrets in errors and logs', () => {

@@ -8,7 +8,11 @@ import { SENTINELS, startTestSimulator } from '#test/helpers/sentinels.ts';
 let sim: Simulator;
 const auth = { authorization: `Bearer ${SENTINELS.ionosApiToken}`, 'content-type': 'application/json' };
 const chat = (body: Record<string, unknown> = {}, headers: Record<string, string> = auth) =>
-  fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'openai/gpt-oss-120b', messages: [{ role: 'user', content: 'Hi' }], ...body }) });
+  fetch(`${sim.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ model: 'openai/gpt-oss-120b', messages: [{ role: 'user', content: 'Hi' }], ...body }),
+  });
 
 beforeAll(async () => {
   sim = await startTestSimulator();
@@ -86,16 +90,26 @@ describe('simulator faults and scripts', () => {
   });
 
   it('plays scripted replies in order: a tool call, then an answer', async () => {
-    sim.control.chatReplies.push({ toolCalls: [{ name: 'web_search', arguments: { query: 'Berlin' }, id: 'call_1' }] }, { content: 'It is sunny.' });
+    sim.control.chatReplies.push(
+      { toolCalls: [{ name: 'web_search', arguments: { query: 'Berlin' }, id: 'call_1' }] },
+      { content: 'It is sunny.' },
+    );
     const first = (await (await chat()).json()) as { choices: { message: { tool_calls: unknown[] } }[] };
-    expect(first.choices[0]?.message.tool_calls).toEqual([{ id: 'call_1', type: 'function', function: { name: 'web_search', arguments: '{"query":"Berlin"}' } }]);
-    const second = (await (await chat({ stream: true })).text());
+    expect(first.choices[0]?.message.tool_calls).toEqual([
+      { id: 'call_1', type: 'function', function: { name: 'web_search', arguments: '{"query":"Berlin"}' } },
+    ]);
+    const second = await (await chat({ stream: true })).text();
     expect(second).toContain('sunny');
   });
 
   it('streams scripted tool calls as deltas', async () => {
     sim.control.chatReplies.push({ toolCalls: [{ name: 'web_search', arguments: { query: 'x' }, id: 'call_9' }] });
-    const events = (await readSse(await chat({ stream: true }))).slice(0, -1).map((e) => JSON.parse(e) as { choices: { delta: { tool_calls?: { function: { arguments?: string } }[] }; finish_reason: string | null }[] });
+    const events = (await readSse(await chat({ stream: true })))
+      .slice(0, -1)
+      .map(
+        (e) =>
+          JSON.parse(e) as { choices: { delta: { tool_calls?: { function: { arguments?: string } }[] }; finish_reason: string | null }[] },
+      );
     const args = events.map((e) => e.choices[0]?.delta.tool_calls?.[0]?.function.arguments ?? '').join('');
     expect(args).toBe('{"query":"x"}');
     expect(events.at(-1)?.choices[0]?.finish_reason).toBe('tool_calls');
@@ -120,7 +134,8 @@ describe('simulator faults and scripts', () => {
   });
 
   it('takes faults, scripts and settings over the HTTP control API', async () => {
-    const control = (method: string, path: string, body?: unknown) => fetch(`${sim.url}/__sim/${path}`, { method, body: JSON.stringify(body) });
+    const control = (method: string, path: string, body?: unknown) =>
+      fetch(`${sim.url}/__sim/${path}`, { method, body: JSON.stringify(body) });
     await control('POST', 'faults', [{ status: 500 }]);
     await control('POST', 'chat-replies', { content: 'scripted!' });
     expect((await chat()).status).toBe(500);
@@ -139,12 +154,17 @@ describe('simulator faults and scripts', () => {
 
 describe('simulated Studio job API', () => {
   const studio = (path: string, init: RequestInit = {}, key = sim.studioApiKey) =>
-    fetch(`${sim.studioBaseUrl}/organizations/${sim.studioOrgId}/generate${path}`, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } });
+    fetch(`${sim.studioBaseUrl}/organizations/${sim.studioOrgId}/generate${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    });
   const create = (body: unknown, key?: string) => studio('', { method: 'POST', body: JSON.stringify(body) }, key);
   const model = STUDIO_MODELS['qwen-gdpr-demo'];
 
   it('creates a job, reports RUNNING, then FINISHED with the result', async () => {
-    const created = (await (await create({ model_id: model, messages: [[{ role: 'user', content: 'Hallo' }]], temperature: 0, max_tokens: 10 })).json()) as { job_id: string; status: string };
+    const created = (await (
+      await create({ model_id: model, messages: [[{ role: 'user', content: 'Hallo' }]], temperature: 0, max_tokens: 10 })
+    ).json()) as { job_id: string; status: string };
     expect(created.status).toBe('CREATED');
     const first = (await (await studio(`/${created.job_id}`)).json()) as { job_status: string };
     expect(first.job_status).toBe('RUNNING');
@@ -157,8 +177,13 @@ describe('simulated Studio job API', () => {
     sim.control.studioPollsBeforeDone = 0;
     sim.control.studioJobs.push({ fail: 'boom' }, { finishedStatus: 'completed', result: 'ok' });
     const poll = async () => {
-      const { job_id } = (await (await create({ model_id: model, messages: [[{ role: 'user', content: 'x' }]] })).json()) as { job_id: string };
-      return (await (await studio(`/${job_id}`)).json()) as { job_status: string; results: { error: string | null; result: string | null }[] };
+      const { job_id } = (await (await create({ model_id: model, messages: [[{ role: 'user', content: 'x' }]] })).json()) as {
+        job_id: string;
+      };
+      return (await (await studio(`/${job_id}`)).json()) as {
+        job_status: string;
+        results: { error: string | null; result: string | null }[];
+      };
     };
     expect(await poll()).toMatchObject({ job_status: 'FAILED', results: [{ error: 'boom' }] });
     expect(await poll()).toMatchObject({ job_status: 'completed', results: [{ result: 'ok' }] });
@@ -167,7 +192,9 @@ describe('simulated Studio job API', () => {
 
   it('refuses a wrong key, an unknown model and a malformed conversation', async () => {
     expect((await create({ model_id: model, messages: [[{ role: 'user', content: 'x' }]] }, 'wrong')).status).toBe(401);
-    expect((await create({ model_id: '00000000-0000-4000-8000-000000000000', messages: [[{ role: 'user', content: 'x' }]] })).status).toBe(404);
+    expect((await create({ model_id: '00000000-0000-4000-8000-000000000000', messages: [[{ role: 'user', content: 'x' }]] })).status).toBe(
+      404,
+    );
     expect((await create({ model_id: model, messages: [{ role: 'user', content: 'x' }] })).status).toBe(400);
     expect((await studio('/no-such-job')).status).toBe(404);
   });

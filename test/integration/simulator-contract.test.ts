@@ -44,20 +44,36 @@ describe('simulator contract', () => {
   });
 
   it('answers a forced tool choice with tool_calls that validate', async () => {
-    const tools = [{ type: 'function', function: { name: 'web_search', parameters: { type: 'object', properties: { query: { type: 'string' } } } } }];
-    const res = await post('/v1/chat/completions', { model: CHAT, messages: [{ role: 'user', content: 'weather Berlin' }], tools, tool_choice: 'required' });
-    const body = (await res.json()) as { choices: { finish_reason: string; message: { tool_calls: { function: { name: string; arguments: string } }[] } }[] };
+    const tools = [
+      { type: 'function', function: { name: 'web_search', parameters: { type: 'object', properties: { query: { type: 'string' } } } } },
+    ];
+    const res = await post('/v1/chat/completions', {
+      model: CHAT,
+      messages: [{ role: 'user', content: 'weather Berlin' }],
+      tools,
+      tool_choice: 'required',
+    });
+    const body = (await res.json()) as {
+      choices: { finish_reason: string; message: { tool_calls: { function: { name: string; arguments: string } }[] } }[];
+    };
     expectValid('SuccessfulChatCompletionResponse', body);
     expect(body.choices[0]?.finish_reason).toBe('tool_calls');
     expect(body.choices[0]?.message.tool_calls[0]?.function).toEqual({ name: 'web_search', arguments: '{"query":"weather Berlin"}' });
   });
 
   it('streams chat chunks ending in [DONE], with a usage chunk when asked', async () => {
-    const res = await post('/v1/chat/completions', { model: CHAT, messages: [{ role: 'user', content: 'Hi there' }], stream: true, stream_options: { include_usage: true } });
+    const res = await post('/v1/chat/completions', {
+      model: CHAT,
+      messages: [{ role: 'user', content: 'Hi there' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const events = await readSse(res);
     expect(events.at(-1)).toBe('[DONE]');
-    const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as { object: string; choices: { delta: { content?: string } }[]; usage?: { total_tokens: number } });
+    const chunks = events
+      .slice(0, -1)
+      .map((e) => JSON.parse(e) as { object: string; choices: { delta: { content?: string } }[]; usage?: { total_tokens: number } });
     expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true);
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toContain('Hi there');
     expect(chunks.at(-1)?.usage?.total_tokens).toBeGreaterThan(0);
@@ -69,7 +85,10 @@ describe('simulator contract', () => {
   });
 
   it('POST /v1/embeddings, deterministic and normalised', async () => {
-    const body = async () => (await (await post('/v1/embeddings', { model: 'intfloat/e5-large-v2', input: ['a', 'b'] })).json()) as { data: { embedding: number[] }[] };
+    const body = async () =>
+      (await (await post('/v1/embeddings', { model: 'intfloat/e5-large-v2', input: ['a', 'b'] })).json()) as {
+        data: { embedding: number[] }[];
+      };
     const first = await body();
     expectValid('EmbeddingResponse', first);
     expect(first.data).toHaveLength(2);
@@ -78,10 +97,18 @@ describe('simulator contract', () => {
   });
 
   it('POST /v1/images/generations returns b64_json', async () => {
-    const res = await post('/v1/images/generations', { model: 'stabilityai/stable-diffusion-xl-base-1.0', prompt: 'a cat', size: '1024*1024' });
+    const res = await post('/v1/images/generations', {
+      model: 'stabilityai/stable-diffusion-xl-base-1.0',
+      prompt: 'a cat',
+      size: '1024*1024',
+    });
     const body = (await res.json()) as { data: { b64_json: string }[] };
     expectValid('ImageGenerationResponse', body);
-    expect(Buffer.from(body.data[0]?.b64_json ?? '', 'base64').subarray(1, 4).toString()).toBe('PNG');
+    expect(
+      Buffer.from(body.data[0]?.b64_json ?? '', 'base64')
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
   });
 
   it('rejects invalid requests with the IONOS native error format', async () => {
@@ -100,7 +127,11 @@ describe('simulator contract', () => {
   });
 
   it('refuses tools for a model without tool support', async () => {
-    const res = await post('/v1/chat/completions', { model: 'meta-llama/Meta-Llama-3-70B-Instruct', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function', function: { name: 'f' } }] });
+    const res = await post('/v1/chat/completions', {
+      model: 'meta-llama/Meta-Llama-3-70B-Instruct',
+      messages: [{ role: 'user', content: 'x' }],
+      tools: [{ type: 'function', function: { name: 'f' } }],
+    });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('does not support tools');
   });

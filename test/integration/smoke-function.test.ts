@@ -20,10 +20,14 @@ let sim: Simulator;
 const sm = mockClient(SecretsManagerClient);
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    LOCAL_API_KEYS: KEY, SMOKE_MODEL: 'mistralai/Mistral-Small-24B-Instruct',
-    SMOKE_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:smoke-AbCdEf',
-  }, { hubToken: jwtExpiringIn(30.5) }); // IONOS tokens are JWTs
+  stack = await startLocalStack(
+    {
+      LOCAL_API_KEYS: KEY,
+      SMOKE_MODEL: 'mistralai/Mistral-Small-24B-Instruct',
+      SMOKE_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:smoke-AbCdEf',
+    },
+    { hubToken: jwtExpiringIn(30.5) },
+  ); // IONOS tokens are JWTs
   ({ sim } = stack);
   process.env.API_URL = stack.api.url;
   sm.on(GetSecretValueCommand).resolves({ SecretString: KEY });
@@ -44,12 +48,21 @@ describe('smoke-test function', () => {
     expect(result).toEqual({ ok: true, checks: 5 });
     expect(sm.commandCalls(GetSecretValueCommand)[0]?.args[0].input.SecretId).toBe(process.env.SMOKE_KEY_SECRET_ARN);
     expect(lines.find((l) => 'SmokeSuccess' in l)).toMatchObject({ SmokeSuccess: 1, service: 'smoke-test' });
-    expect(lines.filter((l) => 'SmokeCheckLatency' in l).map((l) => l.check)).toEqual(['GET /v1/models', 'GET /studio/models', 'POST /', 'POST /?stream=true', 'IONOS token expiry']);
+    expect(lines.filter((l) => 'SmokeCheckLatency' in l).map((l) => l.check)).toEqual([
+      'GET /v1/models',
+      'GET /studio/models',
+      'POST /',
+      'POST /?stream=true',
+      'IONOS token expiry',
+    ]);
   });
 
   it('reports the days left on the IONOS token as a metric the expiry alarm reads, and in its log', async () => {
     const { lines } = await invoke();
-    expect(lines.find((l) => 'IonosTokenDaysToExpiry' in l)).toMatchObject({ service: 'ionos-credentials', IonosTokenDaysToExpiry: expect.closeTo(30.5, 1) });
+    expect(lines.find((l) => 'IonosTokenDaysToExpiry' in l)).toMatchObject({
+      service: 'ionos-credentials',
+      IonosTokenDaysToExpiry: expect.closeTo(30.5, 1),
+    });
     const run = lines.find((l) => l.message === 'smoke run') as { results: { name: string; detail: string }[] };
     expect(run.results.find((r) => r.name === 'IONOS token expiry')?.detail).toBe('expires in 30 days');
   });

@@ -26,7 +26,9 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     const stream = new LocalResponseStream(res);
     const event = { path: req.url, headers: {} } as unknown as APIGatewayProxyEvent;
-    void (handler as unknown as (e: APIGatewayProxyEvent, s: LocalResponseStream, c: Partial<Context>) => Promise<void>)(event, stream, { getRemainingTimeInMillis: () => 30_000 });
+    void (handler as unknown as (e: APIGatewayProxyEvent, s: LocalResponseStream, c: Partial<Context>) => Promise<void>)(event, stream, {
+      getRemainingTimeInMillis: () => 30_000,
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -55,6 +57,8 @@ describe('streaming adapter', () => {
   it('maps errors of a streaming handler to the envelope with its status', async () => {
     const res = await fetch(`${url}/fail`);
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: { message: 'messages must not be empty', type: 'invalid_request_error', code: 'invalid_request', param: 'messages' } });
+    expect(await res.json()).toEqual({
+      error: { message: 'messages must not be empty', type: 'invalid_request_error', code: 'invalid_request', param: 'messages' },
+    });
   });
 });

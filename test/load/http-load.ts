@@ -37,14 +37,18 @@ export interface Answer {
 export function send(agent: Agent, base: string, req: LoadRequest, timeoutMs = 30_000): Promise<Answer> {
   const url = new URL(req.path, base);
   const headers: Record<string, string> = { ...req.headers };
-  if (req.body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(req.body)) });
+  if (req.body !== undefined)
+    Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(req.body)) });
   return new Promise((resolve, reject) => {
-    const out = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, agent, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const out = request(
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, agent, headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     out.on('error', reject);
     // An idle socket for this long fails the request: nothing hangs. (Cheaper per request than an AbortSignal
     // timer, which would weigh on the client side of the throughput figures.)
@@ -72,26 +76,36 @@ export async function runLoad(options: {
   let started = 0;
   let errors = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: connections }, async () => {
-    while (started < requests && Date.now() < until) {
-      started++;
-      const t = performance.now();
-      let problem: string | undefined;
-      try {
-        const answer = await send(agent, base, req);
-        statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
-        problem = check(answer);
-      } catch (err) {
-        problem = (err as Error).message;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (started < requests && Date.now() < until) {
+        started++;
+        const t = performance.now();
+        let problem: string | undefined;
+        try {
+          const answer = await send(agent, base, req);
+          statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+          problem = check(answer);
+        } catch (err) {
+          problem = (err as Error).message;
+        }
+        latencies.push(performance.now() - t);
+        if (problem !== undefined) {
+          errors++;
+          if (samples.length < 5) samples.push(problem);
+        }
       }
-      latencies.push(performance.now() - t);
-      if (problem !== undefined) {
-        errors++;
-        if (samples.length < 5) samples.push(problem);
-      }
-    }
-  }));
+    }),
+  );
   const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
-  return { requests: latencies.length, errors, samples, statuses, p50Ms: round(percentile(latencies, 50), 2), p99Ms: round(percentile(latencies, 99), 2), rps: round(latencies.length / seconds, 0) };
+  return {
+    requests: latencies.length,
+    errors,
+    samples,
+    statuses,
+    p50Ms: round(percentile(latencies, 50), 2),
+    p99Ms: round(percentile(latencies, 99), 2),
+    rps: round(latencies.length / seconds, 0),
+  };
 }

@@ -26,19 +26,46 @@ export interface LoadSizes {
   maxSeconds: number;
 }
 
-export const FULL: LoadSizes = { connections: 64, requests: 6_400, soakWarmup: 20_000, soakRequests: 20_000, burstClients: 40, maxSeconds: 180 };
-export const SHORT: LoadSizes = { connections: 64, requests: 640, soakWarmup: 5_000, soakRequests: 1_500, burstClients: 30, maxSeconds: 60 };
+export const FULL: LoadSizes = {
+  connections: 64,
+  requests: 6_400,
+  soakWarmup: 20_000,
+  soakRequests: 20_000,
+  burstClients: 40,
+  maxSeconds: 180,
+};
+export const SHORT: LoadSizes = {
+  connections: 64,
+  requests: 640,
+  soakWarmup: 5_000,
+  soakRequests: 1_500,
+  burstClients: 30,
+  maxSeconds: 60,
+};
 
 /** Resident memory growth allowed over the soak, after warm-up. */
 export const MAX_RSS_GROWTH = 0.1;
 
 const CHAT_MODEL = 'mistralai/Mistral-Small-24B-Instruct';
-const chat = (extra: object = {}): LoadRequest => ({ method: 'POST', path: '/v1/chat/completions', body: JSON.stringify({ model: CHAT_MODEL, messages: [{ role: 'user', content: 'Hello' }], ...extra }) });
-const agentRequest: LoadRequest = { method: 'POST', path: '/', headers: { 'x-model-id': CHAT_MODEL }, body: JSON.stringify({ messages: [{ type: 'human', content: 'Hello' }] }) };
+const chat = (extra: object = {}): LoadRequest => ({
+  method: 'POST',
+  path: '/v1/chat/completions',
+  body: JSON.stringify({ model: CHAT_MODEL, messages: [{ role: 'user', content: 'Hello' }], ...extra }),
+});
+const agentRequest: LoadRequest = {
+  method: 'POST',
+  path: '/',
+  headers: { 'x-model-id': CHAT_MODEL },
+  body: JSON.stringify({ messages: [{ type: 'human', content: 'Hello' }] }),
+};
 
 const whole = (a: Answer) => (a.status === 200 && a.body.includes('"choices"') ? undefined : `HTTP ${a.status}: ${a.body.slice(0, 200)}`);
-const wholeStream = (a: Answer) => (a.status === 200 && a.body.endsWith('data: [DONE]\n\n') && !a.body.includes('{"error"') ? undefined : `HTTP ${a.status}: ${a.body.slice(-200)}`);
-const agentAnswer = (a: Answer) => (a.status === 200 && a.body.includes('"type":"ai"') ? undefined : `HTTP ${a.status}: ${a.body.slice(0, 200)}`);
+const wholeStream = (a: Answer) =>
+  a.status === 200 && a.body.endsWith('data: [DONE]\n\n') && !a.body.includes('{"error"')
+    ? undefined
+    : `HTTP ${a.status}: ${a.body.slice(-200)}`;
+const agentAnswer = (a: Answer) =>
+  a.status === 200 && a.body.includes('"type":"ai"') ? undefined : `HTTP ${a.status}: ${a.body.slice(0, 200)}`;
 
 /** One scenario's figures. */
 export interface ScenarioResult extends LoadResult {
@@ -49,13 +76,24 @@ export interface ScenarioResult extends LoadResult {
 export interface LoadReport {
   scenarios: ScenarioResult[];
   /** `warmup`: proxied requests before the soak until memory levelled off; `exitCode`: after Ctrl-C (0: nothing left open). */
-  soak: { warmup: number; requests: number; errors: number; rssAfterWarmupMb: number; rssAfterSoakMb: number; growth: number; exitCode: number | null };
+  soak: {
+    warmup: number;
+    requests: number;
+    errors: number;
+    rssAfterWarmupMb: number;
+    rssAfterSoakMb: number;
+    growth: number;
+    exitCode: number | null;
+  };
   burst: { clients: number; ok: number; limited: number; limitedWithRetryAfter: number; other: number; seconds: number };
 }
 
 /** Resident memory of a process in MB, from /proc (Linux). */
 function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:')) ?? '';
+  const line =
+    readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:')) ?? '';
   return Number(/(\d+)/.exec(line)?.[1] ?? Number.NaN) / 1024;
 }
 
@@ -110,7 +148,15 @@ async function loadAndSoak(sim: Simulator, sizes: LoadSizes): Promise<Pick<LoadR
   const { scenarios, warmup, run, before, after } = result;
   return {
     scenarios,
-    soak: { warmup, requests: run.requests, errors: run.errors, rssAfterWarmupMb: round(before, 1), rssAfterSoakMb: round(after, 1), growth: round((after - before) / before, 3), exitCode },
+    soak: {
+      warmup,
+      requests: run.requests,
+      errors: run.errors,
+      rssAfterWarmupMb: round(before, 1),
+      rssAfterSoakMb: round(after, 1),
+      growth: round((after - before) / before, 3),
+      exitCode,
+    },
   };
 }
 
@@ -155,10 +201,17 @@ export async function runLoadSuite(sizes: LoadSizes): Promise<LoadReport> {
 
 /** The report as lines of text. */
 export function formatReport(report: LoadReport, sizes: LoadSizes): string[] {
-  const lines = report.scenarios.map((s) => `${s.name.padEnd(34)} ${String(s.requests).padStart(6)} requests at ${sizes.connections} connections  ${String(s.rps).padStart(6)} req/s  p50 ${s.p50Ms} ms  p99 ${s.p99Ms} ms  errors ${s.errors}${s.samples.length ? ` (${s.samples[0]})` : ''}`);
+  const lines = report.scenarios.map(
+    (s) =>
+      `${s.name.padEnd(34)} ${String(s.requests).padStart(6)} requests at ${sizes.connections} connections  ${String(s.rps).padStart(6)} req/s  p50 ${s.p50Ms} ms  p99 ${s.p99Ms} ms  errors ${s.errors}${s.samples.length ? ` (${s.samples[0]})` : ''}`,
+  );
   const { soak, burst: b } = report;
-  lines.push(`soak: ${soak.requests} proxied requests, ${soak.errors} errors; RSS ${soak.rssAfterWarmupMb} MB after warm-up (${soak.warmup} requests) → ${soak.rssAfterSoakMb} MB (${round(soak.growth * 100, 1)}%, limit ${MAX_RSS_GROWTH * 100}%); exit code after closing: ${soak.exitCode}`);
-  lines.push(`rate-limit burst: ${b.clients} clients at once (${b.seconds} s) → ${b.ok} answered 200, ${b.limited} answered 429 (${b.limitedWithRetryAfter} with Retry-After), ${b.other} other`);
+  lines.push(
+    `soak: ${soak.requests} proxied requests, ${soak.errors} errors; RSS ${soak.rssAfterWarmupMb} MB after warm-up (${soak.warmup} requests) → ${soak.rssAfterSoakMb} MB (${round(soak.growth * 100, 1)}%, limit ${MAX_RSS_GROWTH * 100}%); exit code after closing: ${soak.exitCode}`,
+  );
+  lines.push(
+    `rate-limit burst: ${b.clients} clients at once (${b.seconds} s) → ${b.ok} answered 200, ${b.limited} answered 429 (${b.limitedWithRetryAfter} with Retry-After), ${b.other} other`,
+  );
   return lines;
 }
 
@@ -167,12 +220,14 @@ export function failures(report: LoadReport): string[] {
   const out: string[] = [];
   for (const s of report.scenarios) if (s.errors > 0) out.push(`${s.name}: ${s.errors} errors, e.g. ${s.samples[0]}`);
   if (report.soak.errors > 0) out.push(`soak: ${report.soak.errors} errors`);
-  if (!(report.soak.growth < MAX_RSS_GROWTH)) out.push(`soak: RSS grew ${round(report.soak.growth * 100, 1)}% (limit ${MAX_RSS_GROWTH * 100}%)`);
+  if (!(report.soak.growth < MAX_RSS_GROWTH))
+    out.push(`soak: RSS grew ${round(report.soak.growth * 100, 1)}% (limit ${MAX_RSS_GROWTH * 100}%)`);
   if (report.soak.exitCode !== 0) out.push(`the API did not exit by itself after closing (exit code ${report.soak.exitCode})`);
   const b = report.burst;
   // The limiter admits its burst of 10 plus 5 per second while the burst lasts (a busy machine stretches it).
   const admitted = 10 + Math.ceil(b.seconds * 5);
   if (b.ok < 10 || b.ok > admitted) out.push(`burst: ${b.ok} succeeded in ${b.seconds} s, expected 10 to ${admitted}`);
-  if (b.limited !== b.clients - b.ok || b.limitedWithRetryAfter !== b.limited) out.push(`burst: ${b.limited} limited (${b.limitedWithRetryAfter} with Retry-After), ${b.other} other answers`);
+  if (b.limited !== b.clients - b.ok || b.limitedWithRetryAfter !== b.limited)
+    out.push(`burst: ${b.limited} limited (${b.limitedWithRetryAfter} with Retry-After), ${b.other} other answers`);
   return out;
 }

@@ -8,7 +8,10 @@ import { studioAnswer, toStudioMessages } from '#shared/agent/studio.ts';
 import { BadRequestError } from '#shared/errors.ts';
 import { SEEDS_DIR } from '#test/contract/seed-schemas.ts';
 
-const seedExample = JSON.parse(readFileSync(new URL('../contract/seed-agent-response.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const seedExample = JSON.parse(readFileSync(new URL('../contract/seed-agent-response.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>;
 
 /** The key structure of a JSON value: objects by key, leaves by type. */
 function shape(value: unknown): unknown {
@@ -22,7 +25,17 @@ describe('parseAgentRequest', () => {
   it.each([
     [{}, 'messages'],
     [{ messages: [] }, 'messages'],
-    [{ messages: [{ type: 'human', content: 'a' }, { type: 'human', content: 'b' }, { type: 'ai', content: 'c' }, { type: 'human', content: 7 }] }, 'messages[3].content'],
+    [
+      {
+        messages: [
+          { type: 'human', content: 'a' },
+          { type: 'human', content: 'b' },
+          { type: 'ai', content: 'c' },
+          { type: 'human', content: 7 },
+        ],
+      },
+      'messages[3].content',
+    ],
     [{ messages: [{ type: 'robot', content: 'x' }] }, 'messages[0].type'],
     [{ messages: [{ type: 'human', content: [{ type: 'text', text: 1 }] }] }, 'messages[0].content'],
     [{ messages: [{ type: 'tool', content: 'x' }] }, 'messages[0].tool_call_id'],
@@ -40,24 +53,55 @@ describe('parseAgentRequest', () => {
   });
 
   it('rejects a tool result whose tool call is not in an earlier ai message', () => {
-    const body = { messages: [{ type: 'human', content: 'q' }, { type: 'tool', content: 'r', tool_call_id: 'call_1' }] };
+    const body = {
+      messages: [
+        { type: 'human', content: 'q' },
+        { type: 'tool', content: 'r', tool_call_id: 'call_1' },
+      ],
+    };
     expect(() => parseAgentRequest(body)).toThrow(/messages\[1\] is a tool result for tool_call_id "call_1"/);
   });
 
   it('accepts text and image parts, and ignores unknown fields', () => {
-    const parsed = parseAgentRequest({ messages: [{ type: 'human', content: [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } }], extra: true }] });
-    expect(parsed[0]).toEqual({ type: 'human', content: [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } }] });
+    const parsed = parseAgentRequest({
+      messages: [
+        {
+          type: 'human',
+          content: [
+            { type: 'text', text: 'what is this?' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } },
+          ],
+          extra: true,
+        },
+      ],
+    });
+    expect(parsed[0]).toEqual({
+      type: 'human',
+      content: [
+        { type: 'text', text: 'what is this?' },
+        { type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } },
+      ],
+    });
   });
 
   it('accepts the exact AI message object a client received back', () => {
-    const parsed = parseAgentRequest({ messages: [{ type: 'human', content: 'Hi' }, seedExample, { type: 'human', content: 'And tomorrow?' }] });
+    const parsed = parseAgentRequest({
+      messages: [{ type: 'human', content: 'Hi' }, seedExample, { type: 'human', content: 'And tomorrow?' }],
+    });
     expect(parsed[1]).toEqual({ type: 'ai', content: seedExample.content, name: null, id: seedExample.id, tool_calls: [] });
   });
 });
 
 describe('keepRecent', () => {
   const human = (i: number): FlatMessage => ({ type: 'human', content: `h${i}` });
-  const call: FlatMessage = { type: 'ai', content: '', tool_calls: [{ id: 'c1', name: 'web_search', args: {} }, { id: 'c2', name: 'web_search', args: {} }] };
+  const call: FlatMessage = {
+    type: 'ai',
+    content: '',
+    tool_calls: [
+      { id: 'c1', name: 'web_search', args: {} },
+      { id: 'c2', name: 'web_search', args: {} },
+    ],
+  };
   const result = (id: string): FlatMessage => ({ type: 'tool', content: 'r', tool_call_id: id });
 
   it('keeps at most N messages in all, leading system messages first', () => {
@@ -69,17 +113,38 @@ describe('keepRecent', () => {
   });
 
   it('does not let leading system messages bypass the cap (3,000 system + 100 human)', () => {
-    const messages: FlatMessage[] = [...Array.from({ length: 3000 }, (): FlatMessage => ({ type: 'system', content: 's' })), ...Array.from({ length: 100 }, (_, i) => human(i))];
+    const messages: FlatMessage[] = [
+      ...Array.from({ length: 3000 }, (): FlatMessage => ({ type: 'system', content: 's' })),
+      ...Array.from({ length: 100 }, (_, i) => human(i)),
+    ];
     expect(() => keepRecent(messages, 50)).toThrow(/starts with 3000 system messages; at most 49 fit/);
-    const few: FlatMessage[] = [...Array.from({ length: 10 }, (): FlatMessage => ({ type: 'system', content: 's' })), ...Array.from({ length: 100 }, (_, i) => human(i))];
+    const few: FlatMessage[] = [
+      ...Array.from({ length: 10 }, (): FlatMessage => ({ type: 'system', content: 's' })),
+      ...Array.from({ length: 100 }, (_, i) => human(i)),
+    ];
     const kept = keepRecent(few, 50);
     expect(kept).toHaveLength(50);
     expect(kept.at(-1)).toEqual(human(99));
   });
 
   it('caps the characters of the kept conversation, naming the limit', () => {
-    const long: FlatMessage[] = [{ type: 'human', content: 'x'.repeat(600) }, { type: 'human', content: [{ type: 'text', text: 'y'.repeat(500) }, { type: 'image_url', image_url: 'data:image/png;base64,' + 'A'.repeat(5000) }] }];
-    expect(() => limitConversation(long, { maxMessages: 50, maxChars: 1_000 })).toThrow(expect.objectContaining({ status: 400, code: 'conversation_too_long', message: expect.stringContaining('1100 characters of text, above this API\'s limit of 1000') }));
+    const long: FlatMessage[] = [
+      { type: 'human', content: 'x'.repeat(600) },
+      {
+        type: 'human',
+        content: [
+          { type: 'text', text: 'y'.repeat(500) },
+          { type: 'image_url', image_url: 'data:image/png;base64,' + 'A'.repeat(5000) },
+        ],
+      },
+    ];
+    expect(() => limitConversation(long, { maxMessages: 50, maxChars: 1_000 })).toThrow(
+      expect.objectContaining({
+        status: 400,
+        code: 'conversation_too_long',
+        message: expect.stringContaining("1100 characters of text, above this API's limit of 1000"),
+      }),
+    );
     expect(limitConversation(long, { maxMessages: 1, maxChars: 1_000 })).toHaveLength(1); // the older message is not kept, so it does not count
   });
 
@@ -106,17 +171,35 @@ describe('message conversion', () => {
   });
 
   it('builds the response with the same keys and value types as the seed example', () => {
-    const first = new AIMessage({ content: '', tool_calls: [{ id: 'c', name: 'web_search', args: {} }], usage_metadata: { input_tokens: 500, output_tokens: 20, total_tokens: 520 } });
+    const first = new AIMessage({
+      content: '',
+      tool_calls: [{ id: 'c', name: 'web_search', args: {} }],
+      usage_metadata: { input_tokens: 500, output_tokens: 20, total_tokens: 520 },
+    });
     const final = new AIMessage({
-      content: 'The weather in Berlin…', id: 'chatcmpl-1',
+      content: 'The weather in Berlin…',
+      id: 'chatcmpl-1',
       response_metadata: { model_name: 'mistralai/Mistral-Small-24B-Instruct', finish_reason: 'stop', system_fingerprint: null },
       usage_metadata: { input_tokens: 506, output_tokens: 161, total_tokens: 667 },
     });
-    const flat = toFlatAIMessage(final, [first, new ToolMessage({ content: 'r', tool_call_id: 'c' }), final], 'fa6dbcb0-2c5d-4f12-bd51-4cd6dfefc81f', 'mistralai/Mistral-Small-24B-Instruct');
+    const flat = toFlatAIMessage(
+      final,
+      [first, new ToolMessage({ content: 'r', tool_call_id: 'c' }), final],
+      'fa6dbcb0-2c5d-4f12-bd51-4cd6dfefc81f',
+      'mistralai/Mistral-Small-24B-Instruct',
+    );
     expect(shape(flat)).toEqual(shape(seedExample));
     expect(flat.id).toBe('run--fa6dbcb0-2c5d-4f12-bd51-4cd6dfefc81f-0');
-    expect(flat.usage_metadata).toEqual({ input_tokens: 1006, output_tokens: 181, total_tokens: 1187, input_token_details: {}, output_token_details: {} });
-    expect(flat.response_metadata.token_usage).toEqual(seedExample.response_metadata && (seedExample.response_metadata as { token_usage: unknown }).token_usage);
+    expect(flat.usage_metadata).toEqual({
+      input_tokens: 1006,
+      output_tokens: 181,
+      total_tokens: 1187,
+      input_token_details: {},
+      output_token_details: {},
+    });
+    expect(flat.response_metadata.token_usage).toEqual(
+      seedExample.response_metadata && (seedExample.response_metadata as { token_usage: unknown }).token_usage,
+    );
   });
 
   it('keeps the fixture equal to the seed document', () => {
@@ -136,7 +219,11 @@ describe('Studio mapping', () => {
       { type: 'ai', content: 'Hello!' },
       { type: 'human', content: [{ type: 'text', text: 'Bye' }] },
     ]);
-    expect(turns).toEqual([{ role: 'user', content: 'Be brief.\n\nHi' }, { role: 'assistant', content: 'Hello!' }, { role: 'user', content: 'Bye' }]);
+    expect(turns).toEqual([
+      { role: 'user', content: 'Be brief.\n\nHi' },
+      { role: 'assistant', content: 'Hello!' },
+      { role: 'user', content: 'Bye' },
+    ]);
   });
 
   it('needs a human message', () => {

@@ -23,7 +23,10 @@ function setup(script: ScriptStep[], overrides: Partial<AgentDeps> = {}) {
   const deps: AgentDeps = {
     config: loadConfig({ AGENT_RECURSION_LIMIT: '6' }),
     credentials: createCredentialStore({ secretId: undefined, envCredentials: { ionosApiToken: 'tok' }, secretCacheSeconds: 300 }),
-    hub: { fetch: () => Promise.reject(new Error('the scripted model makes no HTTP calls')), listModels: async () => [] } satisfies HubClient,
+    hub: {
+      fetch: () => Promise.reject(new Error('the scripted model makes no HTTP calls')),
+      listModels: async () => [],
+    } satisfies HubClient,
     studio: { generate: async () => ({ jobId: 'job-1', text: 'fine-tuned answer' }) } satisfies StudioClient,
     toolLessModels: new ToolLessModels(900_000),
     createModel: () => model,
@@ -33,7 +36,8 @@ function setup(script: ScriptStep[], overrides: Partial<AgentDeps> = {}) {
   return { model, deps };
 }
 
-const run = (deps: AgentDeps, extra: Partial<Parameters<typeof runAgent>[0]> = {}) => runAgent({ route: HUB, messages: ask, deadlineMs: 10_000, ...extra }, deps);
+const run = (deps: AgentDeps, extra: Partial<Parameters<typeof runAgent>[0]> = {}) =>
+  runAgent({ route: HUB, messages: ask, deadlineMs: 10_000, ...extra }, deps);
 
 describe('agent graph', () => {
   it('runs tool call → tool result → answer, summing tokens over both model calls', async () => {
@@ -52,7 +56,11 @@ describe('agent graph', () => {
 
   it('binds web_search only when a Tavily key is configured, and says so in the prompt', async () => {
     const withKey = setup([{ content: 'ok' }], {
-      credentials: createCredentialStore({ secretId: undefined, envCredentials: { ionosApiToken: 'tok', tavilyApiKey: 'tvly' }, secretCacheSeconds: 300 }),
+      credentials: createCredentialStore({
+        secretId: undefined,
+        envCredentials: { ionosApiToken: 'tok', tavilyApiKey: 'tvly' },
+        secretCacheSeconds: 300,
+      }),
     });
     await run(withKey.deps);
     expect(withKey.model.calls[0]?.toolNames).toEqual(['web_search', 'current_datetime']);
@@ -64,7 +72,12 @@ describe('agent graph', () => {
 
   it('runs parallel tool calls before the next model call', async () => {
     const { model, deps } = setup([
-      { toolCalls: [{ name: 'current_datetime', args: { timezone: 'Asia/Tokyo' } }, { name: 'current_datetime', args: { timezone: 'America/New_York' } }] },
+      {
+        toolCalls: [
+          { name: 'current_datetime', args: { timezone: 'Asia/Tokyo' } },
+          { name: 'current_datetime', args: { timezone: 'America/New_York' } },
+        ],
+      },
       { content: 'done' },
     ]);
     await run(deps);
@@ -75,7 +88,10 @@ describe('agent graph', () => {
   });
 
   it('turns a throwing tool into an error result the model can read, and goes on', async () => {
-    const { model, deps } = setup([{ toolCalls: [{ name: 'current_datetime', args: { timezone: 'Mars/Olympus' } }] }, { content: 'Sorry, unknown zone.' }]);
+    const { model, deps } = setup([
+      { toolCalls: [{ name: 'current_datetime', args: { timezone: 'Mars/Olympus' } }] },
+      { content: 'Sorry, unknown zone.' },
+    ]);
     const answer = await run(deps);
     expect(answer.content).toBe('Sorry, unknown zone.');
     const result = model.calls[1]?.messages.find(ToolMessage.isInstance);
@@ -95,7 +111,9 @@ describe('agent graph', () => {
 
   it('runs at most the per-step number of tool calls of one reply and answers the rest as skipped', async () => {
     const many = Array.from({ length: 40 }, (_, i) => ({ name: 'current_datetime', args: { timezone: 'UTC' }, id: `c${i}` }));
-    const { model, deps } = setup([{ toolCalls: many }, { content: 'done' }], { config: loadConfig({ AGENT_MAX_TOOL_CALLS_PER_STEP: '3', AGENT_MAX_TOOL_CALLS_PER_RUN: '50' }) });
+    const { model, deps } = setup([{ toolCalls: many }, { content: 'done' }], {
+      config: loadConfig({ AGENT_MAX_TOOL_CALLS_PER_STEP: '3', AGENT_MAX_TOOL_CALLS_PER_RUN: '50' }),
+    });
     expect((await run(deps)).content).toBe('done');
     const results = model.calls[1]?.messages.filter(ToolMessage.isInstance) ?? [];
     expect(results).toHaveLength(40); // every call has its result, as the chat API requires
@@ -104,8 +122,15 @@ describe('agent graph', () => {
   });
 
   it('stops a run that wants more tool calls than the per-run limit, streamed as content', async () => {
-    const two: ScriptStep = { toolCalls: [{ name: 'current_datetime', args: {} }, { name: 'current_datetime', args: {} }] };
-    const { model, deps } = setup([two, two, two, { content: 'never' }], { config: loadConfig({ AGENT_MAX_TOOL_CALLS_PER_STEP: '4', AGENT_MAX_TOOL_CALLS_PER_RUN: '3' }) });
+    const two: ScriptStep = {
+      toolCalls: [
+        { name: 'current_datetime', args: {} },
+        { name: 'current_datetime', args: {} },
+      ],
+    };
+    const { model, deps } = setup([two, two, two, { content: 'never' }], {
+      config: loadConfig({ AGENT_MAX_TOOL_CALLS_PER_STEP: '4', AGENT_MAX_TOOL_CALLS_PER_RUN: '3' }),
+    });
     const events: unknown[] = [];
     const answer = await run(deps, { onEvent: (e) => events.push(e) });
     const results = model.calls[2]?.messages.filter(ToolMessage.isInstance) ?? [];
@@ -129,7 +154,10 @@ describe('agent graph', () => {
   });
 
   it('answers without tools when the Hub rejects them, and remembers the model as tool-less', async () => {
-    const refuse: ScriptStep = (_m, toolsBound) => (toolsBound ? { error: new UpstreamHttpError('IONOS AI Model Hub', 400, { message: 'tools not supported' }) } : { content: 'plain answer' });
+    const refuse: ScriptStep = (_m, toolsBound) =>
+      toolsBound
+        ? { error: new UpstreamHttpError('IONOS AI Model Hub', 400, { message: 'tools not supported' }) }
+        : { content: 'plain answer' };
     const { model, deps } = setup([refuse, refuse, refuse]);
     expect((await run(deps)).content).toBe('plain answer');
     expect(deps.toolLessModels.has(HUB.modelId)).toBe(true);
@@ -139,9 +167,14 @@ describe('agent graph', () => {
   });
 
   it('keeps tools for a model whose rejection is not about tools (a context too long), and reports it', async () => {
-    const broken = { error: new UpstreamHttpError('IONOS AI Model Hub', 400, { message: "This model's maximum context length is 32768 tokens" }) };
+    const broken = {
+      error: new UpstreamHttpError('IONOS AI Model Hub', 400, { message: "This model's maximum context length is 32768 tokens" }),
+    };
     const { model, deps } = setup([broken, { content: 'next user gets tools' }]);
-    await expect(run(deps)).rejects.toMatchObject({ status: 400, message: "IONOS AI Model Hub rejected the request: This model's maximum context length is 32768 tokens" });
+    await expect(run(deps)).rejects.toMatchObject({
+      status: 400,
+      message: "IONOS AI Model Hub rejected the request: This model's maximum context length is 32768 tokens",
+    });
     expect(deps.toolLessModels.size).toBe(0);
     await run(deps);
     expect(model.calls.map((c) => c.toolNames.length)).toEqual([1, 1]);
@@ -159,10 +192,19 @@ describe('agent graph', () => {
   it('logs every failed run with its error type, streamed or not', async () => {
     const errors = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
     try {
-      const { deps } = setup([{ error: new UpstreamHttpError('IONOS AI Model Hub', 500, { message: 'x' }) }, { error: new UpstreamHttpError('IONOS AI Model Hub', 500, { message: 'x' }) }]);
+      const { deps } = setup([
+        { error: new UpstreamHttpError('IONOS AI Model Hub', 500, { message: 'x' }) },
+        { error: new UpstreamHttpError('IONOS AI Model Hub', 500, { message: 'x' }) },
+      ]);
       await expect(run(deps)).rejects.toMatchObject({ status: 502 });
       await run(deps, { onEvent: () => undefined }).catch(() => undefined);
-      expect(errors.mock.calls.map(([message, fields]) => [message, (fields as { mode: string }).mode, (fields as { errorType: string }).errorType])).toEqual([
+      expect(
+        errors.mock.calls.map(([message, fields]) => [
+          message,
+          (fields as { mode: string }).mode,
+          (fields as { errorType: string }).errorType,
+        ]),
+      ).toEqual([
         ['agent run failed', 'buffered', 'upstream_error'],
         ['agent run failed', 'stream', 'upstream_error'],
       ]);
@@ -175,7 +217,12 @@ describe('agent graph', () => {
     const seen: unknown[] = [];
     const { deps } = setup([], { studio: { generate: async (r) => (seen.push(r.messages), { jobId: 'job-7', text: 'Hallo!' }) } });
     const answer = await run(deps, { route: { target: 'studio', modelId: '7b19cae7-0983-4a6b-a03c-a647db48f00b' } });
-    expect(answer).toMatchObject({ content: 'Hallo!', type: 'ai', response_metadata: { id: 'job-7', token_usage: null }, usage_metadata: null });
+    expect(answer).toMatchObject({
+      content: 'Hallo!',
+      type: 'ai',
+      response_metadata: { id: 'job-7', token_usage: null },
+      usage_metadata: null,
+    });
     expect(seen).toEqual([[{ role: 'user', content: 'What time is it in Berlin?' }]]);
   });
 });
@@ -184,14 +231,20 @@ describe('agent stream', () => {
   const collect = async (body: Readable) => {
     let text = '';
     for await (const chunk of body) text += String(chunk);
-    return text.split('\n\n').filter(Boolean).map((frame) => (frame === 'data: [DONE]' ? '[DONE]' : (JSON.parse(frame.slice(6)) as unknown)));
+    return text
+      .split('\n\n')
+      .filter(Boolean)
+      .map((frame) => (frame === 'data: [DONE]' ? '[DONE]' : (JSON.parse(frame.slice(6)) as unknown)));
   };
 
   it('sends thinking, tool activity, content deltas and [DONE], in order', async () => {
     const { deps } = setup([{ toolCalls: [{ name: 'current_datetime', args: {} }] }, { content: 'It is ten o clock.' }]);
     const frames = await collect(streamAgent({ route: HUB, messages: ask, deadlineMs: 10_000 }, deps));
     expect(frames[0]).toEqual({ status: 'thinking' });
-    expect(frames.slice(1, 3)).toEqual([{ tool: { name: 'current_datetime', status: 'started' } }, { tool: { name: 'current_datetime', status: 'finished' } }]);
+    expect(frames.slice(1, 3)).toEqual([
+      { tool: { name: 'current_datetime', status: 'started' } },
+      { tool: { name: 'current_datetime', status: 'finished' } },
+    ]);
     const content = frames.filter((f): f is { content: string } => typeof f === 'object' && f !== null && 'content' in f);
     expect(content.length).toBeGreaterThan(1);
     expect(content.map((c) => c.content).join('')).toBe('It is ten o clock.');
@@ -201,7 +254,11 @@ describe('agent stream', () => {
   it('ends a failed run with an error event, then [DONE]', async () => {
     const { deps } = setup([{ error: new UpstreamHttpError('IONOS AI Model Hub', 500, { message: 'x' }) }]);
     const frames = await collect(streamAgent({ route: HUB, messages: ask, deadlineMs: 10_000 }, deps));
-    expect(frames).toEqual([{ status: 'thinking' }, { error: 'IONOS AI Model Hub returned HTTP 500. Try again later.', type: 'upstream_error', code: 'upstream_error' }, '[DONE]']);
+    expect(frames).toEqual([
+      { status: 'thinking' },
+      { error: 'IONOS AI Model Hub returned HTTP 500. Try again later.', type: 'upstream_error', code: 'upstream_error' },
+      '[DONE]',
+    ]);
   });
 
   it('aborts the run as soon as the body is destroyed (the client went away)', async () => {

@@ -12,10 +12,19 @@ describe('Bearer-key authorizer', () => {
     expect(result.principalId).toMatch(/^key-[0-9a-f]{16}$/);
     expect(result.principalId).not.toBe((await handler(event('Bearer 0123456789abcdefghij0123456789ABCDEFGHIJ'))).principalId); // one principal per key
     expect(JSON.stringify(result.principalId)).not.toContain('abcdefghij');
-    expect(result.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:eu-central-1:123456789012:abc123/v1/*' }]);
+    expect(result.policyDocument.Statement).toEqual([
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:eu-central-1:123456789012:abc123/v1/*' },
+    ]);
   });
 
-  it.each(['', 'abcdefghij0123456789ABCD', 'Basic abcdefghij0123456789ABCD', 'Bearer short', 'Bearer abcdefghij0123456789ABCD;drop', 'Bearer '])('answers Unauthorized (401) for %j', async (token) => {
+  it.each([
+    '',
+    'abcdefghij0123456789ABCD',
+    'Basic abcdefghij0123456789ABCD',
+    'Bearer short',
+    'Bearer abcdefghij0123456789ABCD;drop',
+    'Bearer ',
+  ])('answers Unauthorized (401) for %j', async (token) => {
     await expect(handler(event(token))).rejects.toThrow(/^Unauthorized$/);
   });
 });

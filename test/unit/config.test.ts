@@ -16,7 +16,12 @@ describe('loadConfig', () => {
   });
 
   it('reads values, trims trailing slashes from URLs and treats empty strings as unset', () => {
-    const config = loadConfig({ IONOS_HUB_BASE_URL: 'http://127.0.0.1:9999/', SECRET_CACHE_SECONDS: '60', IONOS_SECRET_ID: '', IONOS_API_TOKEN: 'tok' });
+    const config = loadConfig({
+      IONOS_HUB_BASE_URL: 'http://127.0.0.1:9999/',
+      SECRET_CACHE_SECONDS: '60',
+      IONOS_SECRET_ID: '',
+      IONOS_API_TOKEN: 'tok',
+    });
     expect(config.hubBaseUrl).toBe('http://127.0.0.1:9999');
     expect(config.secretCacheSeconds).toBe(60);
     expect(config.secretId).toBeUndefined();

@@ -16,8 +16,18 @@ afterEach(() => sm.reset());
 
 describe('parseSecretValue', () => {
   it('reads the JSON format with optional keys', () => {
-    expect(parseSecretValue('{"ionosApiToken":"t","studioApiKey":"s","studioOrgId":"o","tavilyApiKey":"v"}')).toEqual({ ionosApiToken: 't', studioApiKey: 's', studioOrgId: 'o', tavilyApiKey: 'v' });
-    expect(parseSecretValue('{"ionosApiToken":"t"}')).toEqual({ ionosApiToken: 't', studioApiKey: undefined, studioOrgId: undefined, tavilyApiKey: undefined });
+    expect(parseSecretValue('{"ionosApiToken":"t","studioApiKey":"s","studioOrgId":"o","tavilyApiKey":"v"}')).toEqual({
+      ionosApiToken: 't',
+      studioApiKey: 's',
+      studioOrgId: 'o',
+      tavilyApiKey: 'v',
+    });
+    expect(parseSecretValue('{"ionosApiToken":"t"}')).toEqual({
+      ionosApiToken: 't',
+      studioApiKey: undefined,
+      studioOrgId: undefined,
+      tavilyApiKey: undefined,
+    });
   });
 
   it('reads a plain string as the IONOS token', () => {
@@ -45,14 +55,18 @@ describe('createCredentialStore with a secret', () => {
 
   it('answers 503 without the SDK message when the secret is missing or access is denied', async () => {
     sm.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: `Secrets Manager can't find ${SECRET}`, $metadata: {} }));
-    const err = await store().get().catch((e: unknown) => e);
+    const err = await store()
+      .get()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ServiceUnavailableError);
     expect((err as Error).message).toContain('could not be read');
     expect((err as Error).message).not.toContain(SECRET);
   });
 
   it('reads the secret again after an unusable value instead of serving it from the cache', async () => {
-    sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: '{"studioApiKey":"s"}' }).resolves({ SecretString: '{"ionosApiToken":"fixed"}' });
+    sm.on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: '{"studioApiKey":"s"}' })
+      .resolves({ SecretString: '{"ionosApiToken":"fixed"}' });
     const s = store();
     await expect(s.get()).rejects.toThrow(/no "ionosApiToken"/);
     expect((await s.get()).ionosApiToken).toBe('fixed');
@@ -76,28 +90,34 @@ describe('createCredentialStore with a secret', () => {
   it('does not retry when the refetched secret is unchanged, and retries at most once', async () => {
     sm.on(GetSecretValueCommand).resolves({ SecretString: 'same' });
     let calls = 0;
-    const err = await store().withCredentials(async () => {
-      calls++;
-      throw unauthorized();
-    }).catch((e: unknown) => e);
+    const err = await store()
+      .withCredentials(async () => {
+        calls++;
+        throw unauthorized();
+      })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamHttpError);
     expect(calls).toBe(1);
 
     sm.reset();
     sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: 'a' }).resolvesOnce({ SecretString: 'b' }).resolves({ SecretString: 'c' });
     calls = 0;
-    await store().withCredentials(async () => {
-      calls++;
-      throw unauthorized();
-    }).catch(() => undefined);
+    await store()
+      .withCredentials(async () => {
+        calls++;
+        throw unauthorized();
+      })
+      .catch(() => undefined);
     expect(calls).toBe(2);
   });
 
   it('does not refetch for errors other than 401', async () => {
     sm.on(GetSecretValueCommand).resolves({ SecretString: 't' });
-    await store().withCredentials(async () => {
-      throw new UpstreamHttpError('IONOS AI Model Hub', 500, { message: 'x' });
-    }).catch(() => undefined);
+    await store()
+      .withCredentials(async () => {
+        throw new UpstreamHttpError('IONOS AI Model Hub', 500, { message: 'x' });
+      })
+      .catch(() => undefined);
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
   });
 });

@@ -3,13 +3,29 @@ import { normaliseUpstreamError, redact } from '#shared/ionos/error-body.ts';
 
 describe('normaliseUpstreamError', () => {
   it('rewrites the IONOS native format into the OpenAI fields', () => {
-    const body = JSON.stringify({ httpStatus: 400, messages: [{ errorCode: 'paas-validation', message: 'max_tokens too large' }, { errorCode: 'x', message: 'second' }] });
-    expect(normaliseUpstreamError(400, body)).toEqual({ message: 'max_tokens too large; second', type: 'invalid_request_error', code: 'paas-validation', param: null });
+    const body = JSON.stringify({
+      httpStatus: 400,
+      messages: [
+        { errorCode: 'paas-validation', message: 'max_tokens too large' },
+        { errorCode: 'x', message: 'second' },
+      ],
+    });
+    expect(normaliseUpstreamError(400, body)).toEqual({
+      message: 'max_tokens too large; second',
+      type: 'invalid_request_error',
+      code: 'paas-validation',
+      param: null,
+    });
   });
 
   it('keeps an OpenAI envelope as it is', () => {
     const body = JSON.stringify({ error: { message: 'Rate limit exceeded', type: 'requests', code: 'rate_limit_exceeded', param: null } });
-    expect(normaliseUpstreamError(429, body)).toEqual({ message: 'Rate limit exceeded', type: 'requests', code: 'rate_limit_exceeded', param: null });
+    expect(normaliseUpstreamError(429, body)).toEqual({
+      message: 'Rate limit exceeded',
+      type: 'requests',
+      code: 'rate_limit_exceeded',
+      param: null,
+    });
   });
 
   it('reads {"detail"} and {"error":"text"} bodies', () => {
@@ -17,9 +33,17 @@ describe('normaliseUpstreamError', () => {
     expect(normaliseUpstreamError(400, '{"error":"bad thing"}').message).toBe('bad thing');
   });
 
-  it.each([['<html>502 Bad Gateway nginx/1.25</html>'], [''], ['null'], ['{"weird":true}'], ['x'.repeat(70_000)]])('falls back to the status for %j', (body) => {
-    expect(normaliseUpstreamError(502, body.slice(0, 80_000))).toEqual({ message: 'HTTP 502', type: 'server_error', code: null, param: null });
-  });
+  it.each([['<html>502 Bad Gateway nginx/1.25</html>'], [''], ['null'], ['{"weird":true}'], ['x'.repeat(70_000)]])(
+    'falls back to the status for %j',
+    (body) => {
+      expect(normaliseUpstreamError(502, body.slice(0, 80_000))).toEqual({
+        message: 'HTTP 502',
+        type: 'server_error',
+        code: null,
+        param: null,
+      });
+    },
+  );
 
   it('redacts secrets echoed by the upstream', () => {
     const body = JSON.stringify({ httpStatus: 401, messages: [{ message: 'token Bearer sentinel-token-123 is expired' }] });

@@ -16,7 +16,12 @@ describe('toErrorResponse', () => {
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toBe('application/json');
     expect(parse(res.body)).toEqual({
-      error: { message: 'messages[3].content must be a string', type: 'invalid_request_error', code: 'invalid_request', param: 'messages[3].content' },
+      error: {
+        message: 'messages[3].content must be a string',
+        type: 'invalid_request_error',
+        code: 'invalid_request',
+        param: 'messages[3].content',
+      },
     });
   });
 
@@ -35,7 +40,8 @@ describe('toErrorResponse', () => {
   });
 
   it('sends Retry-After with a 429, rounded up to whole seconds and at least 1', () => {
-    const limited = (retryAfter?: number) => toErrorResponse(new UpstreamHttpError('IONOS AI Model Hub', 429, { message: 'slow down' }, retryAfter));
+    const limited = (retryAfter?: number) =>
+      toErrorResponse(new UpstreamHttpError('IONOS AI Model Hub', 429, { message: 'slow down' }, retryAfter));
     expect(limited(2.2).headers['retry-after']).toBe('3');
     expect(limited(0).headers['retry-after']).toBe('1');
     expect(limited().headers['retry-after']).toBeUndefined();

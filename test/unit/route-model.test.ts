@@ -5,13 +5,19 @@ import { parseStudioModelMap, parseStudioModelMapJson } from '#shared/models/stu
 
 describe('routeModel', () => {
   it('routes a UUID to Studio, normalised to lower case', () => {
-    expect(routeModel('7B19CAE7-0983-4A6B-A03C-A647DB48F00B', 'x-model-id')).toEqual({ target: 'studio', modelId: '7b19cae7-0983-4a6b-a03c-a647db48f00b' });
+    expect(routeModel('7B19CAE7-0983-4A6B-A03C-A647DB48F00B', 'x-model-id')).toEqual({
+      target: 'studio',
+      modelId: '7b19cae7-0983-4a6b-a03c-a647db48f00b',
+    });
   });
 
-  it.each(['mistralai/Mistral-Small-24B-Instruct', 'openai/gpt-oss-120b', 'BAAI/bge-m3', 'black-forest-labs/FLUX.1-schnell', 'meta-llama/Llama-3.3-70B-Instruct'])(
-    'routes %s to the Hub',
-    (id) => expect(routeModel(id, 'model')).toEqual({ target: 'hub', modelId: id }),
-  );
+  it.each([
+    'mistralai/Mistral-Small-24B-Instruct',
+    'openai/gpt-oss-120b',
+    'BAAI/bge-m3',
+    'black-forest-labs/FLUX.1-schnell',
+    'meta-llama/Llama-3.3-70B-Instruct',
+  ])('routes %s to the Hub', (id) => expect(routeModel(id, 'model')).toEqual({ target: 'hub', modelId: id }));
 
   it.each([
     ['', 'empty'],
@@ -45,7 +51,9 @@ describe('routeModel', () => {
 
 describe('Studio model map', () => {
   it('accepts names mapped to UUIDs', () => {
-    expect(parseStudioModelMap({ 'qwen-gdpr': '7b19cae7-0983-4a6b-a03c-a647db48f00b' }, 'STUDIO_MODELS')).toEqual({ 'qwen-gdpr': '7b19cae7-0983-4a6b-a03c-a647db48f00b' });
+    expect(parseStudioModelMap({ 'qwen-gdpr': '7b19cae7-0983-4a6b-a03c-a647db48f00b' }, 'STUDIO_MODELS')).toEqual({
+      'qwen-gdpr': '7b19cae7-0983-4a6b-a03c-a647db48f00b',
+    });
     expect(parseStudioModelMapJson('{}', 'STUDIO_MODELS')).toEqual({});
   });
 

@@ -8,7 +8,10 @@ describe('route table', () => {
   });
 
   it('matches GET /studio/models with no path parameters', () => {
-    expect(matchRoute('GET', '/studio/models')).toEqual({ route: { method: 'GET', path: '/studio/models', function: 'studio-models' }, pathParameters: null });
+    expect(matchRoute('GET', '/studio/models')).toEqual({
+      route: { method: 'GET', path: '/studio/models', function: 'studio-models' },
+      pathParameters: null,
+    });
     expect(matchRoute('GET', '/studio/models/')).toMatchObject({ route: { function: 'studio-models' } });
   });
 

@@ -20,7 +20,11 @@ describe('IONOS token expiry', () => {
   it('reports once per interval, and again at once for a new token', () => {
     let now = NOW;
     const reported: number[] = [];
-    const watch = createExpiryWatcher((days) => reported.push(Math.round(days)), 3_600_000, () => now);
+    const watch = createExpiryWatcher(
+      (days) => reported.push(Math.round(days)),
+      3_600_000,
+      () => now,
+    );
     const first = jwtExpiringIn(30, NOW);
     watch(first);
     watch(first);
@@ -39,7 +43,10 @@ describe('IONOS token expiry', () => {
   it('warns in the logs when the token the functions read expires within 14 days, without the token', async () => {
     const token = jwtExpiringIn(10);
     const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
-    const store = createCredentialStore({ secretId: 'ionos', envCredentials: {}, secretCacheSeconds: 300 }, { get: async () => JSON.stringify({ ionosApiToken: token }) });
+    const store = createCredentialStore(
+      { secretId: 'ionos', envCredentials: {}, secretCacheSeconds: 300 },
+      { get: async () => JSON.stringify({ ionosApiToken: token }) },
+    );
     await store.get();
     await store.get();
     expect(warn.mock.calls).toEqual([['the IONOS token expires soon', { daysToExpiry: 10 }]]);

@@ -37,23 +37,29 @@ describe('upstreamFetch', () => {
 
   it('throws a typed error with the normalised, redacted IONOS message', async () => {
     stubFetch(json(400, { httpStatus: 400, messages: [{ errorCode: 'paas-1', message: `bad model for ${TOKEN}` }] }));
-    const err = (await upstreamFetch(hub, { path: '/v1/chat/completions', token: TOKEN, timeoutMs: 1000 }).catch((e: unknown) => e)) as UpstreamHttpError;
+    const err = (await upstreamFetch(hub, { path: '/v1/chat/completions', token: TOKEN, timeoutMs: 1000 }).catch(
+      (e: unknown) => e,
+    )) as UpstreamHttpError;
     expect(err).toBeInstanceOf(UpstreamHttpError);
     expect(err.status).toBe(400);
     expect(err.message).toContain('bad model for [redacted]');
     expect(err.message).not.toContain(TOKEN);
   });
 
-  it('keeps the error answer\'s headers on the error, for callers that relay it', async () => {
+  it("keeps the error answer's headers on the error, for callers that relay it", async () => {
     stubFetch(json(404, { httpStatus: 404, messages: [{ errorCode: 'x', message: 'no such model' }] }, { 'x-request-id': 'req-9' }));
-    const err = (await upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000 }).catch((e: unknown) => e)) as UpstreamHttpError;
+    const err = (await upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000 }).catch(
+      (e: unknown) => e,
+    )) as UpstreamHttpError;
     expect(err).toMatchObject({ upstreamStatus: 404, detail: { message: 'no such model' } });
     expect(err.upstreamHeaders.get('x-request-id')).toBe('req-9');
   });
 
   it('reports a 429 with its Retry-After seconds', async () => {
     stubFetch(json(429, { error: { message: 'slow down', type: 'requests' } }, { 'retry-after': '7' }));
-    const err = (await upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000 }).catch((e: unknown) => e)) as UpstreamHttpError;
+    const err = (await upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000 }).catch(
+      (e: unknown) => e,
+    )) as UpstreamHttpError;
     expect(err.status).toBe(429);
     expect(err.retryAfterSeconds).toBe(7);
     expect(err.headers['retry-after']).toBe('7');
@@ -69,7 +75,10 @@ describe('upstreamFetch', () => {
 
   it('reports an answer cut mid-body as 502 upstream_body_cut, not as unreachable', async () => {
     stubFetch(Object.assign(new Error('upstream answer cut short'), { code: BODY_CUT }));
-    await expect(upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, retry: { attempts: 3 } })).rejects.toMatchObject({ status: 502, code: 'upstream_body_cut' });
+    await expect(upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, retry: { attempts: 3 } })).rejects.toMatchObject({
+      status: 502,
+      code: 'upstream_body_cut',
+    });
   });
 
   it("stops at once when the caller's signal aborts", async () => {
@@ -99,29 +108,39 @@ describe('upstreamFetch', () => {
 
   it('gives up when Retry-After is longer than allowed or passes the deadline', async () => {
     let mock = stubFetch(json(429, {}, { 'retry-after': '30' }));
-    await expect(upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, retry: { attempts: 3, maxDelayMs: 5_000 } })).rejects.toMatchObject({ status: 429, retryAfterSeconds: 30 });
+    await expect(
+      upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, retry: { attempts: 3, maxDelayMs: 5_000 } }),
+    ).rejects.toMatchObject({ status: 429, retryAfterSeconds: 30 });
     expect(mock).toHaveBeenCalledTimes(1);
     mock = stubFetch(json(503, {}, { 'retry-after': '2' }));
-    await expect(upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, retry: { attempts: 3, deadline: Date.now() + 1_000 } })).rejects.toMatchObject({ status: 503 });
+    await expect(
+      upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, retry: { attempts: 3, deadline: Date.now() + 1_000 } }),
+    ).rejects.toMatchObject({ status: 503 });
     expect(mock).toHaveBeenCalledTimes(1);
   });
 
   it('retries at most the given number of attempts', async () => {
     const mock = stubFetch(json(502, {}, { 'retry-after': '0' }), json(502, {}, { 'retry-after': '0' }), json(200, {}));
-    await expect(upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, retry: { attempts: 2 } })).rejects.toMatchObject({ upstreamStatus: 502 });
+    await expect(upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, retry: { attempts: 2 } })).rejects.toMatchObject({
+      upstreamStatus: 502,
+    });
     expect(mock).toHaveBeenCalledTimes(2);
   });
 
   it('does not retry client errors', async () => {
     const mock = stubFetch(json(400, {}), json(200, {}));
-    await expect(upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, retry: { attempts: 3 } })).rejects.toMatchObject({ status: 400 });
+    await expect(upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, retry: { attempts: 3 } })).rejects.toMatchObject({
+      status: 400,
+    });
     expect(mock).toHaveBeenCalledTimes(1);
   });
 });
 
 describe('upstreamUrl', () => {
   it('joins base and path', () => {
-    expect(upstreamUrl({ baseUrl: 'https://studio.test/api/v1' }, '/organizations/o/generate').href).toBe('https://studio.test/api/v1/organizations/o/generate');
+    expect(upstreamUrl({ baseUrl: 'https://studio.test/api/v1' }, '/organizations/o/generate').href).toBe(
+      'https://studio.test/api/v1/organizations/o/generate',
+    );
   });
 
   it.each(['v1/models', '/../admin', '/%2e%2e/%2e%2e/admin', '@evil.test/x'])('refuses %j', (path) => {

@@ -43,7 +43,12 @@ export function handleControl(sim: ControlTarget, method: string, path: string, 
     control.reset();
     sim.limiter.reset();
   } else if (key === 'PUT /__sim/settings') {
-    const s = input as { rateLimit?: { rps: number; burst: number }; streamDelayMs?: number; studioPollsBeforeDone?: number; hubToken?: string };
+    const s = input as {
+      rateLimit?: { rps: number; burst: number };
+      streamDelayMs?: number;
+      studioPollsBeforeDone?: number;
+      hubToken?: string;
+    };
     if (s.rateLimit !== undefined) sim.limiter.limit = s.rateLimit;
     if (s.streamDelayMs !== undefined) control.streamDelayMs = s.streamDelayMs;
     if (s.studioPollsBeforeDone !== undefined) control.studioPollsBeforeDone = s.studioPollsBeforeDone;

@@ -79,7 +79,9 @@ export class SimulatorControl {
 
   /** Removes and returns the fault for this request, if any (decrementing its count). */
   takeFault(method: string, path: string): Fault | undefined {
-    const index = this.faults.findIndex((f) => (f.path === undefined || f.path === path) && (f.method === undefined || f.method === method));
+    const index = this.faults.findIndex(
+      (f) => (f.path === undefined || f.path === path) && (f.method === undefined || f.method === method),
+    );
     if (index === -1) return undefined;
     const fault = this.faults[index] as Fault;
     const left = (fault.times ?? 1) - 1;

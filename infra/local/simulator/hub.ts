@@ -30,7 +30,8 @@ type Body = Record<string, unknown>;
 function findModel(body: Body, kind: SimModel['kind']): SimModel | SimAnswer {
   const model = HUB_MODELS.find((m) => m.id === body.model);
   if (model === undefined) return ionosError(404, `Model '${String(body.model)}' not found. See GET /v1/models.`, 'model-not-found');
-  if (model.kind !== kind) return ionosError(400, `Model '${model.id}' is a ${model.kind} model and cannot serve this endpoint.`, 'model-kind');
+  if (model.kind !== kind)
+    return ionosError(400, `Model '${model.id}' is a ${model.kind} model and cannot serve this endpoint.`, 'model-kind');
   return model;
 }
 
@@ -51,7 +52,12 @@ function lastUserText(messages: unknown): string {
 function defaultReply(body: Body, model: SimModel): ScriptedReply {
   const tools = Array.isArray(body.tools) ? (body.tools as { function: { name: string; parameters?: { properties?: Body } } }[]) : [];
   const choice = body.tool_choice as string | { function?: { name?: string } } | undefined;
-  const forced = typeof choice === 'object' ? tools.find((t) => t.function.name === choice.function?.name) : choice === 'required' ? tools[0] : undefined;
+  const forced =
+    typeof choice === 'object'
+      ? tools.find((t) => t.function.name === choice.function?.name)
+      : choice === 'required'
+        ? tools[0]
+        : undefined;
   const text = lastUserText(body.messages).slice(0, 200);
   if (forced !== undefined) {
     // Fill every string parameter with the user's words: enough for a tool to run deterministically.
@@ -96,8 +102,29 @@ export function chatCompletions(body: Body, control: SimulatorControl): SimAnswe
     for (const piece of content.match(/\S+\s*|\s+/g) ?? []) events.push(chunk([{ index, delta: { content: piece }, finish_reason: null }]));
     toolCalls.forEach((t, i) => {
       const half = Math.ceil(t.function.arguments.length / 2);
-      events.push(chunk([{ index, delta: { tool_calls: [{ index: i, id: t.id, type: 'function', function: { name: t.function.name, arguments: t.function.arguments.slice(0, half) } }] }, finish_reason: null }]));
-      events.push(chunk([{ index, delta: { tool_calls: [{ index: i, function: { arguments: t.function.arguments.slice(half) } }] }, finish_reason: null }]));
+      events.push(
+        chunk([
+          {
+            index,
+            delta: {
+              tool_calls: [
+                {
+                  index: i,
+                  id: t.id,
+                  type: 'function',
+                  function: { name: t.function.name, arguments: t.function.arguments.slice(0, half) },
+                },
+              ],
+            },
+            finish_reason: null,
+          },
+        ]),
+      );
+      events.push(
+        chunk([
+          { index, delta: { tool_calls: [{ index: i, function: { arguments: t.function.arguments.slice(half) } }] }, finish_reason: null },
+        ]),
+      );
     });
     events.push(chunk([{ index, delta: {}, finish_reason: finish }]));
   }
@@ -115,7 +142,8 @@ export function completions(body: Body): SimAnswer {
   const prompt = countTokens(String(body.prompt));
   const usage = { prompt_tokens: prompt, completion_tokens: countTokens(text), total_tokens: prompt + countTokens(text) };
   const base = { id: newId('cmpl'), object: 'text_completion', created: now(), model: model.id };
-  if (body.stream !== true) return { status: 200, json: { ...base, choices: [{ index: 0, text, finish_reason: 'stop', logprobs: null }], usage } };
+  if (body.stream !== true)
+    return { status: 200, json: { ...base, choices: [{ index: 0, text, finish_reason: 'stop', logprobs: null }], usage } };
   const pieces = text.match(/\S+\s*|\s+/g) ?? [];
   return {
     status: 200,
@@ -166,5 +194,8 @@ export function imageGenerations(body: Body): SimAnswer {
 
 /** `GET /v1/models`. */
 export function listModels(): SimAnswer {
-  return { status: 200, json: { object: 'list', data: HUB_MODELS.map((m) => ({ id: m.id, object: 'model', created: MODEL_CREATED, owned_by: m.owned_by })) } };
+  return {
+    status: 200,
+    json: { object: 'list', data: HUB_MODELS.map((m) => ({ id: m.id, object: 'model', created: MODEL_CREATED, owned_by: m.owned_by })) },
+  };
 }

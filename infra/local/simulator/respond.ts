@@ -5,7 +5,12 @@ import type { Fault, SimulatorControl } from './control.ts';
 import type { JsonAnswer } from './hub.ts';
 
 /** A JSON answer. */
-export function writeAnswer(res: ServerResponse, answer: JsonAnswer, headers: Record<string, string>, contentType = 'application/json'): void {
+export function writeAnswer(
+  res: ServerResponse,
+  answer: JsonAnswer,
+  headers: Record<string, string>,
+  contentType = 'application/json',
+): void {
   res.writeHead(answer.status, { ...headers, 'content-type': contentType });
   res.end(JSON.stringify(answer.json));
 }
@@ -20,15 +25,29 @@ export function writeFaultStatus(res: ServerResponse, fault: Fault): void {
     res.writeHead(status, { ...headers, 'content-type': 'text/html' });
     return void res.end(`<html><body><h1>${status}</h1></body></html>`);
   }
-  const json = fault.errorFormat === 'openai'
-    ? { error: { message, type: status === 429 ? 'requests' : 'server_error', code: status === 429 ? 'rate_limit_exceeded' : null, param: null } }
-    : { httpStatus: status, messages: [{ errorCode: `sim-${status}`, message }] };
+  const json =
+    fault.errorFormat === 'openai'
+      ? {
+          error: {
+            message,
+            type: status === 429 ? 'requests' : 'server_error',
+            code: status === 429 ? 'rate_limit_exceeded' : null,
+            param: null,
+          },
+        }
+      : { httpStatus: status, messages: [{ errorCode: `sim-${status}`, message }] };
   res.writeHead(status, { ...headers, 'content-type': 'application/json' });
   res.end(JSON.stringify(json));
 }
 
 /** An SSE stream ending in `[DONE]`, with the fault's cut, stall or content type. */
-export async function writeEvents(res: ServerResponse, events: unknown[], headers: Record<string, string>, fault: Fault | undefined, control: SimulatorControl): Promise<void> {
+export async function writeEvents(
+  res: ServerResponse,
+  events: unknown[],
+  headers: Record<string, string>,
+  fault: Fault | undefined,
+  control: SimulatorControl,
+): Promise<void> {
   const delayMs = control.streamDelayMs;
   res.writeHead(200, { ...headers, 'content-type': fault?.contentType ?? 'text/event-stream', 'cache-control': 'no-cache' });
   res.flushHeaders();

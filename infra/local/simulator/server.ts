@@ -80,7 +80,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return { answer: routeStudio(req.method ?? 'GET', path.slice(STUDIO_PREFIX.length), body), headers: {} };
     }
     if (path === `${TAVILY_PREFIX}/search`) {
-      if (token !== sim.tavilyApiKey) return { answer: { status: 401, json: { detail: { error: 'Unauthorized: missing or invalid API key.' } } }, headers: {} };
+      if (token !== sim.tavilyApiKey)
+        return { answer: { status: 401, json: { detail: { error: 'Unauthorized: missing or invalid API key.' } } }, headers: {} };
       const parsed = parseJson(body);
       return { answer: 'answer' in parsed ? parsed.answer : tavilySearch(parsed.value), headers: {} };
     }
@@ -89,10 +90,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (token === undefined || !sim.hubTokens.has(token)) return { answer: UNAUTHORIZED, headers: {} };
     const decision = sim.limiter.take(token);
     if (!decision.allowed) {
-      const json = { error: { message: 'Rate limit exceeded. Retry after the time in Retry-After.', type: 'requests', code: 'rate_limit_exceeded', param: null } };
+      const json = {
+        error: {
+          message: 'Rate limit exceeded. Retry after the time in Retry-After.',
+          type: 'requests',
+          code: 'rate_limit_exceeded',
+          param: null,
+        },
+      };
       return { answer: { status: 429, json }, headers: { ...decision.headers, 'retry-after': String(decision.retryAfterSeconds) } };
     }
-    if (req.method !== hub.method) return { answer: ionosError(405, `Method ${req.method} not allowed on ${path}.`), headers: decision.headers };
+    if (req.method !== hub.method)
+      return { answer: ionosError(405, `Method ${req.method} not allowed on ${path}.`), headers: decision.headers };
     const parsed = hub.method === 'GET' ? { value: {} } : parseJson(body);
     return { answer: 'answer' in parsed ? parsed.answer : hub.answer(parsed.value, control), headers: decision.headers };
   }
