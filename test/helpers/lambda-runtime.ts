@@ -30,6 +30,8 @@ export interface Invocation {
 export interface RunningBundle {
   /** Process start to the first `next`, in ms. */
   initMs: number;
+  /** The runtime's process id (for its resident memory in /proc). */
+  pid: number;
   invoke(event: unknown): Promise<Invocation>;
   /** Everything the process printed. */
   output(): string;
@@ -147,6 +149,7 @@ export async function startBundle(dir: string, env: Record<string, string>, time
 
   return {
     initMs,
+    pid: child.pid as number,
     output: () => out,
     stop,
     invoke(event) {

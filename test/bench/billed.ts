@@ -1,0 +1,92 @@
+/**
+ * What Lambda bills per function, measured on the bench's bundles run under AWS's runtime interface client
+ * (test/helpers/lambda-runtime.ts): INIT as the runtime sees it, the peak resident memory after typical
+ * invocations against the simulator, and the cost per million requests at the configured memory size.
+ */
+import { readFileSync } from 'node:fs';
+import type { Simulator } from '#infra/local/simulator/server.ts';
+import { FUNCTIONS, type FunctionName } from '#shared/routes.ts';
+import { startBundle } from '#test/helpers/lambda-runtime.ts';
+import { percentile, round } from './stats.ts';
+
+/**
+ * Lambda's arm64 price per GB-second and per million requests (first tier; eu-central-1 and us-east-1 list
+ * the same), as published on the AWS Lambda pricing page since arm64's launch. This machine cannot reach
+ * the page: re-check it before quoting costs.
+ */
+export const PRICE = { perGbSecond: 0.0000133334, perMillionRequests: 0.2, asOf: 'AWS Lambda pricing, arm64 first tier, 2024-2026' };
+
+const event = (resource: string, path: string, method: string, extra: object = {}) => ({
+  ...(JSON.parse(readFileSync(new URL('../contract/apigw-rest-proxy-event.json', import.meta.url), 'utf8')) as object),
+  resource,
+  path,
+  httpMethod: method,
+  ...extra,
+});
+const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
+
+/** A typical invocation per function (none for the smoke test, which calls a deployed API). */
+const TYPICAL: Partial<Record<FunctionName, unknown>> = {
+  agent: event('/', '/', 'POST', {
+    headers: { 'x-model-id': CHAT },
+    body: JSON.stringify({ messages: [{ type: 'human', content: 'Hello' }] }),
+  }),
+  'hub-proxy': event('/v1/{proxy+}', '/v1/chat/completions', 'POST', {
+    pathParameters: { proxy: 'chat/completions' },
+    body: JSON.stringify({ model: CHAT, messages: [{ role: 'user', content: 'Hello' }] }),
+  }),
+  'studio-models': event('/studio/models', '/studio/models', 'GET'),
+  authorizer: {
+    type: 'TOKEN',
+    authorizationToken: 'Bearer bench-api-key-0123456789',
+    methodArn: 'arn:aws:execute-api:eu-central-1:123456789012:abc/v1/GET/x',
+  },
+};
+
+/** Billed figures of one function. */
+export interface BilledFigures {
+  name: FunctionName;
+  memoryMb: number;
+  initMsP50: number;
+  peakRssMb: number;
+  /** Cost per million requests when each waits `seconds` on its upstream. */
+  costPerMillion: (seconds: number) => number;
+}
+
+/** Measures every bundle: `runs` cold starts each, then `invocations` typical invocations on the last. */
+export async function measureBilled(
+  bundleDirs: Map<FunctionName, string>,
+  sim: Simulator,
+  runs: number,
+  invocations: number,
+): Promise<BilledFigures[]> {
+  const env = {
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    STUDIO_MODELS: '{}',
+    IONOS_HUB_BASE_URL: sim.hubBaseUrl,
+    IONOS_STUDIO_BASE_URL: sim.studioBaseUrl,
+    IONOS_API_TOKEN: [...sim.hubTokens][0] ?? '',
+  };
+  const figures: BilledFigures[] = [];
+  for (const [name, dir] of bundleDirs) {
+    const inits: number[] = [];
+    let peakRssMb = 0;
+    for (let i = 0; i < runs; i++) {
+      const bundle = await startBundle(dir, env);
+      inits.push(bundle.initMs);
+      if (i === runs - 1 && TYPICAL[name] !== undefined) for (let n = 0; n < invocations; n++) await bundle.invoke(TYPICAL[name]);
+      peakRssMb = Math.max(peakRssMb, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${bundle.pid}/status`, 'utf8'))?.[1]) / 1024);
+      await bundle.stop();
+    }
+    const memoryMb = FUNCTIONS[name].memoryMb;
+    figures.push({
+      name,
+      memoryMb,
+      initMsP50: round(percentile(inits, 50)),
+      peakRssMb: round(peakRssMb, 1),
+      costPerMillion: (seconds) => round((memoryMb / 1024) * seconds * 1e6 * PRICE.perGbSecond + PRICE.perMillionRequests, 2),
+    });
+  }
+  return figures;
+}

@@ -1,0 +1,95 @@
+// Run in a fresh process by the bench, stdout discarded (logs and EMF lines go nowhere, as they go to
+// CloudWatch in Lambda): the CPU per request of the proxy handler invoked in-process as the Lambda runtime
+// invokes it (an API Gateway REST event, a response stream), next to a bare reference handler that does the
+// minimum (read the body, one upstream request, stream the answer back). Prints JSON on stderr.
+// Usage: node test/bench/handler-cost-probe.ts <hub base url> <token> <requests>
+import { readFileSync } from 'node:fs';
+import { Agent, request, type IncomingMessage } from 'node:http';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { installAwsLambdaShim } from '#infra/local/awslambda-shim.ts';
+import { percentile, round } from './stats.ts';
+
+const [hubBaseUrl = '', token = '', count = '2000'] = process.argv.slice(2);
+const N = Number(count);
+Object.assign(process.env, {
+  IONOS_HUB_BASE_URL: hubBaseUrl,
+  IONOS_API_TOKEN: token,
+  POWERTOOLS_SERVICE_NAME: 'hub-proxy',
+  STUDIO_MODELS: '{}',
+});
+installAwsLambdaShim();
+
+/** A response stream that discards what it is given, as the runtime's does once it has sent it on. */
+class Sink extends Writable {
+  setContentType(): void {}
+  override _write(_chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    callback();
+  }
+}
+
+const documented = JSON.parse(readFileSync(new URL('../contract/apigw-rest-proxy-event.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>;
+const body = JSON.stringify({ model: 'mistralai/Mistral-Small-24B-Instruct', messages: [{ role: 'user', content: 'Hello' }] });
+const event = {
+  ...documented,
+  resource: '/v1/{proxy+}',
+  path: '/v1/chat/completions',
+  httpMethod: 'POST',
+  body,
+  headers: { ...(documented.headers as object), 'content-type': 'application/json' },
+  pathParameters: { proxy: 'chat/completions' },
+};
+const context = { awsRequestId: 'bench', functionName: 'hub-proxy', getRemainingTimeInMillis: () => 300_000 };
+
+type Handler = (event: unknown, stream: Sink, context: unknown) => Promise<unknown>;
+const { handler } = (await import('#functions/hub-proxy.ts')) as unknown as { handler: Handler };
+
+// The minimum a proxy handler must do, on the same keep-alive transport kind.
+const agent = new Agent({ keepAlive: true });
+const bare: Handler = async (e, stream) => {
+  const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request(
+      `${hubBaseUrl}/v1/chat/completions`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } },
+      resolve,
+    );
+    req.on('error', reject).end((e as { body: string }).body);
+  });
+  const out = awslambda.HttpResponseStream.from(stream as never, {
+    statusCode: upstream.statusCode,
+    headers: { 'content-type': upstream.headers['content-type'] },
+  });
+  await pipeline(upstream, out as unknown as Writable);
+};
+
+async function measure(h: Handler): Promise<{ cpuMs: number; p50: number }> {
+  const once = async () => {
+    const sink = new Sink();
+    await h(event, sink, context);
+  };
+  for (let i = 0; i < 200; i++) await once(); // warm up: JIT, connections
+  const wall: number[] = [];
+  const cpu = process.cpuUsage();
+  for (let i = 0; i < N; i++) {
+    const t = performance.now();
+    await once();
+    wall.push(performance.now() - t);
+  }
+  const used = process.cpuUsage(cpu);
+  return { cpuMs: round((used.user + used.system) / 1000 / N, 4), p50: round(percentile(wall, 50), 3) };
+}
+
+// Interleaved rounds, so drift on a shared machine affects both alike.
+const ours: { cpuMs: number; p50: number }[] = [];
+const reference: { cpuMs: number; p50: number }[] = [];
+for (let round_ = 0; round_ < 3; round_++) {
+  reference.push(await measure(bare));
+  ours.push(await measure(handler));
+}
+const best = (xs: { cpuMs: number; p50: number }[]) => xs.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
+process.stderr.write(`${JSON.stringify({ ours: best(ours), bare: best(reference) })}\n`);
+agent.destroy();
+process.exit(0);
