@@ -5,6 +5,7 @@
  */
 import { startLocalApi } from '#infra/local/server.ts';
 import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
+import { simulatorEnv } from '#infra/local/simulator/env.ts';
 import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
 
 const env = process.env;
@@ -15,15 +16,7 @@ async function startOfflineSimulator(): Promise<Simulator> {
     rateLimit: env.SIMULATOR_RATE_LIMIT === 'off' ? { rps: 0, burst: 0 } : { rps: 5, burst: 10 },
   });
   sim.control.streamDelayMs = Number(env.SIMULATOR_STREAM_DELAY_MS ?? 0);
-  Object.assign(env, {
-    IONOS_HUB_BASE_URL: sim.hubBaseUrl,
-    IONOS_STUDIO_BASE_URL: sim.studioBaseUrl,
-    IONOS_API_TOKEN: [...sim.hubTokens][0],
-    IONOS_STUDIO_API_KEY: sim.studioApiKey,
-    IONOS_STUDIO_ORG_ID: sim.studioOrgId,
-    TAVILY_API_KEY: sim.tavilyApiKey,
-    TAVILY_BASE_URL: sim.tavilyBaseUrl,
-  });
+  Object.assign(env, simulatorEnv(sim));
   // Offer the simulator's demo fine-tuned models unless a map is configured.
   if (env.STUDIO_MODELS === undefined && env.STUDIO_MODELS_FILE === undefined) env.STUDIO_MODELS = JSON.stringify(STUDIO_MODELS);
   console.log(

@@ -4,6 +4,7 @@
  */
 import { startLocalApi, type LocalApi } from '#infra/local/server.ts';
 import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
+import { simulatorEnv } from '#infra/local/simulator/env.ts';
 import type { Simulator, SimulatorOptions } from '#infra/local/simulator/server.ts';
 import { watchResponses } from '#test/helpers/leak-guard.ts';
 import { startTestSimulator } from '#test/helpers/sentinels.ts';
@@ -19,13 +20,7 @@ export interface LocalStack {
 export async function startLocalStack(env: Record<string, string> = {}, simOptions: SimulatorOptions = {}): Promise<LocalStack> {
   const sim = await startTestSimulator(simOptions);
   Object.assign(process.env, {
-    IONOS_HUB_BASE_URL: sim.hubBaseUrl,
-    IONOS_STUDIO_BASE_URL: sim.studioBaseUrl,
-    IONOS_API_TOKEN: [...sim.hubTokens][0],
-    IONOS_STUDIO_API_KEY: sim.studioApiKey,
-    IONOS_STUDIO_ORG_ID: sim.studioOrgId,
-    TAVILY_API_KEY: sim.tavilyApiKey,
-    TAVILY_BASE_URL: sim.tavilyBaseUrl,
+    ...simulatorEnv(sim),
     STUDIO_MODELS: JSON.stringify(STUDIO_MODELS), // the simulator's fine-tuned models, offered as npm start does offline
     ...env,
   });

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
+import { simulatorEnv } from '#infra/local/simulator/env.ts';
 import type { Simulator } from '#infra/local/simulator/server.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -27,13 +28,7 @@ export async function spawnApi(sim: Simulator, env: Record<string, string> = {})
       ...process.env,
       PORT: '0',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
-      IONOS_HUB_BASE_URL: sim.hubBaseUrl,
-      IONOS_STUDIO_BASE_URL: sim.studioBaseUrl,
-      IONOS_API_TOKEN: [...sim.hubTokens][0],
-      IONOS_STUDIO_API_KEY: sim.studioApiKey,
-      IONOS_STUDIO_ORG_ID: sim.studioOrgId,
-      TAVILY_API_KEY: sim.tavilyApiKey,
-      TAVILY_BASE_URL: sim.tavilyBaseUrl,
+      ...simulatorEnv(sim),
       STUDIO_MODELS: JSON.stringify(STUDIO_MODELS),
       ...env,
     },
