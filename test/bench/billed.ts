@@ -3,11 +3,11 @@
  * (test/helpers/lambda-runtime.ts): INIT as the runtime sees it, the peak resident memory after typical
  * invocations against the simulator, and the cost per million requests at the configured memory size.
  */
-import { readFileSync } from 'node:fs';
 import type { Simulator } from '#infra/local/simulator/server.ts';
 import { FUNCTIONS, type FunctionName } from '#shared/routes.ts';
 import { startBundle } from '#test/helpers/lambda-runtime.ts';
-import { percentile, round } from './stats.ts';
+import { restEvent } from '#test/helpers/rest-event.ts';
+import { peakRssMb as processPeakRssMb, percentile, round } from './stats.ts';
 
 /**
  * Lambda's arm64 price per GB-second and per million requests (first tier; eu-central-1 and us-east-1 list
@@ -16,26 +16,19 @@ import { percentile, round } from './stats.ts';
  */
 export const PRICE = { perGbSecond: 0.0000133334, perMillionRequests: 0.2, asOf: 'AWS Lambda pricing, arm64 first tier, 2024-2026' };
 
-const event = (resource: string, path: string, method: string, extra: object = {}) => ({
-  ...(JSON.parse(readFileSync(new URL('../contract/apigw-rest-proxy-event.json', import.meta.url), 'utf8')) as object),
-  resource,
-  path,
-  httpMethod: method,
-  ...extra,
-});
 const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
 
 /** A typical invocation per function (none for the smoke test, which calls a deployed API). */
 const TYPICAL: Partial<Record<FunctionName, unknown>> = {
-  agent: event('/', '/', 'POST', {
+  agent: restEvent('/', '/', 'POST', {
     headers: { 'x-model-id': CHAT },
     body: JSON.stringify({ messages: [{ type: 'human', content: 'Hello' }] }),
   }),
-  'hub-proxy': event('/v1/{proxy+}', '/v1/chat/completions', 'POST', {
+  'hub-proxy': restEvent('/v1/{proxy+}', '/v1/chat/completions', 'POST', {
     pathParameters: { proxy: 'chat/completions' },
     body: JSON.stringify({ model: CHAT, messages: [{ role: 'user', content: 'Hello' }] }),
   }),
-  'studio-models': event('/studio/models', '/studio/models', 'GET'),
+  'studio-models': restEvent('/studio/models', '/studio/models', 'GET'),
   authorizer: {
     type: 'TOKEN',
     authorizationToken: 'Bearer bench-api-key-0123456789',
@@ -76,7 +69,7 @@ export async function measureBilled(
       const bundle = await startBundle(dir, env);
       inits.push(bundle.initMs);
       if (i === runs - 1 && TYPICAL[name] !== undefined) for (let n = 0; n < invocations; n++) await bundle.invoke(TYPICAL[name]);
-      peakRssMb = Math.max(peakRssMb, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${bundle.pid}/status`, 'utf8'))?.[1]) / 1024);
+      peakRssMb = Math.max(peakRssMb, processPeakRssMb(bundle.pid));
       await bundle.stop();
     }
     const memoryMb = FUNCTIONS[name].memoryMb;

@@ -3,11 +3,11 @@
 // invokes it (an API Gateway REST event, a response stream), next to a bare reference handler that does the
 // minimum (read the body, one upstream request, stream the answer back). Prints JSON on stderr.
 // Usage: node test/bench/handler-cost-probe.ts <hub base url> <token> <requests>
-import { readFileSync } from 'node:fs';
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { installAwsLambdaShim } from '#infra/local/awslambda-shim.ts';
+import { restEvent } from '#test/helpers/rest-event.ts';
 import { percentile, round } from './stats.ts';
 
 const [hubBaseUrl = '', token = '', count = '2000'] = process.argv.slice(2);
@@ -28,20 +28,11 @@ class Sink extends Writable {
   }
 }
 
-const documented = JSON.parse(readFileSync(new URL('../contract/apigw-rest-proxy-event.json', import.meta.url), 'utf8')) as Record<
-  string,
-  unknown
->;
-const body = JSON.stringify({ model: 'mistralai/Mistral-Small-24B-Instruct', messages: [{ role: 'user', content: 'Hello' }] });
-const event = {
-  ...documented,
-  resource: '/v1/{proxy+}',
-  path: '/v1/chat/completions',
-  httpMethod: 'POST',
-  body,
-  headers: { ...(documented.headers as object), 'content-type': 'application/json' },
+const event = restEvent('/v1/{proxy+}', '/v1/chat/completions', 'POST', {
+  headers: { 'content-type': 'application/json' },
   pathParameters: { proxy: 'chat/completions' },
-};
+  body: JSON.stringify({ model: 'mistralai/Mistral-Small-24B-Instruct', messages: [{ role: 'user', content: 'Hello' }] }),
+});
 const context = { awsRequestId: 'bench', functionName: 'hub-proxy', getRemainingTimeInMillis: () => 300_000 };
 
 type Handler = (event: unknown, stream: Sink, context: unknown) => Promise<unknown>;

@@ -13,13 +13,10 @@ import type { Simulator } from '#infra/local/simulator/server.ts';
 import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
 import { FUNCTIONS, type FunctionName } from '#shared/routes.ts';
 import { parseStreamingResponse, startBundle, type RunningBundle } from '#test/helpers/lambda-runtime.ts';
+import { restEvent } from '#test/helpers/rest-event.ts';
 import { SENTINELS, startTestSimulator } from '#test/helpers/sentinels.ts';
 
 const CDK_JSON = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
-const DOCUMENTED_EVENT = JSON.parse(readFileSync(new URL('../contract/apigw-rest-proxy-event.json', import.meta.url), 'utf8')) as Record<
-  string,
-  unknown
->;
 const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
 
 type FunctionResource = { Properties: { Environment?: { Variables?: Record<string, unknown> } }; Metadata?: Record<string, string> };
@@ -27,30 +24,6 @@ const outdir = mkdtempSync(join(tmpdir(), 'ionos-backend-assembly-'));
 const bundles = new Map<FunctionName, { dir: string; env: Record<string, string> }>();
 const running = new Map<FunctionName, RunningBundle>();
 let sim: Simulator;
-
-/** An API Gateway REST proxy event for a route, from the documented example. */
-function restEvent(
-  resource: string,
-  path: string,
-  method: string,
-  extra: { headers?: Record<string, string>; body?: string; pathParameters?: Record<string, string>; query?: Record<string, string> } = {},
-) {
-  const headers = { ...(DOCUMENTED_EVENT.headers as Record<string, string>), ...extra.headers };
-  const context = DOCUMENTED_EVENT.requestContext as Record<string, unknown>;
-  return {
-    ...DOCUMENTED_EVENT,
-    resource,
-    path,
-    httpMethod: method,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: extra.query ?? null,
-    multiValueQueryStringParameters: extra.query ? Object.fromEntries(Object.entries(extra.query).map(([k, v]) => [k, [v]])) : null,
-    pathParameters: extra.pathParameters ?? null,
-    body: extra.body ?? null,
-    requestContext: { ...context, httpMethod: method, resourcePath: resource, path: `/v1${path}` },
-  };
-}
 
 /** Starts a function's bundle with its environment from the template, pointed at the simulator. */
 async function run(name: FunctionName): Promise<RunningBundle> {
