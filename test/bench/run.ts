@@ -4,7 +4,7 @@
  * gives one, and a missed target is printed as MISSED.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { startSimulator } from '#infra/local/simulator/server.ts';
 import { measureAgentOverhead } from './agent.ts';
@@ -13,7 +13,7 @@ import { measureBilled, PRICE } from './billed.ts';
 import { measureHandlerCost } from './handler-cost.ts';
 import { measureAddedLatency, measureThroughput, startRawPipe } from './proxy.ts';
 import { spawnApi } from '#test/helpers/spawn-api.ts';
-import { percentile, round, timeEach } from './stats.ts';
+import { peakRssMb, percentile, round, timeEach } from './stats.ts';
 import { measureAgentStreamDelay, measureProxyStreamDelay } from './stream-delay.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
@@ -31,8 +31,6 @@ interface Row {
   atLeast?: number;
 }
 const rows: Row[] = [];
-/** Peak resident memory of a process in MB, from /proc (Linux). */
-const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 const add = (figure: string, value: number, unit: string, target?: number, atLeast?: number) =>
   rows.push({ figure, value, unit, target, atLeast });
 

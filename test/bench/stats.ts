@@ -1,4 +1,10 @@
-/** Percentiles and timing helpers for the benchmarks. */
+/** Percentiles, timing and memory helpers for the benchmarks. */
+import { readFileSync } from 'node:fs';
+
+/** Peak resident memory of a running process in MB, from /proc (Linux). */
+export function peakRssMb(pid: number): number {
+  return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+}
 
 /** The p-th percentile (0-100) of samples, nearest-rank. */
 export function percentile(samples: readonly number[], p: number): number {
