@@ -6,10 +6,10 @@
 
 /** Days (fractional) until the token's `exp`; undefined when the token is not a JWT with a numeric `exp`. */
 export function tokenDaysToExpiry(token: string, now = Date.now()): number | undefined {
-  const payload = token.split('.')[1];
-  if (payload === undefined || token.split('.').length !== 3) return undefined;
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined; // header.payload.signature
   try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown };
+    const claims = JSON.parse(Buffer.from(parts[1] as string, 'base64url').toString('utf8')) as { exp?: unknown };
     return typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? (claims.exp * 1000 - now) / 86_400_000 : undefined;
   } catch {
     return undefined;
