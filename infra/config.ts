@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { isHubModelId } from '#shared/models/route-model.ts';
 import { parseStudioModelMap, type StudioModelMap } from '#shared/models/studio-map.ts';
+import type { FunctionName } from '#shared/routes.ts';
 
 /** A usage-plan consumer: its own API key, rate, burst and daily quota. */
 export interface Consumer {
@@ -50,6 +51,16 @@ export interface DeployConfig {
   /** Days before the IONOS token's expiry at which the alarm fires. */
   tokenExpiryAlarmDays: number;
 }
+
+/**
+ * The functions with reserved concurrency (those calling IONOS on a client's behalf), the context key that
+ * sizes it, and the id of the alarm on their throttling. The authorizer and the smoke test stay uncapped, on
+ * the unreserved pool, so a flood of agent or proxy calls cannot lock them out.
+ */
+export const RESERVED_CONCURRENCY = [
+  { function: 'agent', key: 'agentReservedConcurrency', alarm: 'ThrottledAgent' },
+  { function: 'hub-proxy', key: 'proxyReservedConcurrency', alarm: 'ThrottledProxy' },
+] as const satisfies readonly { function: FunctionName; key: keyof DeployConfig; alarm: string }[];
 
 // CloudWatch Logs accepts only these retention periods.
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];

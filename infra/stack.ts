@@ -7,7 +7,7 @@ import { Annotations, CfnOutput, RemovalPolicy, SecretValue, Stack, Validations,
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { FUNCTIONS, ROUTES, type FunctionName } from '#shared/routes.ts';
-import type { DeployConfig } from '#infra/config.ts';
+import { RESERVED_CONCURRENCY, type DeployConfig } from '#infra/config.ts';
 import { BackendApi } from '#infra/constructs/api.ts';
 import { BackendFunction } from '#infra/constructs/backend-function.ts';
 import { acknowledgeFindings } from '#infra/nag.ts';
@@ -30,19 +30,14 @@ export class BackendStack extends Stack {
     this.secret = this.#secret(config);
 
     const routed = new Set(ROUTES.map((r) => r.function));
-    // Only the functions that call IONOS on a client's behalf are capped; the authorizer and the smoke
-    // test keep drawing on the unreserved pool, so a flood of agent or proxy calls cannot lock them out.
-    const reserved: Partial<Record<FunctionName, number>> = {
-      agent: config.agentReservedConcurrency,
-      'hub-proxy': config.proxyReservedConcurrency,
-    };
+    const reserved = new Map<FunctionName, number>(RESERVED_CONCURRENCY.map((r) => [r.function, config[r.key]]));
     const functions = new Map<FunctionName, BackendFunction>();
     for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
       const fn = new BackendFunction(this, pascal(name), {
         name,
         spec,
         logRetentionDays: config.logRetentionDays,
-        reservedConcurrency: reserved[name],
+        reservedConcurrency: reserved.get(name),
       });
       if (spec.readsSecret) fn.bindIonosSecret(this.secret);
       if (routed.has(name)) fn.bindAllowedOrigins(config.allowedOrigins).bindStudioModels(config.studioModels);

@@ -13,7 +13,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { CREDENTIALS_SERVICE, METRICS_NAMESPACE } from '#shared/metrics.ts';
 import type { FunctionName } from '#shared/routes.ts';
-import type { DeployConfig } from '#infra/config.ts';
+import { RESERVED_CONCURRENCY, type DeployConfig } from '#infra/config.ts';
 import type { BackendApi } from '#infra/constructs/api.ts';
 import type { BackendFunction } from '#infra/constructs/backend-function.ts';
 
@@ -23,9 +23,6 @@ export interface OperationsProps {
   api: BackendApi;
   functions: ReadonlyMap<FunctionName, BackendFunction>;
 }
-
-/** The functions with reserved concurrency, whose throttling means clients are being turned away. */
-const CAPPED: readonly FunctionName[] = ['agent', 'hub-proxy'];
 
 /** Topic, alarms and dashboard. */
 export class Operations extends Construct {
@@ -118,10 +115,10 @@ export class Operations extends Construct {
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING, // no data is the smoke alarm's case
       }),
-      ...CAPPED.map(
-        (name) =>
-          new Alarm(this, `Throttled${name === 'agent' ? 'Agent' : 'Proxy'}`, {
-            alarmDescription: `The ${name} function was throttled at its reserved concurrency in the last 5 minutes: clients were turned away. Check for one consumer holding many long requests, then raise ${name === 'agent' ? 'agentReservedConcurrency' : 'proxyReservedConcurrency'} if the load is legitimate.`,
+      ...RESERVED_CONCURRENCY.map(
+        ({ function: name, key, alarm }) =>
+          new Alarm(this, alarm, {
+            alarmDescription: `The ${name} function was throttled at its reserved concurrency in the last 5 minutes: clients were turned away. Check for one consumer holding many long requests, then raise ${key} if the load is legitimate.`,
             metric: (functions.get(name) as BackendFunction).metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
             threshold: 0,
             comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
