@@ -17,6 +17,10 @@ const OTHER_FUNCTION = boundary(
   'A function never imports another function (or infra/): share code through shared/.',
 );
 const INFRA = boundary('^(#infra/|(\\.\\./)+infra/)', 'A function never imports infra/: it is deployed alone.');
+const OFFLINE = boundary(
+  '^(#infra/offline/|(\\./|(\\.\\./)+)offline/)',
+  'The CDK app never imports infra/offline/ (npm start, the emulators and the simulator): they are not deployed.',
+);
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'cdk.out/**', 'coverage/**', '**/*.js'] },
@@ -33,5 +37,6 @@ export default tseslint.config(
   // A later block replaces an earlier one's options for the same rule, so shared/http/ repeats shared/'s.
   { files: ['shared/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [INFRA_FUNCTIONS_TEST] }] } },
   { files: ['shared/http/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [INFRA_FUNCTIONS_TEST, IONOS] }] } },
+  { files: ['infra/*.ts', 'infra/constructs/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [OFFLINE] }] } },
   { files: ['functions/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [OTHER_FUNCTION, INFRA] }] } },
 );

@@ -2,7 +2,7 @@
 // time, metrics off, and the leak guard. Functions log at DEBUG, their most talkative level, so every line
 // any level could print passes the guard; tests that need another level set it in `vi.hoisted`.
 import { afterAll, expect } from 'vitest';
-import { installAwsLambdaShim } from '#infra/local/awslambda-shim.ts';
+import { installAwsLambdaShim } from '#infra/offline/api-gateway/awslambda-shim.ts';
 import { guardProcessOutput, leaks } from '#test/helpers/leak-guard.ts';
 
 installAwsLambdaShim();

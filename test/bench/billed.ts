@@ -3,7 +3,7 @@
  * (test/helpers/lambda-runtime.ts): INIT as the runtime sees it, the peak resident memory after typical
  * invocations against the simulator, and the cost per million requests at the configured memory size.
  */
-import type { Simulator } from '#infra/local/simulator/server.ts';
+import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { FUNCTIONS, type FunctionName } from '#shared/routes.ts';
 import { startBundle } from '#test/helpers/lambda-runtime.ts';
 import { restEvent } from '#test/helpers/rest-event.ts';

@@ -6,7 +6,7 @@
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { installAwsLambdaShim } from '#infra/local/awslambda-shim.ts';
+import { installAwsLambdaShim } from '#infra/offline/api-gateway/awslambda-shim.ts';
 import { restEvent } from '#test/helpers/rest-event.ts';
 import { percentile, round } from './stats.ts';
 

@@ -4,7 +4,7 @@
  * discarded, as it leaves a Lambda function for CloudWatch; its result comes on stderr.
  */
 import { spawn } from 'node:child_process';
-import type { Simulator } from '#infra/local/simulator/server.ts';
+import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 
 /** CPU per request (ms) and wall p50 (ms) of one handler. */
 export interface HandlerCost {

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { Agent } from 'node:http';
 import { readFileSync } from 'node:fs';
-import type { Simulator } from '#infra/local/simulator/server.ts';
+import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { runLoad, send } from '#test/load/http-load.ts';
 import { percentile, round } from './stats.ts';
 

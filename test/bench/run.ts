@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { startSimulator } from '#infra/local/simulator/server.ts';
+import { startSimulator } from '#infra/offline/ionos-simulator/server.ts';
 import { measureAgentOverhead } from './agent.ts';
 import { measureBundles } from './bundles.ts';
 import { measureBilled, PRICE } from './billed.ts';

@@ -3,7 +3,7 @@
  * for the agent (its `{"content"}` events) and the proxy (every chunk). Both clocks are this machine's
  * (epoch ms with sub-ms precision), so the two processes' times compare directly.
  */
-import type { Simulator } from '#infra/local/simulator/server.ts';
+import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { percentile, round } from './stats.ts';
 
 const now = () => performance.timeOrigin + performance.now();

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where the committed copy lives. */
-export const SCHEMA_COPY = new URL('../../infra/local/simulator/ionos-openai-schemas.json', import.meta.url);
+export const SCHEMA_COPY = new URL('../../infra/offline/ionos-simulator/ionos-openai-schemas.json', import.meta.url);
 
 /** The seed documents the project keeps as fixtures (see seeds/README.md). */
 export const SEEDS_DIR = new URL('./seeds/', import.meta.url).pathname;

@@ -2,10 +2,10 @@
  * Test helper: the IONOS simulator plus the local API pointed at it, in this process, as `npm start`
  * wires them offline, with the sentinel credentials and the leak guard on its responses. Extra env (limits, keys) is set before the handlers load.
  */
-import { startLocalApi, type LocalApi } from '#infra/local/server.ts';
-import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
-import { simulatorEnv } from '#infra/local/simulator/env.ts';
-import type { Simulator, SimulatorOptions } from '#infra/local/simulator/server.ts';
+import { startLocalApi, type LocalApi } from '#infra/offline/api-gateway/server.ts';
+import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
+import { simulatorEnv } from '#infra/offline/ionos-simulator/env.ts';
+import type { Simulator, SimulatorOptions } from '#infra/offline/ionos-simulator/server.ts';
 import { watchResponses } from '#test/helpers/leak-guard.ts';
 import { startTestSimulator } from '#test/helpers/sentinels.ts';
 

@@ -3,7 +3,7 @@
  * under test holds them, and the leak guard (leak-guard.ts) fails a test file if one shows up in a
  * response or a log line. Unique strings that nothing else in the code base produces.
  */
-import { startSimulator, type Simulator, type SimulatorOptions } from '#infra/local/simulator/server.ts';
+import { startSimulator, type Simulator, type SimulatorOptions } from '#infra/offline/ionos-simulator/server.ts';
 
 export const SENTINELS = {
   ionosApiToken: 'sentinel-ionos-token-7d41c2e9b5',

@@ -1,12 +1,12 @@
 /**
- * Starts the API as `npm start` runs it (infra/local/start.ts in its own process), pointed at a simulator
+ * Starts the API as `npm start` runs it (infra/offline/start.ts in its own process), pointed at a simulator
  * the caller controls, so results include the real process boundary and the local adapter. Used by the
  * bench, the load runner and the tests that need a whole process (log levels, clean exit).
  */
 import { spawn } from 'node:child_process';
-import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
-import { simulatorEnv } from '#infra/local/simulator/env.ts';
-import type { Simulator } from '#infra/local/simulator/server.ts';
+import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
+import { simulatorEnv } from '#infra/offline/ionos-simulator/env.ts';
+import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -22,7 +22,7 @@ export interface SpawnedApi {
 
 /** Spawns the API on an ephemeral port against `sim` and waits until it listens. */
 export async function spawnApi(sim: Simulator, env: Record<string, string> = {}): Promise<SpawnedApi> {
-  const child = spawn(process.execPath, ['infra/local/start.ts'], {
+  const child = spawn(process.execPath, ['infra/offline/start.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,

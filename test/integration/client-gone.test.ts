@@ -2,8 +2,8 @@
 // exit, which the in-process servers of other tests would hide): the process keeps serving, and the
 // upstream work stops. Found by hand: `GET /v1/models` with a slow upstream and `curl -m 1` ended npm start.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
-import type { Simulator } from '#infra/local/simulator/server.ts';
+import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
+import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { startTestSimulator } from '#test/helpers/sentinels.ts';
 import { spawnApi, type SpawnedApi } from '#test/helpers/spawn-api.ts';
 

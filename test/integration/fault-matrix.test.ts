@@ -3,7 +3,7 @@
 // half-sent success. The README's table must equal the rendering of the same matrix.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
+import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 import { parseSseData } from '#test/helpers/sse.ts';
 import { FAULTS, readmeWithFaultTable, ROUTES, type Outcome, type RouteKey } from './fault-matrix.ts';

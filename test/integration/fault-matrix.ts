@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Fault } from '#infra/local/simulator/control.ts';
+import type { Fault } from '#infra/offline/ionos-simulator/control.ts';
 
 /** What the client gets. */
 export interface Outcome {

@@ -8,7 +8,7 @@
 import { request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HUB_MODELS } from '#infra/local/simulator/catalogue.ts';
+import { HUB_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 100);

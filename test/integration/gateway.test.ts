@@ -1,8 +1,8 @@
 // What the gateway does before a function runs, as the local server plays it: API keys, CORS, preflights,
 // and the smoke checks against it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalApi } from '#infra/local/server.ts';
-import type { Simulator } from '#infra/local/simulator/server.ts';
+import type { LocalApi } from '#infra/offline/api-gateway/server.ts';
+import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 import { GATEWAY_ERRORS } from '#shared/http/gateway-errors.ts';
 import { runSmokeChecks } from '#shared/smoke/checks.ts';

@@ -2,8 +2,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
-import type { Simulator } from '#infra/local/simulator/server.ts';
+import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
+import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
 import { BadGatewayError, GatewayTimeoutError, UpstreamHttpError } from '#shared/errors.ts';
 import { createHubClient } from '#shared/ionos/hub-client.ts';

@@ -1,7 +1,7 @@
 // The local API server in-process: routes from the shared table, gateway-level errors in the envelope.
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalApi, type LocalApi } from '#infra/local/server.ts';
+import { startLocalApi, type LocalApi } from '#infra/offline/api-gateway/server.ts';
 
 const MAP = { 'qwen-gdpr': '7b19cae7-0983-4a6b-a03c-a647db48f00b', 'granite-gdpr': '2f0e6b84-5c1d-4a3e-9b7f-0c8d1e2a3b4c' };
 let api: LocalApi;

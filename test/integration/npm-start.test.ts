@@ -11,7 +11,7 @@ function start(env: Record<string, string | undefined>): {
   url: Promise<string>;
 } {
   const clean = { ...process.env, IONOS_API_TOKEN: undefined, IONOS_SECRET_ID: undefined, STUDIO_MODELS: undefined, PORT: '0', ...env };
-  const child = spawn(process.execPath, ['infra/local/start.ts'], { cwd: ROOT, env: clean as NodeJS.ProcessEnv });
+  const child = spawn(process.execPath, ['infra/offline/start.ts'], { cwd: ROOT, env: clean as NodeJS.ProcessEnv });
   let out = '';
   const url = new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {

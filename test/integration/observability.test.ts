@@ -2,7 +2,7 @@
 // the route table, the agent reports tokens like the proxy, a failed streamed run is logged and counted
 // (it answered 200, so API Gateway's 5xx metric never sees it), and log lines name the consumer.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Simulator } from '#infra/local/simulator/server.ts';
+import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { keyFingerprint } from '#shared/http/api-key.ts';
 import { captureLines } from '#test/helpers/capture-lines.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';

@@ -2,8 +2,8 @@
 // client aborts. Local server + simulator over loopback.
 import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { LocalApi } from '#infra/local/server.ts';
-import type { Simulator } from '#infra/local/simulator/server.ts';
+import type { LocalApi } from '#infra/offline/api-gateway/server.ts';
+import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 import { ENDPOINTS } from '#shared/proxy/endpoints.ts';
 import { SENTINELS } from '#test/helpers/sentinels.ts';

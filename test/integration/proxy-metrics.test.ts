@@ -1,7 +1,7 @@
 // The proxy's EMF metrics and log lines: per route, model and status class, with token counts from the
 // usage object; logs carry no prompts, completions or tokens.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { LocalApi } from '#infra/local/server.ts';
+import type { LocalApi } from '#infra/offline/api-gateway/server.ts';
 import { captureLines } from '#test/helpers/capture-lines.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 import { SENTINELS } from '#test/helpers/sentinels.ts';

@@ -3,9 +3,9 @@
 import { ChatOpenAI } from '@langchain/openai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LocalApi } from '#infra/local/server.ts';
-import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
-import type { Simulator } from '#infra/local/simulator/server.ts';
+import type { LocalApi } from '#infra/offline/api-gateway/server.ts';
+import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
+import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 import { SENTINELS } from '#test/helpers/sentinels.ts';
 

@@ -2,8 +2,8 @@
 // serves successes, streams, the agent with its search tool, Studio, and upstream errors that echo the
 // token; no sentinel appears in any response (status line, headers, body) or anything the process printed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '#infra/local/simulator/server.ts';
-import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
+import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
+import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
 import { SENTINEL_VALUES, SENTINELS, startTestSimulator } from '#test/helpers/sentinels.ts';
 import { spawnApi } from '#test/helpers/spawn-api.ts';
 

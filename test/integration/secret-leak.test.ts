@@ -1,8 +1,8 @@
 // The IONOS token never appears in a response or a log line, even when IONOS echoes it back in an error.
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Simulator } from '#infra/local/simulator/server.ts';
-import { buildContext } from '#infra/local/lambda-event.ts';
+import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
+import { buildContext } from '#infra/offline/api-gateway/lambda-event.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
 import { createHandler } from '#shared/http/handler.ts';
 import { jsonResponse } from '#shared/http/response.ts';

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
-import type { Simulator } from '#infra/local/simulator/server.ts';
+import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
+import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { readSse } from '#test/helpers/sse.ts';
 import { SENTINELS, startTestSimulator } from '#test/helpers/sentinels.ts';
 

@@ -2,8 +2,8 @@
 // from the seed specs, so the simulator cannot drift from IONOS.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validatorFor } from '#infra/local/simulator/validation.ts';
-import type { Simulator } from '#infra/local/simulator/server.ts';
+import { validatorFor } from '#infra/offline/ionos-simulator/validation.ts';
+import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { extractSchemas, SCHEMA_COPY, SEEDS_DIR } from '#test/contract/seed-schemas.ts';
 import { readSse } from '#test/helpers/sse.ts';
 import { SENTINELS, startTestSimulator } from '#test/helpers/sentinels.ts';

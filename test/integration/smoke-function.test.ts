@@ -3,7 +3,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Simulator } from '#infra/local/simulator/server.ts';
+import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { captureLines } from '#test/helpers/capture-lines.ts';
 import { jwtExpiringIn } from '#test/helpers/jwt.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isStreamingHandler, LocalResponseStream } from '#infra/local/awslambda-shim.ts';
+import { isStreamingHandler, LocalResponseStream } from '#infra/offline/api-gateway/awslambda-shim.ts';
 import { BadRequestError } from '#shared/errors.ts';
 import { createHandler } from '#shared/http/handler.ts';
 

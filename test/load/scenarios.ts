@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+import { startSimulator, type Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { spawnApi, type SpawnedApi } from '#test/helpers/spawn-api.ts';
 import { round } from '#test/bench/stats.ts';
 import { runLoad, send, type Answer, type LoadRequest, type LoadResult } from './http-load.ts';

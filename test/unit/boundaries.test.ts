@@ -14,12 +14,14 @@ async function restrictedImports(file: string, extraImport: string): Promise<str
 
 describe('import boundaries', () => {
   it.each([
-    ['shared/models/route-model.ts', "import '#infra/local/server.ts';", 'shared/ never imports infra/'],
+    ['shared/models/route-model.ts', "import '#infra/offline/api-gateway/server.ts';", 'shared/ never imports infra/'],
     ['shared/models/route-model.ts', "import '../../functions/agent.ts';", 'shared/ never imports infra/'],
     ['shared/http/event.ts', "import '#shared/ionos/upstreams.ts';", 'shared/http/ is the generic HTTP layer'],
     ['shared/http/event.ts', "import '#test/helpers/jwt.ts';", 'shared/ never imports'],
     ['functions/agent.ts', "import './hub-proxy.ts';", 'A function never imports another function'],
     ['functions/agent.ts', "import '#infra/stack.ts';", 'A function never imports infra/'],
+    ['infra/stack.ts', "import '#infra/offline/ionos-simulator/catalogue.ts';", 'The CDK app never imports infra/offline/'],
+    ['infra/constructs/api.ts', "import '../offline/api-gateway/server.ts';", 'The CDK app never imports infra/offline/'],
   ])('%s: refuses %s', async (file, extraImport, message) => {
     expect(await restrictedImports(file, extraImport)).toEqual([expect.stringContaining(message)]);
   });
@@ -27,5 +29,6 @@ describe('import boundaries', () => {
   it('lets the allowed directions through', async () => {
     expect(await restrictedImports('functions/agent.ts', "import '#shared/ionos/upstreams.ts';")).toEqual([]);
     expect(await restrictedImports('shared/ionos/hub-client.ts', "import '#shared/http/event.ts';")).toEqual([]);
+    expect(await restrictedImports('infra/offline/start.ts', "import '#infra/offline/ionos-simulator/env.ts';")).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isStreamingHandler } from '#infra/local/awslambda-shim.ts';
+import { isStreamingHandler } from '#infra/offline/api-gateway/awslambda-shim.ts';
 import { fillPath, FUNCTIONS, matchRoute, operationOf, ROUTES, type FunctionName } from '#shared/routes.ts';
 
 describe('route table', () => {

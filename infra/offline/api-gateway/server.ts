@@ -21,9 +21,9 @@ import { preflightHeaders } from '#shared/http/cors.ts';
 import { keyFingerprint } from '#shared/http/api-key.ts';
 import { GATEWAY_ERRORS, type GatewayError } from '#shared/http/gateway-errors.ts';
 import { FUNCTIONS, matchRoute, ROUTES, type FunctionName } from '#shared/routes.ts';
-import { installAwsLambdaShim, isStreamingHandler, LocalResponseStream } from '#infra/local/awslambda-shim.ts';
-import { buildContext, buildProxyEvent } from '#infra/local/lambda-event.ts';
-import { readRequestBody } from '#infra/local/read-body.ts';
+import { installAwsLambdaShim, isStreamingHandler, LocalResponseStream } from '#infra/offline/api-gateway/awslambda-shim.ts';
+import { buildContext, buildProxyEvent } from '#infra/offline/api-gateway/lambda-event.ts';
+import { readRequestBody } from '#infra/offline/api-gateway/read-body.ts';
 
 /** API Gateway's payload limit for REST APIs. */
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -46,7 +46,7 @@ async function loadHandlers(): Promise<Map<FunctionName, AnyHandler>> {
   installAwsLambdaShim();
   const handlers = new Map<FunctionName, AnyHandler>();
   for (const name of new Set(ROUTES.map((r) => r.function))) {
-    const module = (await import(new URL(`../../functions/${name}.ts`, import.meta.url).href)) as { handler: AnyHandler };
+    const module = (await import(new URL(`../../../functions/${name}.ts`, import.meta.url).href)) as { handler: AnyHandler };
     if (isStreamingHandler(module.handler) !== FUNCTIONS[name].streaming) {
       throw new Error(
         `functions/${name}.ts exports a ${isStreamingHandler(module.handler) ? 'streaming' : 'buffered'} handler, but shared/routes.ts says streaming: ${FUNCTIONS[name].streaming}. Build it with createHandler('${name}', ...).`,

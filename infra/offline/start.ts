@@ -3,10 +3,10 @@
  * credentials configured (IONOS_API_TOKEN or IONOS_SECRET_ID) it starts the IONOS simulator in-process,
  * points the API at it, and says so. Ctrl-C stops both cleanly.
  */
-import { startLocalApi } from '#infra/local/server.ts';
-import { STUDIO_MODELS } from '#infra/local/simulator/catalogue.ts';
-import { simulatorEnv } from '#infra/local/simulator/env.ts';
-import { startSimulator, type Simulator } from '#infra/local/simulator/server.ts';
+import { startLocalApi } from '#infra/offline/api-gateway/server.ts';
+import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
+import { simulatorEnv } from '#infra/offline/ionos-simulator/env.ts';
+import { startSimulator, type Simulator } from '#infra/offline/ionos-simulator/server.ts';
 
 const env = process.env;
 

@@ -14,7 +14,7 @@ import { StudioJobs } from './studio.ts';
 import { tavilySearch } from './tavily.ts';
 import { writeAnswer, writeEvents, writeFaultStatus } from './respond.ts';
 import { handleControl } from './control-api.ts';
-import { readRequestBody } from '#infra/local/read-body.ts';
+import { readRequestBody } from '#infra/offline/api-gateway/read-body.ts';
 
 /** Simulator settings; everything has a default. */
 export interface SimulatorOptions {
