@@ -5,6 +5,7 @@
  * It sends no `accept-encoding`, so bodies arrive uncompressed and relay byte for byte.
  */
 import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
 
 /** One request for the transport. */
@@ -81,6 +82,15 @@ function toResponse(res: IncomingMessage, idleTimeoutMs: number | undefined): Pr
   });
 }
 
+/**
+ * A body that is valid UTF-8 goes as a string: node:http then sends head and body in one write instead of
+ * a two-buffer writev, measurably less CPU per request (`npm run bench`). The bytes on the wire are the same.
+ */
+function asText(body: string | Uint8Array | undefined): string | Uint8Array | undefined {
+  if (body === undefined || typeof body === 'string' || !isUtf8(body)) return body;
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+}
+
 /** The transport; tests replace `send` to answer without a network. */
 export const transport = {
   /**
@@ -96,7 +106,7 @@ export const transport = {
         toResponse(res, init.idleTimeoutMs).then(resolve, reject),
       );
       req.on('error', reject);
-      req.end(init.body);
+      req.end(asText(init.body));
     });
   },
 };
