@@ -4,7 +4,6 @@
  * In Lambda the stack sets these; `npm start` sets them from the shell or for the simulator. A bad value
  * fails the cold start with a message that names the variable (secret values are never echoed).
  */
-import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
 import { parseStudioModelMapJson, type StudioModelMap } from '#shared/models/studio-map.ts';
 
@@ -171,7 +170,8 @@ function loadStudioModels(inline: string | undefined, file: string | undefined):
     if (file === undefined) return {};
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      // Loaded only when a file is named: an ESM import of node:fs builds its whole facade at every cold start.
+      text = process.getBuiltinModule('node:fs').readFileSync(file, 'utf8');
     } catch (cause) {
       throw new Error(`STUDIO_MODELS_FILE: cannot read ${file} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`);
     }
