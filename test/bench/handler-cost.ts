@@ -12,18 +12,26 @@ export interface HandlerCost {
   p50: number;
 }
 
-/** Measures both handlers, `requests` invocations each per round (the simulator runs in this process). */
-export async function measureHandlerCost(sim: Simulator, requests: number): Promise<{ ours: HandlerCost; bare: HandlerCost }> {
+/** Both handlers' medians over interleaved rounds, and the median of the rounds' ratios (ours / bare). */
+export interface HandlerCosts {
+  ours: HandlerCost;
+  bare: HandlerCost;
+  ratio: number;
+}
+
+/** Measures both handlers, `requests / 2` invocations each per round (the simulator runs in this process). */
+export async function measureHandlerCost(sim: Simulator, requests: number, env: Record<string, string> = {}): Promise<HandlerCosts> {
   const probe = new URL('./handler-cost-probe.ts', import.meta.url).pathname;
   const child = spawn(process.execPath, [probe, sim.hubBaseUrl, [...sim.hubTokens][0] ?? '', String(requests)], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   const last = err.trim().split('\n').at(-1) ?? '';
   try {
-    return JSON.parse(last) as { ours: HandlerCost; bare: HandlerCost };
+    return JSON.parse(last) as HandlerCosts;
   } catch {
     throw new Error(`the handler cost probe failed (exit ${code}): ${err.slice(-2000)}`);
   }
