@@ -82,11 +82,14 @@ export function isStreamingHandler(handler: unknown): boolean {
   return typeof handler === 'function' && (handler as unknown as Record<symbol, unknown>)[STREAMING] === true;
 }
 
-/** Installs the `awslambda` global, unless a real runtime already provides one. Idempotent. */
+/**
+ * Installs the `awslambda` global's streaming members, unless a real runtime already provides them.
+ * Idempotent. The object itself may exist already: the AWS SDK's invoke store creates an empty one.
+ */
 export function installAwsLambdaShim(): void {
-  const g = globalThis as unknown as { awslambda?: unknown };
-  if (g.awslambda !== undefined) return;
-  g.awslambda = {
+  const g = globalThis as unknown as { awslambda?: { streamifyResponse?: unknown } };
+  if (typeof g.awslambda?.streamifyResponse === 'function') return;
+  g.awslambda = Object.assign(g.awslambda ?? {}, {
     streamifyResponse<T extends object>(handler: T): T {
       Object.defineProperty(handler, STREAMING, { value: true });
       return handler;
@@ -98,5 +101,5 @@ export function installAwsLambdaShim(): void {
         return stream;
       },
     },
-  };
+  });
 }
