@@ -1,6 +1,6 @@
 /**
  * The OpenAI-compatible proxy to the IONOS Hub (`/v1/*`; Studio UUIDs for chat completions) and the
- * legacy native routes (`GET /models`, `POST /models/{modelId}/predictions`). A response-streaming handler, so streams are relayed as they
+ * legacy native routes (`GET /models`, `POST /models/{modelId}/predictions`), and the caller's usage (`GET /v1/usage`). A response-streaming handler, so streams are relayed as they
  * arrive and long completions are not cut at API Gateway's 29 s.
  */
 import { getConfig } from '#shared/config.ts';
@@ -14,6 +14,8 @@ import { forwardedRequestHeaders } from '#shared/proxy/headers.ts';
 import { legacyListModels, legacyPredict } from '#shared/proxy/legacy.ts';
 import { fillPath, operationOf } from '#shared/routes.ts';
 import { workDeadlineMs } from '#shared/time.ts';
+import { usageAnswer } from '#shared/usage/usage-answer.ts';
+import { usageLedger } from '#shared/usage/usage.ts';
 
 const config = getConfig();
 const credentials = createCredentialStore(config);
@@ -25,6 +27,7 @@ const PREDICTIONS = /^(.+)\/predictions$/;
 export const handler = createHandler('hub-proxy', async (event, context, { signal }) => {
   const deadlineMs = workDeadlineMs(context, config.proxyDeadlineMs);
   const operation = operationOf(event.resource);
+  if (operation === 'usage') return usageAnswer(consumerOf(event), usageLedger());
   if (operation === 'legacy-models') return legacyListModels(hub);
   if (operation === 'legacy-predict') {
     // The model id has a slash (provider/name); a greedy path keeps it whether or not the client encoded it.

@@ -6,6 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { parseStudioModelMapJson, type StudioModelMap } from '#shared/models/studio-map.ts';
+import { parseConsumers, type ConsumerMap } from '#shared/usage/consumers.ts';
 
 // zod/mini keeps function bundles small; every check carries its own message, so errors read well.
 const url = z.pipe(
@@ -52,6 +53,9 @@ const schema = z.object({
   ALLOWED_ORIGINS: z.optional(z.string()),
   STUDIO_MODELS: z.optional(z.string()),
   STUDIO_MODELS_FILE: optionalText,
+  CONSUMERS: optionalText,
+  USAGE_TABLE: optionalText,
+  DYNAMODB_ENDPOINT: z.optional(url),
 });
 
 /** Typed runtime configuration. */
@@ -83,6 +87,12 @@ export interface RuntimeConfig {
   tavilyBaseUrl: string;
   /** Origins whose browser requests get CORS headers (the gateway answers preflights). */
   allowedOrigins: string[];
+  /** API key id → consumer (`CONSUMERS`). */
+  consumers: ConsumerMap;
+  /** The DynamoDB table of the usage ledger (`USAGE_TABLE`); without one nothing is recorded. */
+  usageTable: string | undefined;
+  /** A DynamoDB-compatible endpoint instead of AWS's (`DYNAMODB_ENDPOINT`: npm start's embedded store). */
+  dynamoDbEndpoint: string | undefined;
   agent: {
     /** Conversation messages kept (the most recent), leading system messages included. */
     maxMessages: number;
@@ -138,6 +148,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     studioModels: loadStudioModels(e.STUDIO_MODELS, e.STUDIO_MODELS_FILE),
     tavilyBaseUrl: e.TAVILY_BASE_URL,
     allowedOrigins: parseOrigins(e.ALLOWED_ORIGINS),
+    consumers: loadConsumers(e.CONSUMERS),
+    usageTable: e.USAGE_TABLE,
+    dynamoDbEndpoint: e.DYNAMODB_ENDPOINT,
     agent: {
       maxMessages: e.AGENT_MAX_MESSAGES,
       maxChars: e.AGENT_MAX_CHARS,
@@ -162,6 +175,14 @@ function parseOrigins(value: string | undefined): string[] {
     );
   }
   return list.map((o: string) => o.trim());
+}
+
+function loadConsumers(json: string | undefined): ConsumerMap {
+  try {
+    return parseConsumers(json);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 function loadStudioModels(inline: string | undefined, file: string | undefined): StudioModelMap {

@@ -89,3 +89,8 @@ export function recordFailure(f: FailureMetrics): void {
   publish({ errorType: f.errorType, mode: f.mode, statusClass: statusClass(f.status) }, [['FailedRuns', MetricUnit.Count, 1]]);
   if (f.mode === 'stream' && f.status >= 500) publish({}, [['StreamServerErrors', MetricUnit.Count, 1]]);
 }
+
+/** Emits `LedgerWriteFailures`: a request's usage could not be written to the ledger (its answer was given). */
+export function recordLedgerFailure(): void {
+  publish({}, [['LedgerWriteFailures', MetricUnit.Count, 1]]);
+}

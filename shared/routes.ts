@@ -62,8 +62,8 @@ export type FunctionName = keyof typeof FUNCTIONS;
 /** HTTP methods a route can take; `ANY` matches all. */
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
 
-/** What hub-proxy does on a route: it serves the `/v1` pass-through and the two legacy native routes. */
-export type Operation = 'proxy' | 'legacy-models' | 'legacy-predict';
+/** What hub-proxy does on a route: the `/v1` pass-through, the caller's usage, the two legacy native routes. */
+export type Operation = 'proxy' | 'usage' | 'legacy-models' | 'legacy-predict';
 
 /** One API route. `path` uses API Gateway syntax: `{name}` for a segment, `{name+}` for the rest. */
 export interface Route {
@@ -80,6 +80,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/studio/models', function: 'studio-models' },
   // Its own resource so the gateway can throttle it to IONOS's image limit; listed before the greedy path.
   { method: 'POST', path: '/v1/images/generations', function: 'hub-proxy', operation: 'proxy' },
+  // The caller's own usage from the ledger; ours, not IONOS's, so it is matched before the greedy path.
+  { method: 'GET', path: '/v1/usage', function: 'hub-proxy', operation: 'usage' },
   { method: 'ANY', path: '/v1/{proxy+}', function: 'hub-proxy', operation: 'proxy' },
   { method: 'GET', path: '/models', function: 'hub-proxy', operation: 'legacy-models' },
   { method: 'POST', path: '/models/{modelPath+}', function: 'hub-proxy', operation: 'legacy-predict' },

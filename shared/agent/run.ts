@@ -24,6 +24,7 @@ import type { Credentials, CredentialStore } from '#shared/credentials.ts';
 import type { HubClient } from '#shared/ionos/hub-client.ts';
 import { BadGatewayError, toErrorBody, toStatus } from '#shared/errors.ts';
 import { recordFailure, recordRequestMetrics } from '#shared/metrics.ts';
+import { recordUsage } from '#shared/usage/usage.ts';
 import { textOf } from '#shared/message-text.ts';
 import { logger } from '#shared/observability.ts';
 import type { StudioClient } from '#shared/ionos/studio-client.ts';
@@ -67,6 +68,15 @@ export async function runAgent(request: AgentRequest, deps: AgentDeps): Promise<
   try {
     const answer = await run(request, deps);
     const usage = answer.usage_metadata;
+    if (request.consumer !== undefined) {
+      recordUsage({
+        consumer: request.consumer,
+        model: modelId,
+        promptTokens: usage?.input_tokens,
+        completionTokens: usage?.output_tokens,
+        studioJobs: request.route.target === 'studio' ? 1 : 0,
+      });
+    }
     recordRequestMetrics({
       route: '/',
       model: modelId,
@@ -88,6 +98,7 @@ export async function runAgent(request: AgentRequest, deps: AgentDeps): Promise<
     const { type, code } = toErrorBody(err).error;
     recordRequestMetrics({ route: '/', model: 'unverified', status });
     recordFailure({ errorType: type, status, mode });
+    if (request.consumer !== undefined) recordUsage({ consumer: request.consumer, model: 'unverified', failed: true });
     const fields = {
       consumer: request.consumer,
       model: modelId,

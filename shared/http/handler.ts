@@ -15,7 +15,9 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import type { Readable } from 'node:stream';
 import { getConfig } from '#shared/config.ts';
 import { toErrorResponse, toStatus } from '#shared/errors.ts';
+import { settleAfterResponse } from '#shared/http/after-response.ts';
 import { corsHeaders } from '#shared/http/cors.ts';
+import { consumerName } from '#shared/usage/consumers.ts';
 import { getHeader } from '#shared/http/event.ts';
 import { logger } from '#shared/observability.ts';
 import { FUNCTIONS, type FunctionName } from '#shared/routes.ts';
@@ -31,11 +33,11 @@ export interface HandlerResult {
 export type RouteHandler = (event: APIGatewayProxyEvent, context: Context, options: { signal: AbortSignal }) => Promise<HandlerResult>;
 
 /**
- * The consumer that called: the API key id API Gateway matched to the request (the usage-plan key), or
- * `anonymous` where there is none. Never the key itself.
+ * The consumer that called: the name `CONSUMERS` gives the API key API Gateway matched to the request (the
+ * usage-plan key), else that key's id, or `anonymous` where there is none. Never the key itself.
  */
 export function consumerOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): string {
-  return event.requestContext?.identity?.apiKeyId ?? 'anonymous';
+  return consumerName(getConfig().consumers, event.requestContext?.identity?.apiKeyId);
 }
 
 /** Tags every log line of the request with its consumer (reset with the Lambda context keys). */
@@ -65,6 +67,7 @@ function watchClient(inner: StreamingHandler) {
       return await inner(event, responseStream, context);
     } finally {
       responseStream.removeListener('close', onClose);
+      await settleAfterResponse(); // the response stream has ended: the client has its answer
     }
   });
 }
@@ -110,5 +113,12 @@ export function createHandler(name: FunctionName, handler: RouteHandler) {
     .use(cors(getConfig().allowedOrigins))
     .use(errorMapper())
     .handler(withClientSignal as Parameters<typeof stack.handler>[0]);
-  return streaming ? watchClient(wrapped as unknown as StreamingHandler) : wrapped;
+  if (streaming) return watchClient(wrapped as unknown as StreamingHandler);
+  return async (event: APIGatewayProxyEvent, context: Context) => {
+    try {
+      return await wrapped(event, context);
+    } finally {
+      await settleAfterResponse();
+    }
+  };
 }

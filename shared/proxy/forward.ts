@@ -25,6 +25,8 @@ import { checkGenerationLimits } from '#shared/proxy/limits.ts';
 import { relay } from '#shared/proxy/relay.ts';
 import { usageOf, UsageMeter } from '#shared/proxy/usage.ts';
 import { studioChatCompletion } from '#shared/proxy/studio-chat.ts';
+import { UsageChunkFilter, withUsageRequested } from '#shared/proxy/stream-usage.ts';
+import { recordUsage } from '#shared/usage/usage.ts';
 
 /** One request to forward. */
 export interface ProxyCall {
@@ -59,6 +61,12 @@ function routeOf(body: Record<string, unknown>, endpoint: Endpoint, config: Prox
     });
   }
   return route;
+}
+
+/** Images in an images answer (`data`). */
+function imagesOf(answer: unknown): number {
+  const data = (answer as { data?: unknown } | undefined)?.data;
+  return Array.isArray(data) ? data.length : 0;
 }
 
 /** Parses a 2xx JSON answer. */
@@ -102,9 +110,21 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
   let route = 'unknown';
   let model = 'invalid';
   let upstreamMs: number | undefined;
-  const report = (status: number, outcome: string, usage?: Usage) => {
+  // Set once the request went to IONOS (Hub or Studio): only those are recorded in the usage ledger.
+  let reached = false;
+  const report = (status: number, outcome: string, usage?: Usage, counts: { images?: number; studioJobs?: number } = {}) => {
     const latencyMs = Math.round(performance.now() - started);
     recordRequestMetrics({ route, model: status < 300 ? model : 'unverified', status, upstreamMs, usage });
+    if (reached && call.consumer !== undefined) {
+      recordUsage({
+        consumer: call.consumer,
+        model: status < 300 ? model : 'unverified',
+        failed: status >= 400 || outcome === 'failed',
+        promptTokens: usage?.promptTokens,
+        completionTokens: usage?.completionTokens,
+        ...counts,
+      });
+    }
     if (outcome === 'failed') recordFailure({ errorType: 'upstream_error', status: 502, mode: 'stream' });
     logger.info('proxied', {
       consumer: call.consumer,
@@ -122,6 +142,8 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
     const endpoint = resolveEndpoint(call.method, call.path, call.resource);
     route = endpoint.path;
     let streamed = false;
+    let upstreamBody: Buffer | string = call.body;
+    let hideUsage = false;
     if (endpoint.method === 'POST') {
       const body = parseJsonObject(call.body.toString('utf8'));
       checkGenerationLimits(body, endpoint, config.proxyLimits);
@@ -129,19 +151,26 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
       model = target?.modelId ?? 'none';
       streamed = body.stream === true;
       if (target?.target === 'studio') {
+        reached = true;
         const answer = await studioChatCompletion(body, target.modelId, studio, deadlineMs, call.signal);
-        report(answer.statusCode, 'complete');
+        report(answer.statusCode, 'complete', undefined, { studioJobs: 1 });
         return answer;
+      }
+      const withUsage = withUsageRequested(endpoint.path, body);
+      if (withUsage !== undefined) {
+        upstreamBody = withUsage;
+        hideUsage = true;
       }
     } else {
       model = 'none';
     }
     let response: Response;
+    reached = true;
     try {
       response = await hub.fetch(endpoint.path, {
         method: endpoint.method,
         headers: endpoint.method === 'POST' ? { 'content-type': 'application/json', ...call.headers } : call.headers,
-        body: endpoint.method === 'POST' ? call.body : undefined,
+        body: endpoint.method === 'POST' ? upstreamBody : undefined,
         signal: call.signal,
         timeoutMs: streamed ? config.upstreamTimeoutMs : deadlineMs,
       });
@@ -161,7 +190,8 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
       // string it skips the chunk relay and middy's stream pipeline, a large share of the CPU per request. It is
       // parsed once, so a malformed answer becomes a 502 instead of a 200 no SDK can read.
       const text = await response.text();
-      report(response.status, 'complete', usageOf(parseAnswer(text)));
+      const answer = parseAnswer(text);
+      report(response.status, 'complete', usageOf(answer), { images: endpoint.path === HUB_PATHS.imageGenerations ? imagesOf(answer) : 0 });
       return { statusCode: response.status, headers, body: text };
     }
     const meter = new UsageMeter();
@@ -170,6 +200,7 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
         ? ''
         : relay(response.body, {
             onChunk: (chunk) => meter.observe(chunk),
+            filter: hideUsage ? new UsageChunkFilter() : undefined,
             // A stream that broke off answered 200 and then an error event: counted as the 502 it is.
             onDone: (outcome) => report(outcome === 'failed' ? 502 : response.status, outcome, meter.usage),
           });

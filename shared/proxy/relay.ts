@@ -15,6 +15,8 @@ export interface RelayOptions {
   onChunk(chunk: Uint8Array): void;
   /** Called once, when the body ends, fails or is destroyed. */
   onDone(outcome: 'complete' | 'failed' | 'aborted'): void;
+  /** Rewrites what passes on (after `onChunk` saw the upstream bytes); `flush` gives what is left at the end. */
+  filter?: { push(chunk: Uint8Array): Uint8Array; flush(): Uint8Array };
 }
 
 /** Relays `source` into a Readable for the handler response. */
@@ -27,25 +29,33 @@ export function relay(source: ReadableStream<Uint8Array>, options: RelayOptions)
       options.onDone(outcome);
     }
   };
-  return new Readable({
+  // Reads the next upstream chunk; one that the filter holds back entirely is followed by another read.
+  const pull = (): void => {
+    reader.read().then(
+      ({ value, done: end }) => {
+        if (end) {
+          const rest = options.filter?.flush();
+          if (rest !== undefined && rest.byteLength > 0) out.push(rest);
+          done('complete');
+          out.push(null);
+          return;
+        }
+        options.onChunk(value);
+        const passed = options.filter === undefined ? value : options.filter.push(value);
+        if (passed.byteLength === 0) pull();
+        else out.push(passed);
+      },
+      (cause: unknown) => {
+        if (out.destroyed) return;
+        done('failed');
+        out.push(sseEvent(toErrorBody(findStreamFailure(HUB, cause) ?? streamCutError(HUB, cause))));
+        out.push(null);
+      },
+    );
+  };
+  const out: Readable = new Readable({
     read() {
-      reader.read().then(
-        ({ value, done: end }) => {
-          if (end) {
-            done('complete');
-            this.push(null);
-            return;
-          }
-          options.onChunk(value);
-          this.push(value);
-        },
-        (cause: unknown) => {
-          if (this.destroyed) return;
-          done('failed');
-          this.push(sseEvent(toErrorBody(findStreamFailure(HUB, cause) ?? streamCutError(HUB, cause))));
-          this.push(null);
-        },
-      );
+      pull();
     },
     destroy(err, callback) {
       if (!settled) {
@@ -55,4 +65,5 @@ export function relay(source: ReadableStream<Uint8Array>, options: RelayOptions)
       callback(err);
     },
   });
+  return out;
 }
