@@ -13,6 +13,7 @@ import { BackendFunction } from '#infra/constructs/backend-function.ts';
 import { acknowledgeFindings } from '#infra/nag.ts';
 import { Operations } from '#infra/constructs/operations.ts';
 import { SmokeTest } from '#infra/constructs/smoke.ts';
+import { UsageTable } from '#infra/constructs/usage-table.ts';
 
 /** Props of the backend stack. */
 export interface BackendStackProps extends StackProps {
@@ -53,6 +54,8 @@ export class BackendStack extends Stack {
     warnOfLocalOrigins(this, config.allowedOrigins);
 
     this.api = new BackendApi(this, 'Http', { config, functions });
+    const usage = new UsageTable(this, 'Usage');
+    for (const name of ['agent', 'hub-proxy'] as const) usage.bindLedger(functions.get(name) as BackendFunction);
     const smokeFn = functions.get('smoke-test') as BackendFunction;
     new SmokeTest(this, 'Smoke', { config, api: this.api, fn: smokeFn });
     new Operations(this, 'Operations', { config, api: this.api, functions });

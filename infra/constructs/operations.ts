@@ -67,6 +67,14 @@ export class Operations extends Construct {
         statistic: 'Sum',
         period: Duration.minutes(5),
       });
+    const ledgerFailures = (service: FunctionName) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'LedgerWriteFailures',
+        dimensionsMap: { service },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      });
     const tokenDays = new Metric({
       namespace: METRICS_NAMESPACE,
       metricName: 'IonosTokenDaysToExpiry',
@@ -114,6 +122,19 @@ export class Operations extends Construct {
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING, // no data is the smoke alarm's case
+      }),
+      new Alarm(this, 'LedgerWriteFailures', {
+        alarmDescription:
+          'Usage could not be written to the ledger table (requests were answered; their usage is only in the logs, "usage ledger write failed"). Check DynamoDB throttling and the table\'s health.',
+        metric: new MathExpression({
+          expression: 'FILL(agent, 0) + FILL(proxy, 0)',
+          usingMetrics: { agent: ledgerFailures('agent'), proxy: ledgerFailures('hub-proxy') },
+          period: Duration.minutes(5),
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
       ...RESERVED_CONCURRENCY.map(
         ({ function: name, key, alarm }) =>

@@ -1,9 +1,11 @@
 /**
  * `npm start`: serves the whole API on http://localhost:8000 (PORT and HOST override). With no IONOS
  * credentials configured (IONOS_API_TOKEN or IONOS_SECRET_ID) it starts the IONOS simulator in-process,
- * points the API at it, and says so. Ctrl-C stops both cleanly.
+ * points the API at it, and says so. With no usage table configured (USAGE_TABLE) it embeds a DynamoDB-
+ * compatible store (dynalite, in memory) for the usage ledger, and says so. Ctrl-C stops them all cleanly.
  */
 import { startLocalApi } from '#infra/offline/api-gateway/server.ts';
+import { EMBEDDED_AWS_ENV, startEmbeddedDynamo, type EmbeddedDynamo } from '#infra/offline/dynamodb.ts';
 import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
 import { simulatorEnv } from '#infra/offline/ionos-simulator/env.ts';
 import { startSimulator, type Simulator } from '#infra/offline/ionos-simulator/server.ts';
@@ -25,12 +27,23 @@ async function startOfflineSimulator(): Promise<Simulator> {
   return sim;
 }
 
+async function startOfflineStore(): Promise<EmbeddedDynamo> {
+  const store = await startEmbeddedDynamo({ port: env.DYNAMODB_PORT === undefined ? 0 : Number(env.DYNAMODB_PORT) });
+  Object.assign(env, { USAGE_TABLE: store.tableName, DYNAMODB_ENDPOINT: store.endpoint });
+  for (const [name, value] of Object.entries(EMBEDDED_AWS_ENV)) env[name] ??= value;
+  console.log(
+    `No usage table configured (USAGE_TABLE): the usage ledger runs on an embedded DynamoDB-compatible store (dynalite, in memory) at ${store.endpoint}.`,
+  );
+  return store;
+}
+
 async function main(): Promise<void> {
   env.POWERTOOLS_SERVICE_NAME ??= 'ionos-agent-backend-local';
   env.POWERTOOLS_METRICS_DISABLED ??= 'true'; // EMF lines are for CloudWatch; set false to see them locally
   env.ALLOWED_ORIGINS ??= 'http://localhost:3000,http://localhost:5173,http://localhost:8000'; // as cdk.json
   const offline = env.IONOS_API_TOKEN === undefined && env.IONOS_SECRET_ID === undefined;
   const sim = offline ? await startOfflineSimulator() : undefined;
+  const store = env.USAGE_TABLE === undefined ? await startOfflineStore() : undefined;
   const api = await startLocalApi({ port: Number(env.PORT ?? 8000), host: env.HOST ?? '127.0.0.1' });
   console.log(`API listening on ${api.url.replace('127.0.0.1', 'localhost')}; Ctrl-C stops it.`);
 
@@ -44,7 +57,8 @@ async function main(): Promise<void> {
       console.error('npm start: still busy 5 s after closing the servers (a socket or timer was left open); exiting.');
       process.exit(1);
     }, 5_000).unref();
-    void Promise.all([api.close(), sim?.close()]);
+    // The API first: its invocations may still be writing to the store.
+    void api.close().then(() => Promise.all([sim?.close(), store?.close()]));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -1,24 +1,10 @@
 // The synthesized template, with cdk-nag on (an unacknowledged finding makes Template.fromStack throw).
-import { App, Validations } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { readFileSync } from 'node:fs';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDeployConfig } from '#infra/config.ts';
-import { BackendStack } from '#infra/stack.ts';
+import { CDK_JSON, MAP, synth, synthStack } from '#test/helpers/synth-stack.ts';
 import { GATEWAY_ERRORS } from '#shared/http/gateway-errors.ts';
 import { FUNCTIONS, ROUTES } from '#shared/routes.ts';
-
-const CDK_JSON = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
-const MAP = { 'qwen-gdpr': '7b19cae7-0983-4a6b-a03c-a647db48f00b' };
-
-function synthStack(overrides: Record<string, unknown> = {}): BackendStack {
-  const app = new App();
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const config = parseDeployConfig({ ...CDK_JSON.context, studioModels: MAP, ...overrides });
-  return new BackendStack(app, 'Test', { config });
-}
-const synth = (overrides: Record<string, unknown> = {}): Template => Template.fromStack(synthStack(overrides));
 
 type Resource = { Properties: Record<string, unknown> };
 const resources = (t: Template, type: string) => Object.entries(t.findResources(type)) as [string, Resource][];

@@ -74,22 +74,42 @@ function sendGatewayError(res: ServerResponse, error: GatewayError, cors: Record
 }
 
 /**
- * What API Gateway checks before a function runs: with `LOCAL_API_KEYS` set (comma-separated), a request
- * needs `Authorization: Bearer <one of them>`; 401 without a key, 403 with a wrong one.
+ * What API Gateway checks before a function runs: with `LOCAL_API_KEYS` set, a request needs
+ * `Authorization: Bearer <one of them>`; 401 without a key, 403 with a wrong one.
+ * @param keys API key → the id API Gateway would hand the function (see `localApiKeys`).
  */
-function checkApiKey(req: IncomingMessage, keys: Set<string>): { denied: GatewayError } | { apiKeyId: string | null } {
+function checkApiKey(req: IncomingMessage, keys: Map<string, string>): { denied: GatewayError } | { apiKeyId: string | null } {
   if (keys.size === 0) return { apiKeyId: null };
   const key = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
   if (key === undefined) return { denied: GATEWAY_ERRORS.UNAUTHORIZED };
-  // API Gateway hands the function the matched key's id; locally the key's fingerprint stands in for it.
-  return keys.has(key) ? { apiKeyId: keyFingerprint(key) } : { denied: GATEWAY_ERRORS.INVALID_API_KEY };
+  const apiKeyId = keys.get(key);
+  return apiKeyId === undefined ? { denied: GATEWAY_ERRORS.INVALID_API_KEY } : { apiKeyId };
+}
+
+/**
+ * `LOCAL_API_KEYS`: comma-separated keys, each optionally named (`alice:<key>`). API Gateway hands a function
+ * the matched key's id; locally the key's fingerprint stands in for it, and named keys become the
+ * functions' `CONSUMERS` (as the stack writes them from CDK context), so usage is recorded by name.
+ */
+export function localApiKeys(value: string | undefined): { keys: Map<string, string>; consumers: { apiKeyId: string; name: string }[] } {
+  const keys = new Map<string, string>();
+  const consumers: { apiKeyId: string; name: string }[] = [];
+  for (const entry of (value ?? '').split(',').map((e) => e.trim())) {
+    if (entry === '') continue;
+    const at = entry.indexOf(':');
+    const key = at === -1 ? entry : entry.slice(at + 1);
+    const apiKeyId = keyFingerprint(key);
+    keys.set(key, apiKeyId);
+    if (at !== -1) consumers.push({ apiKeyId, name: entry.slice(0, at) });
+  }
+  return { keys, consumers };
 }
 
 async function handle(
   handlers: Map<FunctionName, AnyHandler>,
   req: IncomingMessage,
   res: ServerResponse,
-  keys: Set<string>,
+  keys: Map<string, string>,
 ): Promise<void> {
   const method = req.method ?? 'GET';
   // Split by hand: `new URL('//host/x', base)` would read a host out of a double-slash path.
@@ -137,15 +157,14 @@ async function handle(
 
 /** Starts the local API. Handlers are imported first, so invalid configuration fails the start. */
 export async function startLocalApi(options: { port?: number; host?: string } = {}): Promise<LocalApi> {
+  const { keys, consumers } = localApiKeys(process.env.LOCAL_API_KEYS);
+  if (consumers.length > 0) process.env.CONSUMERS ??= JSON.stringify(consumers); // before the handlers read their config
   const handlers = await loadHandlers();
-  const keys = new Set(
-    (process.env.LOCAL_API_KEYS ?? '')
-      .split(',')
-      .map((k) => k.trim())
-      .filter(Boolean),
-  );
+  // Invocations still running (a handler may go on after its response ended, e.g. writing the usage ledger):
+  // close() waits for them, as Lambda lets an invocation finish.
+  const running = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    handle(handlers, req, res, keys).catch((err: unknown) => {
+    const invocation = handle(handlers, req, res, keys).catch((err: unknown) => {
       if (res.destroyed) return; // the client left; nobody reads an answer
       if (res.headersSent) {
         res.destroy(); // mid-stream failure: cut the connection so it cannot pass for a complete answer
@@ -156,6 +175,8 @@ export async function startLocalApi(options: { port?: number; host?: string } = 
         send(res, toErrorResponse(new BadGatewayError('The function failed to produce a response.')));
       }
     });
+    running.add(invocation);
+    void invocation.finally(() => running.delete(invocation));
   });
   // A request Node cannot parse (a raw non-ASCII target, a broken header) never reaches `handle`; it
   // still gets an answer in the envelope, as API Gateway would give its own 400.
@@ -181,10 +202,12 @@ export async function startLocalApi(options: { port?: number; host?: string } = 
   return {
     url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await Promise.all([...running]);
+    },
   };
 }
