@@ -1,10 +1,11 @@
 /**
- * `npm start`'s DynamoDB: dynalite (DynamoDB's API on an in-memory LevelDB) in this process, with the
- * usage table created as the stack creates it, so the functions run the very same SDK calls as in AWS.
+ * `npm start`'s DynamoDB: dynalite (DynamoDB's API on an in-memory LevelDB) in this process, on a thread of
+ * its own, with the usage table created as the stack creates it, so the functions run the very same SDK
+ * calls as in AWS. Closing terminates the thread: the data lived in memory only, so there is nothing to flush,
+ * and writes still queued in dynalite cannot outlive a closed database.
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
-import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { USAGE_TABLE_SCHEMA } from '#shared/usage/table.ts';
 
 /** A running embedded store. */
@@ -20,12 +21,14 @@ export const EMBEDDED_AWS_ENV = { AWS_REGION: 'eu-central-1', AWS_ACCESS_KEY_ID:
 
 /** Starts dynalite on a loopback port and creates the usage table in it. */
 export async function startEmbeddedDynamo(options: { port?: number; tableName?: string } = {}): Promise<EmbeddedDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  const thread = new Worker(new URL('./dynamodb-thread.ts', import.meta.url), { workerData: { port: options.port ?? 0 } });
+  const port = await new Promise<number>((resolve, reject) => {
+    thread.once('message', (m: { port?: number; error?: string }) =>
+      m.port === undefined ? reject(new Error(`the embedded DynamoDB store did not start: ${m.error}`)) : resolve(m.port),
+    );
+    thread.once('error', reject);
   });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const endpoint = `http://127.0.0.1:${port}`;
   const tableName = options.tableName ?? 'usage';
   const client = new DynamoDBClient({
     endpoint,
@@ -48,14 +51,5 @@ export async function startEmbeddedDynamo(options: { port?: number; tableName?: 
     }),
   );
   client.destroy();
-  return {
-    endpoint,
-    tableName,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // The functions' SDK clients keep their connections alive; close them too, or close would wait for them.
-        server.closeAllConnections();
-      }),
-  };
+  return { endpoint, tableName, close: () => thread.terminate().then(() => undefined) };
 }

@@ -98,7 +98,11 @@ export function createLedger(config: LedgerConfig): Ledger {
         ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
         // One quick retry: the request's answer is already out, a slow store only delays the invocation's end.
         maxAttempts: 2,
-        requestHandler: { requestTimeout: config.timeoutMs ?? 2_000, connectionTimeout: config.timeoutMs ?? 2_000 },
+        requestHandler: {
+          requestTimeout: config.timeoutMs ?? 2_000,
+          connectionTimeout: config.timeoutMs ?? 2_000,
+          throwOnRequestTimeout: true, // otherwise the SDK only warns and keeps waiting
+        },
       }),
     })));
 
