@@ -18,13 +18,14 @@ import { createHubClient } from '#shared/ionos/hub-client.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
 import { routeModel } from '#shared/models/route-model.ts';
 import { workDeadlineMs } from '#shared/time.ts';
+import { contractSlot, enforceBudgets } from '#shared/usage/usage.ts';
 
 const config = getConfig();
 const credentials = createCredentialStore(config);
 const deps: AgentDeps = {
   config,
   credentials,
-  hub: createHubClient(config, credentials),
+  hub: createHubClient(config, credentials, contractSlot()),
   studio: createStudioClient(config, credentials),
   toolLessModels: new ToolLessModels(config.agent.toolLessTtlMs),
 };
@@ -39,6 +40,7 @@ export const handler = createHandler('agent', async (event, context, { signal })
   const messages = limitConversation(parseAgentRequest(readJsonObject(event, config.maxRequestBytes)), config.agent);
   const deadlineMs = workDeadlineMs(context, config.agent.deadlineMs);
   const request = { route, messages, deadlineMs, signal, consumer: consumerOf(event) };
+  await enforceBudgets(request.consumer); // before a stream starts: a consumer over budget gets a real 429
   if (queryFlag(event, 'stream')) return sseResponse(streamAgent(request, deps));
   return jsonResponse(200, await runAgent(request, deps));
 });

@@ -15,11 +15,11 @@ import { legacyListModels, legacyPredict } from '#shared/proxy/legacy.ts';
 import { fillPath, operationOf } from '#shared/routes.ts';
 import { workDeadlineMs } from '#shared/time.ts';
 import { usageAnswer } from '#shared/usage/usage-answer.ts';
-import { usageLedger } from '#shared/usage/usage.ts';
+import { budgetUse, contractSlot, usageLedger } from '#shared/usage/usage.ts';
 
 const config = getConfig();
 const credentials = createCredentialStore(config);
-const hub = createHubClient(config, credentials);
+const hub = createHubClient(config, credentials, contractSlot());
 const studio = createStudioClient(config, credentials);
 
 const PREDICTIONS = /^(.+)\/predictions$/;
@@ -27,7 +27,7 @@ const PREDICTIONS = /^(.+)\/predictions$/;
 export const handler = createHandler('hub-proxy', async (event, context, { signal }) => {
   const deadlineMs = workDeadlineMs(context, config.proxyDeadlineMs);
   const operation = operationOf(event.resource);
-  if (operation === 'usage') return usageAnswer(consumerOf(event), usageLedger());
+  if (operation === 'usage') return usageAnswer(consumerOf(event), usageLedger(), budgetUse);
   if (operation === 'legacy-models') return legacyListModels(hub);
   if (operation === 'legacy-predict') {
     // The model id has a slash (provider/name); a greedy path keeps it whether or not the client encoded it.

@@ -7,6 +7,7 @@
 import * as z from 'zod/mini';
 import { parseStudioModelMapJson, type StudioModelMap } from '#shared/models/studio-map.ts';
 import { parseConsumers, type ConsumerMap } from '#shared/usage/consumers.ts';
+import type { ContractLimits } from '#shared/usage/contract.ts';
 
 // zod/mini keeps function bundles small; every check carries its own message, so errors read well.
 const url = z.pipe(
@@ -19,6 +20,11 @@ const intInRange = (min: number, max: number, fallback: number) =>
     z.coerce
       .number({ error: 'must be a number' })
       .check(z.int('must be a whole number'), z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`)),
+    fallback,
+  );
+const numberInRange = (min: number, max: number, fallback: number) =>
+  z._default(
+    z.coerce.number({ error: 'must be a number' }).check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`)),
     fallback,
   );
 
@@ -54,7 +60,13 @@ const schema = z.object({
   STUDIO_MODELS: z.optional(z.string()),
   STUDIO_MODELS_FILE: optionalText,
   CONSUMERS: optionalText,
+  CONSUMERS_PARAMETER: optionalText,
   USAGE_TABLE: optionalText,
+  // The IONOS contract (defaults: IONOS's standard limits); 0 per second/minute turns that limit off.
+  IONOS_RATE_LIMIT: numberInRange(0, 10_000, 5),
+  IONOS_BURST_LIMIT: intInRange(1, 100_000, 10),
+  IONOS_IMAGES_PER_MINUTE: numberInRange(0, 100_000, 10),
+  IONOS_IMAGES_BURST: intInRange(1, 100_000, 20),
   DYNAMODB_ENDPOINT: z.optional(url),
 });
 
@@ -89,10 +101,14 @@ export interface RuntimeConfig {
   allowedOrigins: string[];
   /** API key id → consumer (`CONSUMERS`). */
   consumers: ConsumerMap;
+  /** The SSM parameter the stack writes `CONSUMERS` to (`CONSUMERS_PARAMETER`); read at run time when set. */
+  consumersParameter: string | undefined;
   /** The DynamoDB table of the usage ledger (`USAGE_TABLE`); without one nothing is recorded. */
   usageTable: string | undefined;
   /** A DynamoDB-compatible endpoint instead of AWS's (`DYNAMODB_ENDPOINT`: npm start's embedded store). */
   dynamoDbEndpoint: string | undefined;
+  /** The IONOS contract's limits, held in the usage table (`IONOS_RATE_LIMIT`, `IONOS_BURST_LIMIT`, `IONOS_IMAGES_*`). */
+  contract: ContractLimits;
   agent: {
     /** Conversation messages kept (the most recent), leading system messages included. */
     maxMessages: number;
@@ -149,8 +165,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tavilyBaseUrl: e.TAVILY_BASE_URL,
     allowedOrigins: parseOrigins(e.ALLOWED_ORIGINS),
     consumers: loadConsumers(e.CONSUMERS),
+    consumersParameter: e.CONSUMERS_PARAMETER,
     usageTable: e.USAGE_TABLE,
     dynamoDbEndpoint: e.DYNAMODB_ENDPOINT,
+    contract: {
+      requests: { perSecond: e.IONOS_RATE_LIMIT, burst: e.IONOS_BURST_LIMIT },
+      images: { perSecond: e.IONOS_IMAGES_PER_MINUTE / 60, burst: e.IONOS_IMAGES_BURST },
+    },
     agent: {
       maxMessages: e.AGENT_MAX_MESSAGES,
       maxChars: e.AGENT_MAX_CHARS,

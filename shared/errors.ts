@@ -74,6 +74,20 @@ export class PayloadTooLargeError extends HttpError {
   }
 }
 
+/**
+ * 429 of our own making: a consumer's token budget is used up (`budget_exceeded`) or the IONOS contract's
+ * shared rate has no request free (`contract_rate_limited`). `Retry-After` says when to try again.
+ */
+export class TooManyRequestsError extends HttpError {
+  constructor(message: string, options: { code: string; retryAfterSeconds: number }) {
+    super(429, message, {
+      type: 'rate_limit_error',
+      code: options.code,
+      headers: { 'retry-after': String(Math.max(1, Math.ceil(options.retryAfterSeconds))) },
+    });
+  }
+}
+
 /** 502: an upstream answered with an error or could not be reached. The message is ours, never upstream's body. */
 export class BadGatewayError extends HttpError {
   constructor(message: string, options: { code?: string; cause?: unknown } = {}) {

@@ -90,7 +90,38 @@ export function recordFailure(f: FailureMetrics): void {
   if (f.mode === 'stream' && f.status >= 500) publish({}, [['StreamServerErrors', MetricUnit.Count, 1]]);
 }
 
-/** Emits `LedgerWriteFailures`: a request's usage could not be written to the ledger (its answer was given). */
-export function recordLedgerFailure(): void {
-  publish({}, [['LedgerWriteFailures', MetricUnit.Count, 1]]);
+/**
+ * The metric of each use of the usage table that can fail; all three fail open (README: Faults), so each
+ * has an alarm instead: the ledger write (after the answer), the budget check and the contract limiter.
+ */
+export const STORE_FAILURE_METRICS = {
+  ledger: 'LedgerWriteFailures',
+  budgets: 'BudgetCheckFailures',
+  limiter: 'ContractLimiterFailures',
+} as const;
+
+/** Emits the failure metric of one use of the usage table. */
+export function recordStoreFailure(part: keyof typeof STORE_FAILURE_METRICS): void {
+  publish({}, [[STORE_FAILURE_METRICS[part], MetricUnit.Count, 1]]);
+}
+
+/** Why we answered 429 ourselves (`Rejected` by consumer and reason, for the per-consumer dashboard). */
+export type RejectReason = 'budget_exceeded' | 'contract_rate_limited';
+
+/** Emits `Rejected` for a request we refused with 429 before it reached IONOS. */
+export function recordRejected(consumer: string, reason: RejectReason): void {
+  publish({ consumer, reason }, [['Rejected', MetricUnit.Count, 1]]);
+}
+
+/**
+ * Emits a consumer's `ConsumerRequests` and `ConsumerTokens` (what reached IONOS), and its
+ * `MonthlyBudgetUsedPercent` when it has a monthly budget (the 80 % alarm reads it).
+ */
+export function recordConsumerUsage(consumer: string, tokens: number, monthlyBudgetUsedPercent?: number): void {
+  const values: [string, Unit, number][] = [
+    ['ConsumerRequests', MetricUnit.Count, 1],
+    ['ConsumerTokens', MetricUnit.Count, tokens],
+  ];
+  if (monthlyBudgetUsedPercent !== undefined) values.push(['MonthlyBudgetUsedPercent', MetricUnit.Percent, monthlyBudgetUsedPercent]);
+  publish({ consumer }, values);
 }

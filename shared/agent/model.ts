@@ -31,6 +31,7 @@ function hubFetch({ hub, deadline, config }: HubModelOptions): typeof fetch {
       body: init?.body as string | undefined,
       signal: init?.signal ?? undefined,
       retry: { attempts: 4, deadline, maxDelayMs: 30_000 },
+      waitForContractUntil: deadline, // the agent waits for a contract slot within its run, rather than failing
     });
     return checkedJson(response);
   };

@@ -17,6 +17,7 @@ import { getConfig } from '#shared/config.ts';
 import { toErrorResponse, toStatus } from '#shared/errors.ts';
 import { settleAfterResponse } from '#shared/http/after-response.ts';
 import { corsHeaders } from '#shared/http/cors.ts';
+import { currentConsumers, refreshConsumers } from '#shared/usage/consumer-map.ts';
 import { consumerName } from '#shared/usage/consumers.ts';
 import { getHeader } from '#shared/http/event.ts';
 import { logger } from '#shared/observability.ts';
@@ -37,12 +38,17 @@ export type RouteHandler = (event: APIGatewayProxyEvent, context: Context, optio
  * usage-plan key), else that key's id, or `anonymous` where there is none. Never the key itself.
  */
 export function consumerOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): string {
-  return consumerName(getConfig().consumers, event.requestContext?.identity?.apiKeyId);
+  return consumerName(currentConsumers(), event.requestContext?.identity?.apiKeyId);
 }
 
 /** Tags every log line of the request with its consumer (reset with the Lambda context keys). */
 function consumerKeys(): MiddlewareObj<APIGatewayProxyEvent> {
-  return { before: (request) => void logger.appendKeys({ consumer: consumerOf(request.event) }) };
+  return {
+    before: async (request) => {
+      await refreshConsumers();
+      logger.appendKeys({ consumer: consumerOf(request.event) });
+    },
+  };
 }
 
 // Client-gone signals of streaming invocations, by their Lambda context (one per invocation).

@@ -53,6 +53,8 @@ export interface UpstreamRequest {
   timeoutMs: number;
   signal?: AbortSignal;
   retry?: RetryPolicy;
+  /** Awaited before each attempt (the IONOS contract's limiter); an error it throws ends the call, unretried. */
+  beforeAttempt?: () => Promise<void>;
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
@@ -80,6 +82,11 @@ export function upstreamUrl(upstream: Pick<Upstream, 'baseUrl'>, path: string): 
 export async function upstreamFetch(upstream: Upstream, req: UpstreamRequest): Promise<Response> {
   const attempts = Math.max(1, req.retry?.attempts ?? 1);
   for (let attempt = 1; ; attempt++) {
+    if (req.beforeAttempt !== undefined) {
+      await req.beforeAttempt().catch((err: unknown) => {
+        throw req.signal?.aborted === true ? new RequestAbortedError(err) : err;
+      });
+    }
     try {
       return await fetchOnce(upstream, req);
     } catch (err) {

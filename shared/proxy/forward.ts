@@ -9,7 +9,7 @@
  * lowered to the function's remaining time. A client that leaves aborts the upstream call either way.
  */
 import type { HandlerResult } from '#shared/http/handler.ts';
-import { BadRequestError, toStatus, UpstreamHttpError } from '#shared/errors.ts';
+import { BadRequestError, toStatus, TooManyRequestsError, UpstreamHttpError } from '#shared/errors.ts';
 import { parseJsonObject } from '#shared/http/event.ts';
 import { parseJsonAnswer } from '#shared/http/upstream-fetch.ts';
 import type { HubClient } from '#shared/ionos/hub-client.ts';
@@ -17,7 +17,7 @@ import { HUB, HUB_PATHS } from '#shared/ionos/upstreams.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import type { StudioClient } from '#shared/ionos/studio-client.ts';
 import { routeModel, type ModelRoute } from '#shared/models/route-model.ts';
-import { recordFailure, recordRequestMetrics, type Usage } from '#shared/metrics.ts';
+import { recordFailure, recordRejected, recordRequestMetrics, type Usage } from '#shared/metrics.ts';
 import { logger } from '#shared/observability.ts';
 import { resolveEndpoint, type Endpoint } from '#shared/proxy/endpoints.ts';
 import { passedResponseHeaders } from '#shared/proxy/headers.ts';
@@ -26,7 +26,7 @@ import { relay } from '#shared/proxy/relay.ts';
 import { usageOf, UsageMeter } from '#shared/proxy/usage.ts';
 import { studioChatCompletion } from '#shared/proxy/studio-chat.ts';
 import { UsageChunkFilter, withUsageRequested } from '#shared/proxy/stream-usage.ts';
-import { recordUsage } from '#shared/usage/usage.ts';
+import { enforceBudgets, recordUsage } from '#shared/usage/usage.ts';
 
 /** One request to forward. */
 export interface ProxyCall {
@@ -150,6 +150,7 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
       const target = endpoint.requiresModel ? routeOf(body, endpoint, config) : undefined;
       model = target?.modelId ?? 'none';
       streamed = body.stream === true;
+      if (call.consumer !== undefined) await enforceBudgets(call.consumer);
       if (target?.target === 'studio') {
         reached = true;
         const answer = await studioChatCompletion(body, target.modelId, studio, deadlineMs, call.signal);
@@ -176,6 +177,11 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
       });
     } catch (err) {
       upstreamMs = Math.round(performance.now() - started);
+      if (err instanceof TooManyRequestsError) {
+        // The contract limiter refused it: it never went to IONOS.
+        reached = false;
+        if (call.consumer !== undefined) recordRejected(call.consumer, 'contract_rate_limited');
+      }
       const relayed = relayedError(err, call.requestId);
       if (relayed === undefined) throw err;
       report(relayed.statusCode, 'complete');

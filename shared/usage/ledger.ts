@@ -6,13 +6,16 @@
  * Keys (one table, see the README): `pk = C#<consumer>`, `sk = D#<yyyy-mm-dd>#<model>` or
  * `M#<yyyy-mm>#<model>`. One Query on `pk` with an `sk` prefix reads a consumer's day or month, per model,
  * and nothing else: a consumer's items never share a partition with another's. Windows expire by TTL.
+ * A consumer with budgets also gets one totals item per budgeted window (`sk = T#<window id>`, all models),
+ * so checking a budget is one strongly consistent BatchGetItem, whatever the number of models.
  *
  * Failures are fail-open: a ledger that cannot be written never fails the request it records (the answer
  * was already given); the caller counts and logs it (`LedgerWriteFailures`).
  */
-import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-
-type Sdk = typeof import('@aws-sdk/client-dynamodb'); // eslint-disable-line @typescript-eslint/consistent-type-imports -- the module is loaded on first use
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { totalsKey, type BudgetWindow } from '#shared/usage/budgets.ts';
+import { STORE_CALL_MS, within, type UsageStore } from '#shared/usage/store.ts';
+import { WINDOW_TTL_SECONDS } from '#shared/usage/table.ts';
 
 /** What one request used. Omitted counts are 0. */
 export interface UsageEntry {
@@ -52,24 +55,16 @@ export interface ConsumerUsage {
 
 /** The ledger. */
 export interface Ledger {
-  /** Adds one request's usage to its day and month windows. @throws the store's error. */
-  record(entry: UsageEntry, at?: Date): Promise<void>;
+  /**
+   * Adds one request's usage to its day and month windows, and to the totals of the budgeted windows.
+   * @returns each budgeted window's tokens after this request.
+   * @throws the store's error.
+   */
+  record(entry: UsageEntry, at?: Date, budgeted?: readonly BudgetWindow[]): Promise<Partial<Record<BudgetWindow, number>>>;
   /** The consumer's day and month (strongly consistent reads). @throws the store's error. */
   read(consumer: string, at?: Date): Promise<ConsumerUsage>;
 }
 
-/** Where the ledger lives. */
-export interface LedgerConfig {
-  tableName: string;
-  /** A DynamoDB-compatible endpoint (npm start's embedded store); AWS's when omitted. */
-  endpoint?: string;
-  /** Per call, so a slow store cannot hold a request for long. */
-  timeoutMs?: number;
-}
-
-// Day windows are kept for three months, month windows for two years (TTL deletes them after that).
-const DAY_TTL_SECONDS = 93 * 86_400;
-const MONTH_TTL_SECONDS = 731 * 86_400;
 const COUNTERS = ['requests', 'failed', 'prompt_tokens', 'completion_tokens', 'images', 'studio_jobs'] as const;
 
 /** `2026-11-23` and `2026-11` of a time, in UTC (the windows' boundaries). */
@@ -88,27 +83,12 @@ const emptyCounts = (): UsageCounts => ({
   studio_jobs: 0,
 });
 
-/** Creates a ledger over a table. The SDK client is loaded with the first call (not at cold start). */
-export function createLedger(config: LedgerConfig): Ledger {
-  let client: Promise<{ db: DynamoDBClient; sdk: Sdk }> | undefined;
-  const connect = () =>
-    (client ??= import('@aws-sdk/client-dynamodb').then((sdk) => ({
-      sdk,
-      db: new sdk.DynamoDBClient({
-        ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
-        // One quick retry: the request's answer is already out, a slow store only delays the invocation's end.
-        maxAttempts: 2,
-        requestHandler: {
-          requestTimeout: config.timeoutMs ?? 2_000,
-          connectionTimeout: config.timeoutMs ?? 2_000,
-          throwOnRequestTimeout: true, // otherwise the SDK only warns and keeps waiting
-        },
-      }),
-    })));
-
+/** Creates the ledger over the usage table. */
+export function createLedger(store: UsageStore): Ledger {
+  const { tableName } = store;
   return {
-    async record(entry, at = new Date()) {
-      const { db, sdk } = await connect();
+    async record(entry, at = new Date(), budgeted = []) {
+      const { db, sdk } = await store.connect();
       const { day, month } = windowsOf(at);
       const now = Math.floor(at.getTime() / 1000);
       const values: Record<(typeof COUNTERS)[number], number> = {
@@ -123,7 +103,7 @@ export function createLedger(config: LedgerConfig): Ledger {
       const window = (sk: string, period: string, ttl: number) =>
         db.send(
           new sdk.UpdateItemCommand({
-            TableName: config.tableName,
+            TableName: tableName,
             Key: { pk: { S: `C#${entry.consumer}` }, sk: { S: sk } },
             UpdateExpression: `ADD ${add} SET consumer = :consumer, model = :model, period = :period, expiresAt = if_not_exists(expiresAt, :ttl)`,
             ExpressionAttributeValues: {
@@ -134,15 +114,36 @@ export function createLedger(config: LedgerConfig): Ledger {
               ':ttl': { N: String(now + ttl) },
             },
           }),
+          within(STORE_CALL_MS),
         );
-      await Promise.all([
-        window(`D#${day}#${entry.model}`, day, DAY_TTL_SECONDS),
-        window(`M#${month}#${entry.model}`, month, MONTH_TTL_SECONDS),
+      const tokens = values.prompt_tokens + values.completion_tokens;
+      const totals = (w: BudgetWindow) =>
+        db
+          .send(
+            new sdk.UpdateItemCommand({
+              TableName: tableName,
+              Key: { pk: { S: `C#${entry.consumer}` }, sk: { S: totalsKey(w, at) } },
+              UpdateExpression: 'ADD tokens :tokens, requests :one SET expiresAt = if_not_exists(expiresAt, :ttl)',
+              ReturnValues: 'UPDATED_NEW',
+              ExpressionAttributeValues: {
+                ':tokens': { N: String(tokens) },
+                ':one': { N: '1' },
+                ':ttl': { N: String(now + WINDOW_TTL_SECONDS[w]) },
+              },
+            }),
+            within(STORE_CALL_MS),
+          )
+          .then((answer) => [w, Number(answer.Attributes?.tokens?.N ?? 0)] as const);
+      const [, , ...after] = await Promise.all([
+        window(`D#${day}#${entry.model}`, day, WINDOW_TTL_SECONDS.day),
+        window(`M#${month}#${entry.model}`, month, WINDOW_TTL_SECONDS.month),
+        ...budgeted.map(totals),
       ]);
+      return Object.fromEntries(after) as Partial<Record<BudgetWindow, number>>;
     },
 
     async read(consumer, at = new Date()) {
-      const { db, sdk } = await connect();
+      const { db, sdk } = await store.connect();
       const { day, month } = windowsOf(at);
       const readWindow = async (prefix: string, period: string): Promise<UsageWindow> => {
         const window: UsageWindow = { period, ...emptyCounts(), models: {} };
@@ -150,12 +151,13 @@ export function createLedger(config: LedgerConfig): Ledger {
         do {
           const page = await db.send(
             new sdk.QueryCommand({
-              TableName: config.tableName,
+              TableName: tableName,
               KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
               ExpressionAttributeValues: { ':pk': { S: `C#${consumer}` }, ':prefix': { S: prefix } },
               ConsistentRead: true,
               ExclusiveStartKey: start,
             }),
+            within(STORE_CALL_MS),
           );
           for (const item of page.Items ?? []) {
             const model = item.model?.S ?? 'unknown';

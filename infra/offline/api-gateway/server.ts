@@ -21,6 +21,7 @@ import { preflightHeaders } from '#shared/http/cors.ts';
 import { keyFingerprint } from '#shared/http/api-key.ts';
 import { GATEWAY_ERRORS, type GatewayError } from '#shared/http/gateway-errors.ts';
 import { FUNCTIONS, matchRoute, ROUTES, type FunctionName } from '#shared/routes.ts';
+import { parseBudgets, type Budgets } from '#shared/usage/consumers.ts';
 import { installAwsLambdaShim, isStreamingHandler, LocalResponseStream } from '#infra/offline/api-gateway/awslambda-shim.ts';
 import { buildContext, buildProxyEvent } from '#infra/offline/api-gateway/lambda-event.ts';
 import { readRequestBody } from '#infra/offline/api-gateway/read-body.ts';
@@ -90,10 +91,15 @@ function checkApiKey(req: IncomingMessage, keys: Map<string, string>): { denied:
  * `LOCAL_API_KEYS`: comma-separated keys, each optionally named (`alice:<key>`). API Gateway hands a function
  * the matched key's id; locally the key's fingerprint stands in for it, and named keys become the
  * functions' `CONSUMERS` (as the stack writes them from CDK context), so usage is recorded by name.
+ * `LOCAL_BUDGETS` (JSON, name → `{ "tokensPerMinute", "tokensPerDay", "tokensPerMonth" }`) gives them budgets.
+ * @throws Error naming a budget that is wrong or belongs to no named key.
  */
-export function localApiKeys(value: string | undefined): { keys: Map<string, string>; consumers: { apiKeyId: string; name: string }[] } {
+export function localApiKeys(
+  value: string | undefined,
+  budgetsJson?: string,
+): { keys: Map<string, string>; consumers: ({ apiKeyId: string; name: string } & Budgets)[] } {
   const keys = new Map<string, string>();
-  const consumers: { apiKeyId: string; name: string }[] = [];
+  const consumers: ({ apiKeyId: string; name: string } & Budgets)[] = [];
   for (const entry of (value ?? '').split(',').map((e) => e.trim())) {
     if (entry === '') continue;
     const at = entry.indexOf(':');
@@ -101,6 +107,22 @@ export function localApiKeys(value: string | undefined): { keys: Map<string, str
     const apiKeyId = keyFingerprint(key);
     keys.set(key, apiKeyId);
     if (at !== -1) consumers.push({ apiKeyId, name: entry.slice(0, at) });
+  }
+  if (budgetsJson !== undefined) {
+    let budgets: unknown;
+    try {
+      budgets = JSON.parse(budgetsJson);
+    } catch {
+      throw new Error('LOCAL_BUDGETS: must be JSON, e.g. {"alice": {"tokensPerDay": 100000}}');
+    }
+    if (budgets === null || typeof budgets !== 'object' || Array.isArray(budgets)) {
+      throw new Error('LOCAL_BUDGETS: must be a JSON object of consumer names, e.g. {"alice": {"tokensPerDay": 100000}}');
+    }
+    for (const [name, settings] of Object.entries(budgets)) {
+      const consumer = consumers.find((c) => c.name === name);
+      if (consumer === undefined) throw new Error(`LOCAL_BUDGETS: "${name}" is not a named key of LOCAL_API_KEYS`);
+      Object.assign(consumer, parseBudgets((settings ?? {}) as Record<string, unknown>, `LOCAL_BUDGETS: "${name}"`));
+    }
   }
   return { keys, consumers };
 }
@@ -157,7 +179,7 @@ async function handle(
 
 /** Starts the local API. Handlers are imported first, so invalid configuration fails the start. */
 export async function startLocalApi(options: { port?: number; host?: string } = {}): Promise<LocalApi> {
-  const { keys, consumers } = localApiKeys(process.env.LOCAL_API_KEYS);
+  const { keys, consumers } = localApiKeys(process.env.LOCAL_API_KEYS, process.env.LOCAL_BUDGETS);
   if (consumers.length > 0) process.env.CONSUMERS ??= JSON.stringify(consumers); // before the handlers read their config
   const handlers = await loadHandlers();
   // Invocations still running (a handler may go on after its response ended, e.g. writing the usage ledger):

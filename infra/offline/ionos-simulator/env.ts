@@ -11,5 +11,9 @@ export function simulatorEnv(sim: Simulator): Record<string, string> {
     IONOS_STUDIO_ORG_ID: sim.studioOrgId,
     TAVILY_API_KEY: sim.tavilyApiKey,
     TAVILY_BASE_URL: sim.tavilyBaseUrl,
+    // The simulated contract is the simulator's limit: the API holds it as it holds a real one (off when off).
+    IONOS_RATE_LIMIT: String(sim.limiter.limit.rps),
+    IONOS_BURST_LIMIT: String(Math.max(1, sim.limiter.limit.burst)),
+    ...(sim.limiter.limit.rps <= 0 ? { IONOS_IMAGES_PER_MINUTE: '0' } : {}),
   };
 }
