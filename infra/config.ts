@@ -7,9 +7,10 @@ import { z } from 'zod';
 import { isHubModelId } from '#shared/models/route-model.ts';
 import { parseStudioModelMap, type StudioModelMap } from '#shared/models/studio-map.ts';
 import type { FunctionName } from '#shared/routes.ts';
+import type { Budgets } from '#shared/usage/consumers.ts';
 
-/** A usage-plan consumer: its own API key, rate, burst and daily quota. */
-export interface Consumer {
+/** A usage-plan consumer: its own API key, rate, burst and daily quota (gateway), and token budgets (functions). */
+export interface Consumer extends Budgets {
   rateLimit: number;
   burstLimit: number;
   dailyQuota: number;
@@ -31,6 +32,7 @@ export interface DeployConfig {
   ionosRateLimit: number;
   ionosBurstLimit: number;
   ionosImagesPerMinute: number;
+  ionosImagesBurst: number;
   /** Minutes between smoke runs, the model they ask, and retries of a failed run. */
   smokeIntervalMinutes: number;
   smokeModel: string;
@@ -75,6 +77,7 @@ const fromString = (value: unknown) => {
 };
 const json = <T extends z.ZodType>(schema: T) => z.preprocess(fromString, schema);
 const positive = (what: string) => json(z.number({ error: `must be a number (${what})` }).positive(`must be greater than 0 (${what})`));
+const tokens = z.number().int('must be a whole number of tokens').positive('must be greater than 0 (tokens)');
 const wholeNumber = (min: number, max: number) =>
   json(
     z
@@ -106,6 +109,9 @@ const schema = z.object({
             rateLimit: positive('requests per second'),
             burstLimit: json(z.number().int().positive('must be a whole number greater than 0')),
             dailyQuota: json(z.number().int().positive('must be a whole number greater than 0')),
+            tokensPerMinute: z.optional(tokens),
+            tokensPerDay: z.optional(tokens),
+            tokensPerMonth: z.optional(tokens),
           })
           .strict(),
         { error: 'must be a JSON object of consumers' },
@@ -115,6 +121,7 @@ const schema = z.object({
   ionosRateLimit: positive('requests per second'),
   ionosBurstLimit: json(z.number().int().positive('must be a whole number greater than 0')),
   ionosImagesPerMinute: positive('requests per minute'),
+  ionosImagesBurst: json(z.number().int().positive('must be a whole number greater than 0')),
   smokeIntervalMinutes: json(z.number().int().min(1, 'must be at least 1').max(1440, 'must be at most 1440')),
   smokeModel: z.string().refine(isHubModelId, 'must be a Hub model id like mistralai/Mistral-Small-24B-Instruct'),
   smokeRetryAttempts: json(z.number().int().min(0, 'must be 0 to 185').max(185, 'must be 0 to 185')),

@@ -54,8 +54,8 @@ export class BackendStack extends Stack {
     warnOfLocalOrigins(this, config.allowedOrigins);
 
     this.api = new BackendApi(this, 'Http', { config, functions });
-    const usage = new UsageTable(this, 'Usage');
-    for (const name of ['agent', 'hub-proxy'] as const) usage.bindLedger(functions.get(name) as BackendFunction);
+    const usage = new UsageTable(this, 'Usage', { config, consumerKeys: this.api.consumerKeys });
+    for (const name of ['agent', 'hub-proxy'] as const) usage.bind(functions.get(name) as BackendFunction);
     const smokeFn = functions.get('smoke-test') as BackendFunction;
     new SmokeTest(this, 'Smoke', { config, api: this.api, fn: smokeFn });
     new Operations(this, 'Operations', { config, api: this.api, functions });

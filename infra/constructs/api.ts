@@ -8,6 +8,7 @@ import {
   AccessLogField,
   AccessLogFormat,
   ApiKeySourceType,
+  type IApiKey,
   AuthorizationType,
   EndpointType,
   LambdaIntegration,
@@ -42,6 +43,8 @@ const IMAGE_PATHS = new Set(['/v1/images/generations']);
 export class BackendApi extends Construct {
   readonly api: RestApi;
   readonly accessLogs: LogGroup;
+  /** The API key of each consumer of CDK context `consumers`, by name. */
+  readonly consumerKeys = new Map<string, IApiKey>();
 
   constructor(scope: Construct, id: string, props: BackendApiProps) {
     super(scope, id);
@@ -122,7 +125,7 @@ export class BackendApi extends Construct {
       });
     }
 
-    for (const [name, consumer] of Object.entries(config.consumers)) this.addConsumer(name, consumer);
+    for (const [name, consumer] of Object.entries(config.consumers)) this.consumerKeys.set(name, this.addConsumer(name, consumer));
 
     const accepted: [string, string][] = [
       [

@@ -1,8 +1,9 @@
 /**
  * Operations: alarms (smoke failures or missing smoke data, 5xx rate including failures inside streams that
  * had answered 200, throttling spikes, agent or proxy at their reserved concurrency, the IONOS token close
- * to its expiry) to an SNS topic with an optional email subscription, and one dashboard with requests,
- * errors, latency, tokens per model and 429s.
+ * to its expiry, the usage table failing, a consumer at 80 % of its monthly budget) to an SNS topic with an
+ * optional email subscription, and one dashboard with requests, errors, latency, tokens per model, 429s and
+ * a row per consumer.
  */
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -11,11 +12,21 @@ import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { CREDENTIALS_SERVICE, METRICS_NAMESPACE } from '#shared/metrics.ts';
+import { CREDENTIALS_SERVICE, METRICS_NAMESPACE, STORE_FAILURE_METRICS } from '#shared/metrics.ts';
 import type { FunctionName } from '#shared/routes.ts';
 import { RESERVED_CONCURRENCY, type DeployConfig } from '#infra/config.ts';
 import type { BackendApi } from '#infra/constructs/api.ts';
 import type { BackendFunction } from '#infra/constructs/backend-function.ts';
+import { ConsumerOperations } from '#infra/constructs/consumer-operations.ts';
+
+/** What each usage-table failure alarm means. */
+const STORE_FAILURE_HELP: Record<keyof typeof STORE_FAILURE_METRICS, string> = {
+  ledger:
+    'Usage could not be written to the ledger (requests were answered; their usage is only in the logs, "usage ledger write failed").',
+  budgets: 'Budgets could not be checked (requests were let through unchecked; "budget check failed" in the logs).',
+  limiter:
+    'The IONOS contract limiter could not be reached (calls went to IONOS unlimited, its own 429s still apply; "contract limiter failed" in the logs).',
+};
 
 /** Props of the operations resources. */
 export interface OperationsProps {
@@ -67,14 +78,8 @@ export class Operations extends Construct {
         statistic: 'Sum',
         period: Duration.minutes(5),
       });
-    const ledgerFailures = (service: FunctionName) =>
-      new Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: 'LedgerWriteFailures',
-        dimensionsMap: { service },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      });
+    const storeFailures = (metricName: string, service: FunctionName) =>
+      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service }, statistic: 'Sum', period: Duration.minutes(5) });
     const tokenDays = new Metric({
       namespace: METRICS_NAMESPACE,
       metricName: 'IonosTokenDaysToExpiry',
@@ -123,19 +128,22 @@ export class Operations extends Construct {
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING, // no data is the smoke alarm's case
       }),
-      new Alarm(this, 'LedgerWriteFailures', {
-        alarmDescription:
-          'Usage could not be written to the ledger table (requests were answered; their usage is only in the logs, "usage ledger write failed"). Check DynamoDB throttling and the table\'s health.',
-        metric: new MathExpression({
-          expression: 'FILL(agent, 0) + FILL(proxy, 0)',
-          usingMetrics: { agent: ledgerFailures('agent'), proxy: ledgerFailures('hub-proxy') },
-          period: Duration.minutes(5),
-        }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+      // The usage table's three uses fail open (requests are answered); each failure gets an alarm instead.
+      ...Object.entries(STORE_FAILURE_METRICS).map(
+        ([part, metricName]) =>
+          new Alarm(this, metricName, {
+            alarmDescription: `${STORE_FAILURE_HELP[part as keyof typeof STORE_FAILURE_METRICS]} Check DynamoDB throttling and the usage table's health.`,
+            metric: new MathExpression({
+              expression: 'FILL(agent, 0) + FILL(proxy, 0)',
+              usingMetrics: { agent: storeFailures(metricName, 'agent'), proxy: storeFailures(metricName, 'hub-proxy') },
+              period: Duration.minutes(5),
+            }),
+            threshold: 0,
+            comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluationPeriods: 1,
+            treatMissingData: TreatMissingData.NOT_BREACHING,
+          }),
+      ),
       ...RESERVED_CONCURRENCY.map(
         ({ function: name, key, alarm }) =>
           new Alarm(this, alarm, {
@@ -148,6 +156,8 @@ export class Operations extends Construct {
           }),
       ),
     ];
+    const consumers = new ConsumerOperations(this, 'Consumers', { config });
+    this.alarms.push(...consumers.alarms);
     for (const alarm of this.alarms) alarm.addAlarmAction(new SnsAction(this.topic));
 
     const tokens = (name: string) =>
@@ -177,6 +187,7 @@ export class Operations extends Construct {
           new GraphWidget({ title: 'Smoke test', left: [smoke] }),
           new GraphWidget({ title: 'IONOS token: days to expiry', left: [tokenDays] }),
         ],
+        ...consumers.widgets,
       ],
     });
   }

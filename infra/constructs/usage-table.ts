@@ -1,23 +1,41 @@
 /**
- * The usage ledger's DynamoDB table: on demand, point-in-time recovery, encrypted with an AWS managed key,
- * expired windows deleted by TTL, kept when the stack is deleted (it is the record of who used what).
- * Functions get exactly the actions they use on it.
+ * The usage table (ledger, budgets, the IONOS contract's limiter): on demand, point-in-time recovery,
+ * encrypted with an AWS managed key, expired windows deleted by TTL, kept when the stack is deleted (it is
+ * the record of who used what). Functions get exactly the actions they use on it, and the consumer map as
+ * an SSM parameter.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { IApiKey } from 'aws-cdk-lib/aws-apigateway';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import type { DeployConfig } from '#infra/config.ts';
 import type { BackendFunction } from '#infra/constructs/backend-function.ts';
 import { USAGE_TABLE_SCHEMA } from '#shared/usage/table.ts';
 
-/** What the recording functions (agent, proxy) do on the table: add to counters, read a consumer's windows. */
-export const LEDGER_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:Query'] as const;
+/**
+ * What the agent and the proxy do on the table: add to counters and take contract slots (UpdateItem), read
+ * a consumer's windows (Query) and its budget totals (BatchGetItem).
+ */
+export const USAGE_TABLE_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'] as const;
 
-/** The usage table. */
+/** Props of the usage table. */
+export interface UsageTableProps {
+  config: DeployConfig;
+  /** The consumers' API keys by name (their ids go into the consumer map). */
+  consumerKeys: ReadonlyMap<string, IApiKey>;
+}
+
+/** The usage table and the consumer map. */
 export class UsageTable extends Construct {
   readonly table: Table;
+  readonly consumersParameter: StringParameter;
+  readonly #config: DeployConfig;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, { config, consumerKeys }: UsageTableProps) {
     super(scope, id);
+    this.#config = config;
     this.table = new Table(this, 'Table', {
       partitionKey: { name: USAGE_TABLE_SCHEMA.partitionKey, type: AttributeType.STRING },
       sortKey: { name: USAGE_TABLE_SCHEMA.sortKey, type: AttributeType.STRING },
@@ -27,15 +45,42 @@ export class UsageTable extends Construct {
       timeToLiveAttribute: USAGE_TABLE_SCHEMA.timeToLiveAttribute,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // API Gateway hands a function the key's id, never its name: the map of ids to names and budgets is
+    // written here, where the ids exist. Not in the functions' environment: key → stage → deployment →
+    // methods → function would be a dependency cycle; the functions read it by its fixed name instead.
+    const consumers = [...consumerKeys].map(([name, key]) => {
+      const { tokensPerMinute, tokensPerDay, tokensPerMonth } = config.consumers[name] ?? {};
+      return { apiKeyId: key.keyId, name, tokensPerMinute, tokensPerDay, tokensPerMonth };
+    });
+    this.consumersParameter = new StringParameter(this, 'Consumers', {
+      parameterName: this.#parameterName,
+      description: 'API key id → consumer name and token budgets (CONSUMERS), written from CDK context consumers',
+      stringValue: Stack.of(this).toJsonString(consumers),
+    });
   }
 
-  /**
-   * Lets a function record and read usage, and tells it the table. Deployed functions record consumers by
-   * their API key id: the id cannot be handed to them in their environment (key → stage → deployment →
-   * methods → function would be a dependency cycle), so `CONSUMERS` stays a local (npm start) setting.
-   */
-  bindLedger(fn: BackendFunction): void {
-    this.table.grant(fn, ...LEDGER_ACTIONS);
+  get #parameterName(): string {
+    return `/${this.#config.stackName}/consumers`;
+  }
+
+  /** Lets a function record and read usage, check budgets and hold the IONOS contract; tells it the table, limits and consumers. */
+  bind(fn: BackendFunction): void {
+    const config = this.#config;
+    this.table.grant(fn, ...USAGE_TABLE_ACTIONS);
     fn.addEnvironment('USAGE_TABLE', this.table.tableName);
+    fn.bindSettings({
+      IONOS_RATE_LIMIT: config.ionosRateLimit,
+      IONOS_BURST_LIMIT: config.ionosBurstLimit,
+      IONOS_IMAGES_PER_MINUTE: config.ionosImagesPerMinute,
+      IONOS_IMAGES_BURST: config.ionosImagesBurst,
+    });
+    fn.addEnvironment('CONSUMERS_PARAMETER', this.#parameterName);
+    // The parameter's ARN from its fixed name, not from the resource: a reference would close the cycle above.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ssm:GetParameter'],
+        resources: [Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.#parameterName.slice(1) })],
+      }),
+    );
   }
 }

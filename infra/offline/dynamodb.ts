@@ -1,11 +1,14 @@
 /**
- * `npm start`'s DynamoDB: dynalite (DynamoDB's API on an in-memory LevelDB) in this process, on a thread of
- * its own, with the usage table created as the stack creates it, so the functions run the very same SDK
- * calls as in AWS. Closing terminates the thread: the data lived in memory only, so there is nothing to flush,
- * and writes still queued in dynalite cannot outlive a closed database.
+ * `npm start`'s DynamoDB: dynalite (DynamoDB's API on an in-memory LevelDB), started and stopped by npm start
+ * as a child process, with the usage table created as the stack creates it, so the functions run the very
+ * same SDK calls as in AWS. A process of its own, not the API's, for two measured reasons: on the API's event
+ * loop its work competed with the functions' and ledger writes timed out under load, and in a thread of the
+ * API's process it grew the process's memory without bound (the soak test saw it); as its own process it
+ * levels off, as DynamoDB is not in a Lambda's memory either. Stopping ends the process: the data lived in
+ * memory only, so there is nothing to flush.
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import { USAGE_TABLE_SCHEMA } from '#shared/usage/table.ts';
 
 /** A running embedded store. */
@@ -21,12 +24,18 @@ export const EMBEDDED_AWS_ENV = { AWS_REGION: 'eu-central-1', AWS_ACCESS_KEY_ID:
 
 /** Starts dynalite on a loopback port and creates the usage table in it. */
 export async function startEmbeddedDynamo(options: { port?: number; tableName?: string } = {}): Promise<EmbeddedDynamo> {
-  const thread = new Worker(new URL('./dynamodb-thread.ts', import.meta.url), { workerData: { port: options.port ?? 0 } });
+  const child = fork(new URL('./dynamodb-process.ts', import.meta.url), [], {
+    env: { ...process.env, EMBEDDED_DYNAMO_PORT: String(options.port ?? 0) },
+    execArgv: [], // not the parent's flags (a test runner's loaders)
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
-    thread.once('message', (m: { port?: number; error?: string }) =>
+    child.once('message', (m: { port?: number; error?: string }) =>
       m.port === undefined ? reject(new Error(`the embedded DynamoDB store did not start: ${m.error}`)) : resolve(m.port),
     );
-    thread.once('error', reject);
+    child.once('error', reject);
+    void exited.then(() => reject(new Error('the embedded DynamoDB store exited before it listened')));
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const tableName = options.tableName ?? 'usage';
@@ -51,5 +60,12 @@ export async function startEmbeddedDynamo(options: { port?: number; tableName?: 
     }),
   );
   client.destroy();
-  return { endpoint, tableName, close: () => thread.terminate().then(() => undefined) };
+  return {
+    endpoint,
+    tableName,
+    close: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
 }

@@ -32,7 +32,7 @@ async function startOfflineStore(): Promise<EmbeddedDynamo> {
   Object.assign(env, { USAGE_TABLE: store.tableName, DYNAMODB_ENDPOINT: store.endpoint });
   for (const [name, value] of Object.entries(EMBEDDED_AWS_ENV)) env[name] ??= value;
   console.log(
-    `No usage table configured (USAGE_TABLE): the usage ledger runs on an embedded DynamoDB-compatible store (dynalite, in memory, on its own thread) at ${store.endpoint}.`,
+    `No usage table configured (USAGE_TABLE): the usage ledger runs on an embedded DynamoDB-compatible store (dynalite, in memory, in a child process) at ${store.endpoint}.`,
   );
   return store;
 }

@@ -1,12 +1,16 @@
-// The usage ledger's table in the synthesized template: its settings, and exactly the grants the
-// recording functions need.
+// The usage table in the synthesized template: its settings, exactly the grants the agent and the proxy
+// need, the contract limits and consumer map they are told, and the alarms and dashboard rows of the usage.
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synth } from '#test/helpers/synth-stack.ts';
 
+const CONSUMERS = {
+  alice: { rateLimit: 5, burstLimit: 10, dailyQuota: 20_000, tokensPerDay: 100_000, tokensPerMonth: 2_000_000 },
+  bob: { rateLimit: 2, burstLimit: 4, dailyQuota: 1_000 },
+};
 let template: Template;
 beforeAll(() => {
-  template = synth();
+  template = synth({ consumers: CONSUMERS, ionosRateLimit: 7, ionosBurstLimit: 14, ionosImagesPerMinute: 12, ionosImagesBurst: 24 });
 });
 
 const tableRef = () => Object.keys(template.findResources('AWS::DynamoDB::Table'))[0] as string;
@@ -41,7 +45,7 @@ describe('usage table', () => {
     });
   });
 
-  it('grants only UpdateItem and Query on the table, to the agent and the proxy only', () => {
+  it('grants only UpdateItem, Query and BatchGetItem on the table, to the agent and the proxy only', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
       Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] }; Roles: { Ref: string }[] };
     }[];
@@ -52,15 +56,97 @@ describe('usage table', () => {
       })),
     );
     expect(onTable).toHaveLength(2);
-    for (const grant of onTable) expect(grant.actions.sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
+    for (const grant of onTable) expect(grant.actions.sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(onTable.flatMap((g) => g.roles).sort()).toEqual([expect.stringMatching(/^Agent/), expect.stringMatching(/^HubProxy/)]);
   });
 
-  it('alarms when usage could not be written to the ledger', () => {
+  it('tells the agent and the proxy the IONOS contract from context, to hold it in the table', () => {
+    for (const id of [/^Agent/, /^HubProxy/]) {
+      const [fn] = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([logical]) => id.test(logical));
+      expect(
+        (fn?.[1] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables,
+      ).toMatchObject({
+        IONOS_RATE_LIMIT: '7',
+        IONOS_BURST_LIMIT: '14',
+        IONOS_IMAGES_PER_MINUTE: '12',
+        IONOS_IMAGES_BURST: '24',
+        CONSUMERS_PARAMETER: '/IonosAgentBackend/consumers',
+      });
+    }
+  });
+
+  it("writes each consumer's API key id, name and budgets to the consumer parameter, readable by the agent and the proxy only", () => {
+    const [param] = Object.values(template.findResources('AWS::SSM::Parameter')) as { Properties: { Name: string; Value: unknown } }[];
+    expect(param?.Properties.Name).toBe('/IonosAgentBackend/consumers');
+    // Fn::Join of the JSON text around each key's Ref.
+    const text = JSON.stringify(param?.Properties.Value);
+    for (const piece of ['\\"name\\":\\"alice\\"', '\\"tokensPerDay\\":100000', '\\"tokensPerMonth\\":2000000', '\\"name\\":\\"bob\\"']) {
+      expect(text).toContain(piece);
+    }
+    expect(text).not.toContain('tokensPerMinute');
+    const keyRefs = Object.keys(template.findResources('AWS::ApiGateway::ApiKey')).filter((id) => /Keyalice|Keybob/.test(id));
+    expect(keyRefs).toHaveLength(2);
+    for (const ref of keyRefs) expect(text).toContain(`{"Ref":"${ref}"}`);
+    const readers = (
+      Object.values(template.findResources('AWS::IAM::Policy')) as {
+        Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] }; Roles: { Ref: string }[] };
+      }[]
+    ).filter((p) =>
+      p.Properties.PolicyDocument.Statement.some(
+        (s) => s.Action === 'ssm:GetParameter' && JSON.stringify(s.Resource).includes('parameter/IonosAgentBackend/consumers'),
+      ),
+    );
+    expect(readers.flatMap((p) => p.Properties.Roles.map((r) => r.Ref)).sort()).toEqual([
+      expect.stringMatching(/^Agent/),
+      expect.stringMatching(/^HubProxy/),
+    ]);
+  });
+
+  it('alarms when the ledger, the budget check or the contract limiter cannot use the table', () => {
+    for (const [text, metric] of [
+      ['Usage could not be written to the ledger', 'LedgerWriteFailures'],
+      ['Budgets could not be checked', 'BudgetCheckFailures'],
+      ['The IONOS contract limiter could not be reached', 'ContractLimiterFailures'],
+    ]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmDescription: Match.stringLikeRegexp(text as string),
+        Threshold: 0,
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Expression: 'FILL(agent, 0) + FILL(proxy, 0)' }),
+          Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: metric }) }) }),
+        ]),
+      });
+    }
+  });
+
+  it('alarms at 80 % of a monthly budget, for the consumers that have one', () => {
+    const budgetAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
+      JSON.stringify(a).includes('MonthlyBudgetUsedPercent'),
+    );
+    expect(budgetAlarms).toHaveLength(1);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmDescription: Match.stringLikeRegexp('Usage could not be written to the ledger'),
-      Threshold: 0,
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'FILL(agent, 0) + FILL(proxy, 0)' })]),
+      AlarmDescription: Match.stringLikeRegexp('^Consumer alice has used 80 % of its monthly token budget \\(2000000 tokens\\)'),
+      Threshold: 80,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: Match.anyValue(),
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'MAX([FILL(agent, 0), FILL(proxy, 0)])' }),
+        Match.objectLike({
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ Dimensions: Match.arrayWith([{ Name: 'consumer', Value: 'alice' }]) }),
+          }),
+        }),
+      ]),
     });
+  });
+
+  it('gives each consumer a dashboard row: tokens and requests, and 429 by reason', () => {
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as { Properties: { DashboardBody: unknown } }[];
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const name of ['alice', 'bob']) {
+      expect(body).toContain(`${name}: tokens and requests (reached IONOS)`);
+      expect(body).toContain(`${name}: 429 by reason (budget, contract)`);
+      expect(body).toMatch(new RegExp(`MetricName=\\W+Rejected\\W+ consumer=\\W+${name}\\W`));
+    }
   });
 });
