@@ -22,11 +22,12 @@ import { contractSlot, enforceBudgets } from '#shared/usage/usage.ts';
 
 const config = getConfig();
 const credentials = createCredentialStore(config);
+const contract = contractSlot();
 const deps: AgentDeps = {
   config,
   credentials,
-  hub: createHubClient(config, credentials, contractSlot()),
-  studio: createStudioClient(config, credentials),
+  hub: createHubClient(config, credentials, contract),
+  studio: createStudioClient(config, credentials, undefined, contract),
   toolLessModels: new ToolLessModels(config.agent.toolLessTtlMs),
 };
 

@@ -19,8 +19,9 @@ import { budgetUse, contractSlot, usageLedger } from '#shared/usage/usage.ts';
 
 const config = getConfig();
 const credentials = createCredentialStore(config);
-const hub = createHubClient(config, credentials, contractSlot());
-const studio = createStudioClient(config, credentials);
+const contract = contractSlot();
+const hub = createHubClient(config, credentials, contract);
+const studio = createStudioClient(config, credentials, undefined, contract);
 
 const PREDICTIONS = /^(.+)\/predictions$/;
 

@@ -130,6 +130,7 @@ async function run(request: AgentRequest, deps: AgentDeps): Promise<FlatAIMessag
         maxTokens: deps.config.agent.maxTokens,
         deadlineMs: request.deadlineMs,
         signal,
+        waitForContract: true,
       });
       request.onEvent?.({ content: text });
       return studioAnswer(text, jobId, modelId, runId);

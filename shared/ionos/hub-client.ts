@@ -14,7 +14,7 @@ import { credentialValues, type CredentialStore } from '#shared/credentials.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import { readJsonAnswer, upstreamFetch, type RetryPolicy } from '#shared/http/upstream-fetch.ts';
 import { HUB_PATHS, hubUpstream } from '#shared/ionos/upstreams.ts';
-import type { ContractBucket } from '#shared/usage/contract.ts';
+import type { ContractBucket, ContractSlot } from '#shared/usage/contract.ts';
 
 /** Options of one Hub call. */
 export interface HubCallOptions {
@@ -28,9 +28,6 @@ export interface HubCallOptions {
   /** Epoch ms until which to wait for a free contract slot; without it, no free slot is a 429 at once. */
   waitForContractUntil?: number;
 }
-
-/** Takes the contract slots of one attempt (see `ContractLimiter.take`). */
-export type ContractSlot = (buckets: readonly ContractBucket[], waitUntil?: number, signal?: AbortSignal) => Promise<void>;
 
 /** One model of `GET /v1/models`. */
 export interface HubModel {

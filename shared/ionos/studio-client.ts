@@ -7,6 +7,7 @@ import { credentialValues, type CredentialStore } from '#shared/credentials.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import { BadGatewayError, BadRequestError, GatewayTimeoutError, ServiceUnavailableError } from '#shared/errors.ts';
 import { readJsonAnswer, upstreamFetch } from '#shared/http/upstream-fetch.ts';
+import type { ContractSlot } from '#shared/usage/contract.ts';
 import { redact } from '#shared/ionos/error-body.ts';
 import { STUDIO_PATHS, studioUpstream } from '#shared/ionos/upstreams.ts';
 import { logger } from '#shared/observability.ts';
@@ -54,6 +55,8 @@ export interface StudioGenerateRequest {
   /** Overall time for create + polling, in ms. */
   deadlineMs: number;
   signal?: AbortSignal;
+  /** Wait for a free IONOS contract slot within the deadline (the agent), instead of a 429 at once (the proxy). */
+  waitForContract?: boolean;
 }
 
 /** A finished generation. */
@@ -87,11 +90,15 @@ export interface StudioClient {
   generate(request: StudioGenerateRequest): Promise<StudioGenerateResult>;
 }
 
-/** Creates a Studio client; credentials must include `studioApiKey` and `studioOrgId`. */
+/**
+ * Creates a Studio client; credentials must include `studioApiKey` and `studioOrgId`. Each job takes a slot
+ * of the IONOS contract (see `usage/contract.ts`) when `contract` is given; its polls do not.
+ */
 export function createStudioClient(
   config: Pick<RuntimeConfig, 'studioBaseUrl' | 'upstreamTimeoutMs'>,
   credentials: CredentialStore,
   poll: PollPolicy = DEFAULT_POLL,
+  contract?: ContractSlot,
 ): StudioClient {
   const upstream = studioUpstream(config);
 
@@ -107,7 +114,7 @@ export function createStudioClient(
           );
         }
         const deadline = Date.now() + request.deadlineMs;
-        const call = async (path: string, init: { method?: string; body?: string }) => {
+        const call = async (path: string, init: { method?: string; body?: string; beforeAttempt?: () => Promise<void> }) => {
           const remaining = deadline - Date.now();
           if (remaining <= 0) throw timedOut(request.deadlineMs);
           const response = await upstreamFetch(upstream, {
@@ -126,6 +133,10 @@ export function createStudioClient(
         const created = createdJob.safeParse(
           await call(STUDIO_PATHS.createJob(studioOrgId), {
             method: 'POST',
+            beforeAttempt:
+              contract === undefined
+                ? undefined
+                : () => contract(['requests'], request.waitForContract === true ? deadline : undefined, request.signal),
             body: JSON.stringify({
               model_id: request.modelId,
               messages: [request.messages],

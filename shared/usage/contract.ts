@@ -43,6 +43,9 @@ export interface ContractLimiter {
   take(buckets: readonly ContractBucket[], waitUntil?: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** Takes the contract slots of one upstream attempt (`ContractLimiter.take` with the caller's fail-open policy). */
+export type ContractSlot = (buckets: readonly ContractBucket[], waitUntil?: number, signal?: AbortSignal) => Promise<void>;
+
 /** How long one limiter call may take: it sits in front of every Hub call. */
 export const LIMITER_CALL_MS = 500;
 

@@ -9,13 +9,12 @@
 import { getConfig } from '#shared/config.ts';
 import { TooManyRequestsError } from '#shared/errors.ts';
 import { afterResponse } from '#shared/http/after-response.ts';
-import type { ContractSlot } from '#shared/ionos/hub-client.ts';
 import { recordConsumerUsage, recordRejected, recordStoreFailure } from '#shared/metrics.ts';
 import { logger } from '#shared/observability.ts';
 import { assertWithinBudgets, budgetedWindows, budgetStates, tokensUsed, type BudgetState } from '#shared/usage/budgets.ts';
 import { currentConsumers } from '#shared/usage/consumer-map.ts';
 import { budgetsOf } from '#shared/usage/consumers.ts';
-import { createContractLimiter, type ContractBucket } from '#shared/usage/contract.ts';
+import { createContractLimiter, type ContractBucket, type ContractSlot } from '#shared/usage/contract.ts';
 import { createLedger, type Ledger, type UsageEntry } from '#shared/usage/ledger.ts';
 import { openUsageStore, type UsageStore } from '#shared/usage/store.ts';
 
@@ -92,7 +91,7 @@ export async function enforceBudgets(consumer: string): Promise<void> {
 }
 
 /**
- * The contract limiter for the Hub client, or undefined without a usage table. A refusal (429
+ * The contract limiter for the Hub and Studio clients, or undefined without a usage table. A refusal (429
  * `contract_rate_limited`) passes on; a store failure lets the call through (fail-open).
  */
 export function contractSlot(): ContractSlot | undefined {

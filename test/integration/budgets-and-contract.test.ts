@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '#infra/offline/dynamodb.ts';
 import { EMBEDDED_AWS_ENV } from '#infra/offline/dynamodb.ts';
+import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
 import { startSimulator, type Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { startFaultyStore } from '#test/helpers/faulty-store.ts';
 import { spawnApi, type SpawnedApi } from '#test/helpers/spawn-api.ts';
@@ -137,6 +138,23 @@ describe('the IONOS contract', () => {
       expect(waited.status).toBe(200);
     } finally {
       await Promise.all([a?.stop(), b?.stop()]);
+    }
+  });
+});
+
+describe('the IONOS contract, Studio jobs', () => {
+  it('takes a slot for each Studio job too: with none free, the proxy answers 429 and creates no job', async () => {
+    // One slot every 5 s, burst 1: the chat completion takes it, the Studio job finds none.
+    const api = await spawnOnStore({ IONOS_RATE_LIMIT: '0.2', IONOS_BURST_LIMIT: '1' });
+    try {
+      sim.control.reset();
+      expect((await chat(api, CAROL)).status).toBe(200);
+      const studio = await chat(api, CAROL, { model: STUDIO_MODELS['qwen-gdpr-demo'] });
+      expect(studio.status).toBe(429);
+      expect(await studio.json()).toMatchObject({ error: { code: 'contract_rate_limited' } });
+      expect(sim.control.requests.filter((r) => r.path.endsWith('/generate'))).toEqual([]);
+    } finally {
+      await api.stop();
     }
   });
 });
