@@ -2,7 +2,8 @@
  * `npm start`: serves the whole API on http://localhost:8000 (PORT and HOST override). With no IONOS
  * credentials configured (IONOS_API_TOKEN or IONOS_SECRET_ID) it starts the IONOS simulator in-process,
  * points the API at it, and says so. With no usage table configured (USAGE_TABLE) it embeds a DynamoDB-
- * compatible store (dynalite, in memory) for the usage ledger, and says so. Ctrl-C stops them all cleanly.
+ * compatible store (dynalite, in memory) for the usage table (ledger, budgets, contract limiter), and says so;
+ * `USAGE_TABLE=none` runs without one. Ctrl-C stops them all cleanly.
  */
 import { startLocalApi } from '#infra/offline/api-gateway/server.ts';
 import { EMBEDDED_AWS_ENV, startEmbeddedDynamo, type EmbeddedDynamo } from '#infra/offline/dynamodb.ts';
@@ -43,7 +44,12 @@ async function main(): Promise<void> {
   env.ALLOWED_ORIGINS ??= 'http://localhost:3000,http://localhost:5173,http://localhost:8000'; // as cdk.json
   const offline = env.IONOS_API_TOKEN === undefined && env.IONOS_SECRET_ID === undefined;
   const sim = offline ? await startOfflineSimulator() : undefined;
-  const store = env.USAGE_TABLE === undefined ? await startOfflineStore() : undefined;
+  const withoutTable = env.USAGE_TABLE === 'none';
+  if (withoutTable) {
+    delete env.USAGE_TABLE;
+    console.log('USAGE_TABLE=none: no usage table, so no ledger, budgets or contract limiter.');
+  }
+  const store = env.USAGE_TABLE === undefined && !withoutTable ? await startOfflineStore() : undefined;
   const api = await startLocalApi({ port: Number(env.PORT ?? 8000), host: env.HOST ?? '127.0.0.1' });
   console.log(`API listening on ${api.url.replace('127.0.0.1', 'localhost')}; Ctrl-C stops it.`);
 

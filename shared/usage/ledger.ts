@@ -65,6 +65,13 @@ export interface Ledger {
   read(consumer: string, at?: Date): Promise<ConsumerUsage>;
 }
 
+/**
+ * Time each write may take, longer than a read's: it runs after the answer (the client does not wait), so
+ * a store that is briefly slow (npm start's embedded store in a cold burst) costs a little billed time,
+ * not a lost entry.
+ */
+const WRITE_MS = 3_000;
+
 const COUNTERS = ['requests', 'failed', 'prompt_tokens', 'completion_tokens', 'images', 'studio_jobs'] as const;
 
 /** `2026-11-23` and `2026-11` of a time, in UTC (the windows' boundaries). */
@@ -114,7 +121,7 @@ export function createLedger(store: UsageStore): Ledger {
               ':ttl': { N: String(now + ttl) },
             },
           }),
-          within(STORE_CALL_MS),
+          within(WRITE_MS),
         );
       const tokens = values.prompt_tokens + values.completion_tokens;
       const totals = (w: BudgetWindow) =>
@@ -131,7 +138,7 @@ export function createLedger(store: UsageStore): Ledger {
                 ':ttl': { N: String(now + WINDOW_TTL_SECONDS[w]) },
               },
             }),
-            within(STORE_CALL_MS),
+            within(WRITE_MS),
           )
           .then((answer) => [w, Number(answer.Attributes?.tokens?.N ?? 0)] as const);
       const [, , ...after] = await Promise.all([

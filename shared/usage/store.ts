@@ -23,7 +23,7 @@ export interface UsageStore {
 }
 
 /** The longest any call may take, retries included (the callers pass their own, shorter limits). */
-const BACKSTOP_MS = 2_000;
+const BACKSTOP_MS = 3_000;
 
 /** Opens the table's client lazily. */
 export function openUsageStore(config: StoreConfig): UsageStore {

@@ -12,6 +12,7 @@ import { measureBundles } from './bundles.ts';
 import { measureBilled, PRICE } from './billed.ts';
 import { measureHandlerCost } from './handler-cost.ts';
 import { measureAddedLatency, measureThroughput, startRawPipe } from './proxy.ts';
+import { measureUsageTable } from './usage-table.ts';
 import { spawnApi } from '#test/helpers/spawn-api.ts';
 import { peakRssMb, percentile, round, timeEach } from './stats.ts';
 import { measureAgentStreamDelay, measureProxyStreamDelay } from './stream-delay.ts';
@@ -91,6 +92,18 @@ try {
   } finally {
     pipe.stop();
   }
+
+  const usage = await measureUsageTable(sim, REQUESTS);
+  add('usage table added latency p50, consumer without budgets (ledger, limiter)', usage.unbudgeted.p50, 'ms', 2);
+  add('usage table added latency p50, consumer with 3 budgets', usage.budgeted.p50, 'ms', 2);
+  add('usage table added latency p99, with 3 budgets (reference)', usage.budgeted.p99, 'ms');
+  add('one SDK UpdateItem round trip to the embedded store p50 (reference)', usage.roundTripP50, 'ms');
+  add(
+    'DynamoDB calls per proxied chat completion (consumer with 3 budgets)',
+    usage.proxyCalls.total,
+    `calls (${usage.proxyCalls.byOperation})`,
+  );
+  add('DynamoDB calls per agent run, one model call (same consumer)', usage.agentCalls.total, `calls (${usage.agentCalls.byOperation})`);
 
   // What Lambda bills per request: the handler's CPU, in-process, next to a bare handler doing the minimum.
   const cost = await measureHandlerCost(sim, REQUESTS);

@@ -37,7 +37,7 @@ export const FULL: LoadSizes = {
 export const SHORT: LoadSizes = {
   connections: 64,
   requests: 640,
-  soakWarmup: 5_000,
+  soakWarmup: 8_000,
   soakRequests: 1_500,
   burstClients: 30,
   maxSeconds: 60,
@@ -84,6 +84,8 @@ export interface LoadReport {
     rssAfterSoakMb: number;
     growth: number;
     exitCode: number | null;
+    /** Usage ledger entries the API could not write: during the load scenarios (cold), and during the soak. */
+    ledgerFailures: { scenarios: number; soak: number };
   };
   burst: { clients: number; ok: number; limited: number; limitedWithRetryAfter: number; other: number; seconds: number };
 }
@@ -109,12 +111,16 @@ async function withApi<T>(sim: Simulator, use: (api: SpawnedApi) => Promise<T>):
   return { result, exitCode: await api.stop() };
 }
 
-/** Until resident memory levels off (under 1% growth over 1,000 requests, twice), at most `max` requests. */
+/**
+ * Until resident memory levels off (under 1% growth over 1,000 requests, three times in a row), at most `max`
+ * requests. The heap grows in steps to its size under this load (the usage table's SDK client and the
+ * writes in flight raised it), and two quiet windows were seen between two steps on a slow run.
+ */
 async function warmUp(api: SpawnedApi, run: (requests: number) => Promise<LoadResult>, max: number): Promise<number> {
   let done = 0;
   let steady = 0;
   let rss = rssMb(api.pid);
-  while (done < max && steady < 2) {
+  while (done < max && steady < 3) {
     done += (await run(Math.min(1_000, max - done))).requests;
     const now = rssMb(api.pid);
     steady = (now - rss) / rss < 0.01 ? steady + 1 : 0;
@@ -139,13 +145,18 @@ async function loadAndSoak(sim: Simulator, sizes: LoadSizes): Promise<Pick<LoadR
     ] as const) {
       scenarios.push({ name, ...(await runLoad({ ...base, request, check, requests: sizes.requests })) });
     }
+    const ledgerFailures = () => (api.output().match(/usage ledger write failed/g) ?? []).length;
+    const afterScenarios = ledgerFailures();
     const proxied = (requests: number) => runLoad({ ...base, request: chat(), check: whole, requests });
     const warmup = await warmUp(api, proxied, sizes.soakWarmup);
     const before = rssMb(api.pid);
+    const atSoak = ledgerFailures();
     const run = await proxied(sizes.soakRequests);
-    return { scenarios, warmup, run, before, after: rssMb(api.pid) };
+    await new Promise((resolve) => setTimeout(resolve, 3_500)); // the last entries' writes may take up to 3 s
+    const failed = { scenarios: afterScenarios, soak: ledgerFailures() - atSoak };
+    return { scenarios, warmup, run, before, after: rssMb(api.pid), failed };
   });
-  const { scenarios, warmup, run, before, after } = result;
+  const { scenarios, warmup, run, before, after, failed } = result;
   return {
     scenarios,
     soak: {
@@ -156,6 +167,7 @@ async function loadAndSoak(sim: Simulator, sizes: LoadSizes): Promise<Pick<LoadR
       rssAfterSoakMb: round(after, 1),
       growth: round((after - before) / before, 3),
       exitCode,
+      ledgerFailures: failed,
     },
   };
 }
@@ -207,7 +219,7 @@ export function formatReport(report: LoadReport, sizes: LoadSizes): string[] {
   );
   const { soak, burst: b } = report;
   lines.push(
-    `soak: ${soak.requests} proxied requests, ${soak.errors} errors; RSS ${soak.rssAfterWarmupMb} MB after warm-up (${soak.warmup} requests) → ${soak.rssAfterSoakMb} MB (${round(soak.growth * 100, 1)}%, limit ${MAX_RSS_GROWTH * 100}%); exit code after closing: ${soak.exitCode}`,
+    `soak: ${soak.requests} proxied requests, ${soak.errors} errors; RSS ${soak.rssAfterWarmupMb} MB after warm-up (${soak.warmup} requests) → ${soak.rssAfterSoakMb} MB (${round(soak.growth * 100, 1)}%, limit ${MAX_RSS_GROWTH * 100}%); exit code after closing: ${soak.exitCode}; usage ledger writes failed: ${soak.ledgerFailures.scenarios} under the cold load scenarios, ${soak.ledgerFailures.soak} in the soak`,
   );
   lines.push(
     `rate-limit burst: ${b.clients} clients at once (${b.seconds} s) → ${b.ok} answered 200, ${b.limited} answered 429 (${b.limitedWithRetryAfter} with Retry-After), ${b.other} other`,
@@ -222,6 +234,7 @@ export function failures(report: LoadReport): string[] {
   if (report.soak.errors > 0) out.push(`soak: ${report.soak.errors} errors`);
   if (!(report.soak.growth < MAX_RSS_GROWTH))
     out.push(`soak: RSS grew ${round(report.soak.growth * 100, 1)}% (limit ${MAX_RSS_GROWTH * 100}%)`);
+  if (report.soak.ledgerFailures.soak > 0) out.push(`soak: ${report.soak.ledgerFailures.soak} usage ledger entries not written`);
   if (report.soak.exitCode !== 0) out.push(`the API did not exit by itself after closing (exit code ${report.soak.exitCode})`);
   const b = report.burst;
   // The limiter admits its burst of 10 plus 5 per second while the burst lasts (a busy machine stretches it).
