@@ -113,15 +113,15 @@ export function recordRejected(consumer: string, reason: RejectReason): void {
   publish({ consumer, reason }, [['Rejected', MetricUnit.Count, 1]]);
 }
 
-/**
- * Emits a consumer's `ConsumerRequests` and `ConsumerTokens` (what reached IONOS), and its
- * `MonthlyBudgetUsedPercent` when it has a monthly budget (the 80 % alarm reads it).
- */
-export function recordConsumerUsage(consumer: string, tokens: number, monthlyBudgetUsedPercent?: number): void {
-  const values: [string, Unit, number][] = [
+/** Emits a consumer's `ConsumerRequests` and `ConsumerTokens`: one request that reached IONOS. */
+export function recordConsumerUsage(consumer: string, tokens: number): void {
+  publish({ consumer }, [
     ['ConsumerRequests', MetricUnit.Count, 1],
     ['ConsumerTokens', MetricUnit.Count, tokens],
-  ];
-  if (monthlyBudgetUsedPercent !== undefined) values.push(['MonthlyBudgetUsedPercent', MetricUnit.Percent, monthlyBudgetUsedPercent]);
-  publish({ consumer }, values);
+  ]);
+}
+
+/** Emits `MonthlyBudgetUsedPercent` of a consumer with a monthly budget (the 80 % alarm reads it). */
+export function recordMonthlyBudgetUse(consumer: string, percent: number): void {
+  publish({ consumer }, [['MonthlyBudgetUsedPercent', MetricUnit.Percent, Math.round(percent * 10) / 10]]);
 }

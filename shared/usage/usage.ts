@@ -9,7 +9,7 @@
 import { getConfig } from '#shared/config.ts';
 import { TooManyRequestsError } from '#shared/errors.ts';
 import { afterResponse } from '#shared/http/after-response.ts';
-import { recordConsumerUsage, recordRejected, recordStoreFailure } from '#shared/metrics.ts';
+import { recordConsumerUsage, recordMonthlyBudgetUse, recordRejected, recordStoreFailure } from '#shared/metrics.ts';
 import { logger } from '#shared/observability.ts';
 import { assertWithinBudgets, budgetedWindows, budgetStates, tokensUsed, type BudgetState } from '#shared/usage/budgets.ts';
 import { currentConsumers } from '#shared/usage/consumer-map.ts';
@@ -45,12 +45,13 @@ export function recordUsage(entry: UsageEntry): void {
   const target = usageLedger();
   if (target === null) return;
   const budgets = budgetsOf(currentConsumers(), entry.consumer);
-  const tokens = (entry.promptTokens ?? 0) + (entry.completionTokens ?? 0);
+  // The metrics do not depend on the store; the budget share does (the write returns the month's total).
+  recordConsumerUsage(entry.consumer, (entry.promptTokens ?? 0) + (entry.completionTokens ?? 0));
+  const { tokensPerMonth } = budgets;
   afterResponse(
     target.record(entry, new Date(), budgetedWindows(budgets)).then(
       (totals) => {
-        const month = budgets.tokensPerMonth === undefined ? undefined : ((totals.month ?? 0) / budgets.tokensPerMonth) * 100;
-        recordConsumerUsage(entry.consumer, tokens, month === undefined ? undefined : Math.round(month * 10) / 10);
+        if (tokensPerMonth !== undefined) recordMonthlyBudgetUse(entry.consumer, ((totals.month ?? 0) / tokensPerMonth) * 100);
       },
       (err: unknown) => {
         recordStoreFailure('ledger');

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { EMBEDDED_AWS_ENV, startEmbeddedDynamo } from '#infra/offline/dynamodb.ts';
 import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { spawnApi, type SpawnedApi } from '#test/helpers/spawn-api.ts';
-import { send, type LoadRequest } from '#test/load/http-load.ts';
+import { runLoad, send, type LoadRequest } from '#test/load/http-load.ts';
 import { percentile, round } from './stats.ts';
 
 const KEY = 'benchKey0123456789abcdefXYZ';
@@ -70,6 +70,11 @@ export interface UsageTableCost {
   budgeted: { p50: number; p99: number };
   /** One UpdateItem round trip from the AWS SDK to the embedded store, p50 (what any check before a request costs at least). */
   roundTripP50: number;
+  /** CPU the AWS SDK spends in the calling process per call. */
+  sdkCpuMsPerCall: number;
+  /** Proxy req/s at 64 connections without the table and with it (all parts at work). */
+  rpsWithout: number;
+  rpsWith: number;
   /** Calls per request, in total and by operation (`BatchGetItem 1, UpdateItem 6`). */
   proxyCalls: { total: number; byOperation: string };
   agentCalls: { total: number; byOperation: string };
@@ -83,8 +88,8 @@ const perRequest = (counts: Map<string, number>, n: number) => ({
     .join(', '),
 });
 
-/** p50 of sequential UpdateItem round trips from the AWS SDK to the store. */
-async function roundTrip(store: { endpoint: string; tableName: string }, count: number): Promise<number> {
+/** p50 of sequential UpdateItem round trips from the AWS SDK to the store, and the SDK's CPU per call. */
+async function roundTrip(store: { endpoint: string; tableName: string }, count: number): Promise<{ p50: number; cpuMs: number }> {
   const { DynamoDBClient, UpdateItemCommand } = await import('@aws-sdk/client-dynamodb');
   const db = new DynamoDBClient({
     endpoint: store.endpoint,
@@ -92,7 +97,9 @@ async function roundTrip(store: { endpoint: string; tableName: string }, count: 
     credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
   });
   const times: number[] = [];
+  let cpu = process.cpuUsage();
   for (let i = 0; i < count + 100; i++) {
+    if (i === 100) cpu = process.cpuUsage();
     const t = performance.now();
     await db.send(
       new UpdateItemCommand({
@@ -104,12 +111,13 @@ async function roundTrip(store: { endpoint: string; tableName: string }, count: 
     );
     if (i >= 100) times.push(performance.now() - t);
   }
+  const used = process.cpuUsage(cpu);
   db.destroy();
-  return round(percentile(times, 50), 3);
+  return { p50: round(percentile(times, 50), 3), cpuMs: round((used.user + used.system) / 1000 / count, 3) };
 }
 
 /** Measures over `count` interleaved rounds (after a warm-up) and `countCalls` requests per route. */
-export async function measureUsageTable(sim: Simulator, count: number, countCalls = 100): Promise<UsageTableCost> {
+export async function measureUsageTable(sim: Simulator, count: number, loadSeconds: number, countCalls = 100): Promise<UsageTableCost> {
   const store = await startEmbeddedDynamo();
   const onStore = { ...WITH_TABLE, USAGE_TABLE: store.tableName, DYNAMODB_ENDPOINT: store.endpoint };
   const apis: SpawnedApi[] = await Promise.all([
@@ -131,9 +139,13 @@ export async function measureUsageTable(sim: Simulator, count: number, countCall
       p50: round(percentile(times[j] ?? [], 50) - percentile(times[0] ?? [], 50), 3),
       p99: round(percentile(times[j] ?? [], 99) - percentile(times[0] ?? [], 99), 3),
     });
+    const rps = async (api: SpawnedApi) =>
+      (await runLoad({ base: api.url, connections: 64, requests: Number.MAX_SAFE_INTEGER, maxSeconds: loadSeconds, request: PROXIED })).rps;
+    const rpsWithout = await rps(apis[0] as SpawnedApi);
+    const rpsWith = await rps(apis[2] as SpawnedApi);
     await Promise.all(apis.map((a) => a.stop()));
     apis.length = 0;
-    const roundTripP50 = await roundTrip(store, count / 2);
+    const trip = await roundTrip(store, count / 2);
     const counter = await countingPassThrough(store.endpoint);
     const counted = await spawnApi(sim, { ...onStore, DYNAMODB_ENDPOINT: counter.url });
     try {
@@ -147,7 +159,16 @@ export async function measureUsageTable(sim: Simulator, count: number, countCall
       };
       const proxyCalls = await calls(PROXIED);
       const agentCalls = await calls(AGENT);
-      return { unbudgeted: added(1), budgeted: added(2), roundTripP50, proxyCalls, agentCalls };
+      return {
+        unbudgeted: added(1),
+        budgeted: added(2),
+        roundTripP50: trip.p50,
+        sdkCpuMsPerCall: trip.cpuMs,
+        rpsWithout,
+        rpsWith,
+        proxyCalls,
+        agentCalls,
+      };
     } finally {
       await counted.stop();
       counter.close();

@@ -12,6 +12,7 @@ import { spawnApi, type SpawnedApi } from '#test/helpers/spawn-api.ts';
 
 const CAROL = 'carolKey0123456789abcdefXYZ';
 const DAVE = 'daveKey0123456789abcdefXYZ0';
+const ERIN = 'erinKey0123456789abcdefXYZ0';
 const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
 const messages = [{ role: 'user', content: 'How many tokens is this?' }];
 
@@ -64,8 +65,9 @@ describe('budgets', () => {
   let perRequest: number;
   beforeAll(async () => {
     api = await spawnOnStore({
-      LOCAL_API_KEYS: `carol:${CAROL},dave:${DAVE}`,
-      LOCAL_BUDGETS: JSON.stringify({ carol: { tokensPerDay: 1 } }),
+      LOCAL_API_KEYS: `carol:${CAROL},dave:${DAVE},erin:${ERIN}`,
+      LOCAL_BUDGETS: JSON.stringify({ carol: { tokensPerDay: 1 }, erin: { tokensPerMonth: 1_000_000 } }),
+      POWERTOOLS_METRICS_DISABLED: 'false', // the EMF lines the dashboard and the alarms read
     });
   });
   afterAll(() => api.stop());
@@ -109,6 +111,25 @@ describe('budgets', () => {
     const usage = await (await fetch(`${api.url}/v1/usage`, { headers: { authorization: `Bearer ${CAROL}` } })).json();
     expect(usage).toMatchObject({ consumer: 'carol', today: { requests: 1 } });
   });
+
+  it('emits the per-consumer metrics the dashboard and the 80 % alarm read', async () => {
+    const res = await chat(api, ERIN);
+    const { usage } = (await res.json()) as { usage: { total_tokens: number } };
+    /** The EMF line carrying a metric for a consumer. */
+    const emf = (name: string, consumer: string) =>
+      api
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{') && line.includes(`"${name}"`))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((m) => m[name] !== undefined && m.consumer === consumer);
+    for (let i = 0; i < 50 && emf('MonthlyBudgetUsedPercent', 'erin') === undefined; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(emf('MonthlyBudgetUsedPercent', 'erin')).toMatchObject({
+      MonthlyBudgetUsedPercent: Math.round((usage.total_tokens / 1_000_000) * 1000) / 10,
+    });
+    expect(emf('ConsumerTokens', 'erin')).toMatchObject({ ConsumerRequests: 1, ConsumerTokens: usage.total_tokens });
+    expect(emf('Rejected', 'carol')).toMatchObject({ reason: 'budget_exceeded', Rejected: 1 });
+  });
 });
 
 describe('the IONOS contract', () => {
@@ -144,8 +165,16 @@ describe('the IONOS contract', () => {
 
 describe('the IONOS contract, Studio jobs', () => {
   it('takes a slot for each Studio job too: with none free, the proxy answers 429 and creates no job', async () => {
-    // One slot every 5 s, burst 1: the chat completion takes it, the Studio job finds none.
-    const api = await spawnOnStore({ IONOS_RATE_LIMIT: '0.2', IONOS_BURST_LIMIT: '1' });
+    // One slot every 5 s, burst 1: the chat completion takes it, the Studio job finds none. A store of its
+    // own: the shared one's bucket still holds the previous test's slots.
+    const own = await startEmbeddedDynamo();
+    const api = await spawnApi(sim, {
+      ...EMBEDDED_AWS_ENV,
+      USAGE_TABLE: own.tableName,
+      DYNAMODB_ENDPOINT: own.endpoint,
+      IONOS_RATE_LIMIT: '0.2',
+      IONOS_BURST_LIMIT: '1',
+    });
     try {
       sim.control.reset();
       expect((await chat(api, CAROL)).status).toBe(200);
@@ -155,6 +184,7 @@ describe('the IONOS contract, Studio jobs', () => {
       expect(sim.control.requests.filter((r) => r.path.endsWith('/generate'))).toEqual([]);
     } finally {
       await api.stop();
+      await own.close();
     }
   });
 });
