@@ -1,7 +1,8 @@
 /**
- * The OpenAI-compatible proxy to the IONOS Hub (`/v1/*`; Studio UUIDs for chat completions) and the
- * legacy native routes (`GET /models`, `POST /models/{modelId}/predictions`), and the caller's usage (`GET /v1/usage`). A response-streaming handler, so streams are relayed as they
- * arrive and long completions are not cut at API Gateway's 29 s.
+ * The OpenAI-compatible proxy to the IONOS Hub (`/v1/*`; Studio UUIDs for chat completions), the Responses
+ * API on top of it (`POST /v1/responses`), the caller's usage (`GET /v1/usage`) and the legacy native routes
+ * (`GET /models`, `POST /models/{modelId}/predictions`). A response-streaming handler, so streams are
+ * relayed as they arrive and long completions are not cut at API Gateway's 29 s.
  */
 import { getConfig } from '#shared/config.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
@@ -10,6 +11,7 @@ import { consumerOf, createHandler } from '#shared/http/handler.ts';
 import { createHubClient } from '#shared/ionos/hub-client.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
 import { forward } from '#shared/proxy/forward.ts';
+import { responses } from '#shared/responses/bridge.ts';
 import { forwardedRequestHeaders } from '#shared/proxy/headers.ts';
 import { legacyListModels, legacyPredict } from '#shared/proxy/legacy.ts';
 import { fillPath, operationOf } from '#shared/routes.ts';
@@ -39,17 +41,16 @@ export const handler = createHandler('hub-proxy', async (event, context, { signa
       signal,
     });
   }
-  return forward(
-    {
-      method: event.httpMethod,
-      path: fillPath(event.resource, event.pathParameters),
-      resource: event.resource,
-      body: readBody(event, config.proxyMaxRequestBytes),
-      headers: forwardedRequestHeaders(event),
-      requestId: context.awsRequestId,
-      signal,
-      consumer: consumerOf(event),
-    },
-    { hub, studio, config, deadlineMs },
-  );
+  const call = {
+    method: event.httpMethod,
+    path: fillPath(event.resource, event.pathParameters),
+    resource: event.resource,
+    body: readBody(event, config.proxyMaxRequestBytes),
+    headers: forwardedRequestHeaders(event),
+    requestId: context.awsRequestId,
+    signal,
+    consumer: consumerOf(event),
+  };
+  const deps = { hub, studio, config, deadlineMs };
+  return operation === 'responses' ? responses(call, deps) : forward(call, deps);
 });

@@ -63,6 +63,31 @@ describe('a client that leaves before the answer', () => {
     expect((await fetch(`${api.url}/studio/models`)).status).toBe(200);
   });
 
+  it('closes the upstream stream when a Responses API client leaves mid-stream', async () => {
+    sim.control.streamDelayMs = 100;
+    sim.control.chatReplies.push({ content: 'one two three four five six seven eight nine ten eleven twelve' });
+    try {
+      const controller = new AbortController();
+      const res = await fetch(`${api.url}/v1/responses`, {
+        method: 'POST',
+        body: JSON.stringify({ model: CHAT, input: 'Count', stream: true }),
+        signal: controller.signal,
+      });
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let seen = '';
+      while (!seen.includes('response.output_text.delta')) seen += decoder.decode((await reader.read()).value);
+      controller.abort(); // mid-stream: events were read, the answer is not complete
+      await vi.waitFor(() => expect(sim.control.requests.find((r) => r.path === '/v1/chat/completions')?.clientClosedEarly).toBe(true), {
+        timeout: 3_000,
+      });
+      expect(seen).not.toContain('response.completed');
+    } finally {
+      sim.control.streamDelayMs = 0;
+    }
+    expect((await fetch(`${api.url}/studio/models`)).status).toBe(200);
+  });
+
   it('stops polling a Studio job via /v1 when the client leaves', async () => {
     sim.control.studioPollsBeforeDone = 1_000;
     await leaveEarly('/v1/chat/completions', {

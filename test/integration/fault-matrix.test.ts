@@ -35,7 +35,17 @@ const requests: Record<RouteKey, () => [string, RequestInit]> = {
   agent: () => ['/', { method: 'POST', headers: { 'x-model-id': CHAT }, body: agentBody('Hi') }],
   agentStream: () => ['/?stream=true', { method: 'POST', headers: { 'x-model-id': CHAT }, body: agentBody('Hi') }],
   studio: () => ['/', { method: 'POST', headers: { 'x-model-id': STUDIO_MODELS['qwen-gdpr-demo'] as string }, body: agentBody('Hi') }],
+  responses: () => ['/v1/responses', { method: 'POST', body: JSON.stringify({ model: CHAT, input: 'Hi' }) }],
+  responsesStream: () => ['/v1/responses', { method: 'POST', body: JSON.stringify({ model: CHAT, input: 'Hi', stream: true }) }],
 };
+
+/** The Responses API's events (`event:` and `data:` lines), parsed. */
+const responsesEvents = (text: string) =>
+  text
+    .split('\n\n')
+    .map((block) => block.split('\n').find((l) => l.startsWith('data: ')))
+    .filter((line): line is string => line !== undefined)
+    .map((line) => JSON.parse(line.slice(6)) as { type: string; code?: string; message?: string });
 
 /** Reads the answer into an Outcome, asserting on the way that nothing incomplete passes for a success. */
 async function observe(route: RouteKey, res: Response): Promise<Outcome> {
@@ -43,6 +53,16 @@ async function observe(route: RouteKey, res: Response): Promise<Outcome> {
   const retryAfter = res.headers.get('retry-after') ?? undefined;
   if ((res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     expect(res.status).toBe(200);
+    if (route === 'responsesStream') {
+      const events = responsesEvents(text);
+      expect(events[0]?.type).toBe('response.created');
+      const last = events.at(-1);
+      if (last?.type === 'response.completed') return { status: 200 };
+      // A failure ends the stream: response.failed, then the error event, and no response.completed.
+      expect(events.slice(-2).map((e) => e.type)).toEqual(['response.failed', 'error']);
+      expect(last?.message).toMatch(/IONOS/);
+      return { status: 200, code: last?.code, streamError: true };
+    }
     const events = parseSseData(text);
     const errorAt = events.findIndex((e) => e.startsWith('{"error"'));
     if (route === 'proxyStream') {
@@ -63,9 +83,15 @@ async function observe(route: RouteKey, res: Response): Promise<Outcome> {
     expect(event.error).toEqual(expect.any(String));
     return { status: 200, ...(event.type === 'rate_limit_error' ? { type: event.type } : { code: event.code }), streamError: true };
   }
-  const body = JSON.parse(text) as { error?: { message: string; type: string; code: string }; choices?: unknown[]; content?: string };
+  const body = JSON.parse(text) as {
+    error?: { message: string; type: string; code: string };
+    choices?: unknown[];
+    content?: string;
+    output?: unknown[];
+  };
   if (res.status < 400) {
-    expect(route === 'proxy' ? body.choices?.length : body.content).toBeTruthy(); // a whole answer
+    const whole = { proxy: body.choices?.length, responses: body.output?.length }[route as string] ?? body.content;
+    expect(whole).toBeTruthy(); // a whole answer
     return { status: res.status };
   }
   expect(body.error?.message).toEqual(expect.any(String));

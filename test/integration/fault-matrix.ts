@@ -28,6 +28,8 @@ export const ROUTES = {
   agent: 'POST / (agent)',
   agentStream: 'POST /?stream=true (agent)',
   studio: 'POST / with a Studio UUID',
+  responses: 'POST /v1/responses',
+  responsesStream: 'POST /v1/responses, `"stream": true`',
 } as const;
 export type RouteKey = keyof typeof ROUTES;
 
@@ -168,6 +170,13 @@ export const FAULTS: FaultCase[] = [
     },
   },
 ];
+
+// The Responses bridge forwards as a chat completion through the proxy, so it answers every fault as the
+// proxy does; a stream that fails ends with `response.failed` and an `error` event carrying the same code.
+for (const f of FAULTS) {
+  if (f.outcomes.proxy !== undefined) f.outcomes.responses = f.outcomes.proxy;
+  if (f.outcomes.proxyStream !== undefined) f.outcomes.responsesStream = f.outcomes.proxyStream;
+}
 
 function describe(o: Outcome | undefined): string {
   if (o === undefined) return '—';

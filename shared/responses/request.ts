@@ -1,0 +1,253 @@
+/**
+ * The Responses API request (`POST /v1/responses`) as a Hub chat completion request. What the Hub can serve
+ * is translated (input items to messages, function tools, `text.format` to `response_format`,
+ * `max_output_tokens` to `max_tokens`); what it cannot (built-in tools, background runs, reasoning items,
+ * stored conversations for now) is refused with a 400 naming the parameter, never dropped silently.
+ */
+import { BadRequestError } from '#shared/errors.ts';
+
+type Json = Record<string, unknown>;
+
+/** A chat message of the Hub's API. */
+export type ChatMessage = Json & { role: 'system' | 'user' | 'assistant' | 'tool' };
+
+/** What the response object echoes of the request. */
+export interface ResponsesRequestEcho {
+  model: string;
+  instructions: string | null;
+  max_output_tokens: number | null;
+  parallel_tool_calls: boolean;
+  temperature: number | null;
+  top_p: number | null;
+  tool_choice: unknown;
+  tools: unknown[];
+  text: { format: unknown };
+  metadata: Record<string, string>;
+  user: string | null;
+  store: false;
+}
+
+/** The translation: the chat body for the Hub, and what the answer echoes. */
+export interface TranslatedRequest {
+  chat: Json;
+  stream: boolean;
+  echo: ResponsesRequestEcho;
+}
+
+const bad = (param: string, message: string) => new BadRequestError(message, { param, code: 'unsupported_parameter' });
+const invalid = (param: string, message: string) => new BadRequestError(message, { param, code: 'invalid_request' });
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+// Parameters the Hub cannot serve: refused, so a client never gets an answer that silently ignored them.
+const REFUSED: Record<string, string> = {
+  background: 'Background responses are not supported: the Hub answers while the request is open.',
+  previous_response_id: 'Continuing a stored response is not supported yet: send the whole conversation in "input".',
+  conversation: 'Conversations are not supported: send the whole conversation in "input".',
+  prompt: 'Stored prompt templates are not supported: send "instructions" and "input".',
+  include: 'Extra output ("include") is not supported: the Hub returns no reasoning, search results or logprobs here.',
+};
+// Accepted and passed on unchanged, or known to change nothing on the Hub's side.
+const KNOWN = new Set([
+  'model',
+  'input',
+  'instructions',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'max_output_tokens',
+  'temperature',
+  'top_p',
+  'text',
+  'metadata',
+  'user',
+  'stream',
+  'store',
+  'reasoning',
+  'truncation',
+  'service_tier',
+  'stream_options',
+  'prompt_cache_key',
+  'safety_identifier',
+]);
+
+/** Text of content parts (`input_text`, `output_text`), for the roles whose content the Hub takes as text. */
+function partText(part: unknown, param: string): string {
+  if (isObject(part) && (part.type === 'input_text' || part.type === 'output_text') && typeof part.text === 'string') return part.text;
+  if (isObject(part) && part.type === 'refusal' && typeof part.refusal === 'string') return part.refusal;
+  throw invalid(param, `${param} must be an input_text or output_text part here.`);
+}
+
+/** A user message's content: text, or text and image parts. */
+function userContent(content: unknown, param: string): unknown {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) throw invalid(param, `${param} must be a string or a list of content parts.`);
+  return content.map((part, i) => {
+    const where = `${param}[${i}]`;
+    if (isObject(part) && part.type === 'input_image') {
+      if (typeof part.image_url !== 'string') throw bad(where, `${where}: only images given by "image_url" are supported (no file_id).`);
+      return { type: 'image_url', image_url: { url: part.image_url, ...(typeof part.detail === 'string' ? { detail: part.detail } : {}) } };
+    }
+    if (isObject(part) && part.type === 'input_file') throw bad(where, `${where}: input_file parts are not supported by the Hub.`);
+    return { type: 'text', text: partText(part, where) };
+  });
+}
+
+/** Text of a tool's output (a string, or input_text parts). */
+function outputText(output: unknown, param: string): string {
+  if (typeof output === 'string') return output;
+  if (Array.isArray(output)) return output.map((p, i) => partText(p, `${param}[${i}]`)).join('');
+  throw invalid(param, `${param} must be a string.`);
+}
+
+/** `input` (and `instructions`) as chat messages. Consecutive function calls become one assistant turn. */
+export function toMessages(input: unknown, instructions: unknown): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  if (instructions !== undefined && instructions !== null) {
+    if (typeof instructions !== 'string') throw invalid('instructions', '"instructions" must be a string.');
+    messages.push({ role: 'system', content: instructions });
+  }
+  if (typeof input === 'string') return [...messages, { role: 'user', content: input }];
+  if (!Array.isArray(input) || input.length === 0) throw invalid('input', '"input" must be a string or a non-empty list of items.');
+  for (const [i, item] of input.entries()) {
+    const param = `input[${i}]`;
+    if (!isObject(item)) throw invalid(param, `${param} must be an object.`);
+    const type = item.type ?? 'message';
+    if (type === 'message') {
+      const role = item.role === 'developer' ? 'system' : item.role;
+      if (role === 'user') messages.push({ role, content: userContent(item.content, `${param}.content`) });
+      else if (role === 'system' || role === 'assistant') {
+        const text = typeof item.content === 'string' ? item.content : undefined;
+        const parts = Array.isArray(item.content) ? item.content.map((p, j) => partText(p, `${param}.content[${j}]`)).join('') : text;
+        if (parts === undefined) throw invalid(`${param}.content`, `${param}.content must be a string or a list of text parts.`);
+        messages.push({ role, content: parts });
+      } else throw invalid(`${param}.role`, `${param}.role must be user, assistant, system or developer.`);
+    } else if (type === 'function_call') {
+      if (typeof item.call_id !== 'string' || typeof item.name !== 'string' || typeof item.arguments !== 'string') {
+        throw invalid(param, `${param}: a function_call needs "call_id", "name" and "arguments" (strings).`);
+      }
+      const call = { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } };
+      const last = messages.at(-1);
+      if (last?.role === 'assistant' && Array.isArray(last.tool_calls)) last.tool_calls.push(call);
+      else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
+    } else if (type === 'function_call_output') {
+      if (typeof item.call_id !== 'string') throw invalid(`${param}.call_id`, `${param}: a function_call_output needs "call_id".`);
+      messages.push({ role: 'tool', tool_call_id: item.call_id, content: outputText(item.output, `${param}.output`) });
+    } else if (type === 'reasoning') {
+      throw bad(param, `${param}: reasoning items are not supported: the Hub's models give none to send back.`);
+    } else {
+      throw bad(`${param}.type`, `${param}: items of type ${JSON.stringify(type).slice(0, 60)} are not supported by the Hub.`);
+    }
+  }
+  return messages;
+}
+
+/** Function tools as chat tools; any other tool type is refused. */
+function toTools(tools: unknown): Json[] | undefined {
+  if (tools === undefined || tools === null) return undefined;
+  if (!Array.isArray(tools)) throw invalid('tools', '"tools" must be a list.');
+  return tools.map((tool, i) => {
+    const param = `tools[${i}]`;
+    if (!isObject(tool) || tool.type !== 'function') {
+      const type = isObject(tool) ? JSON.stringify(tool.type).slice(0, 60) : 'that';
+      throw bad(`${param}.type`, `${param}: ${type} tools are not supported by the Hub; only "function" tools are.`);
+    }
+    if (typeof tool.name !== 'string' || tool.name === '') throw invalid(`${param}.name`, `${param} needs a "name".`);
+    const { name, description, parameters, strict } = tool;
+    return { type: 'function', function: { name, description, parameters, ...(typeof strict === 'boolean' ? { strict } : {}) } };
+  });
+}
+
+/** `tool_choice` in the chat form. */
+function toToolChoice(choice: unknown): unknown {
+  if (choice === undefined || choice === null || choice === 'auto' || choice === 'none' || choice === 'required')
+    return choice ?? undefined;
+  if (isObject(choice) && choice.type === 'function' && typeof choice.name === 'string')
+    return { type: 'function', function: { name: choice.name } };
+  throw bad('tool_choice', '"tool_choice" must be auto, none, required or {"type":"function","name":"…"} here.');
+}
+
+/** `text.format` as `response_format`. */
+function toResponseFormat(text: unknown): Json | undefined {
+  if (text === undefined || text === null) return undefined;
+  if (!isObject(text)) throw invalid('text', '"text" must be an object.');
+  const format = text.format;
+  if (format === undefined || format === null) return undefined;
+  if (!isObject(format)) throw invalid('text.format', '"text.format" must be an object.');
+  if (format.type === 'text') return undefined;
+  if (format.type === 'json_object') return { type: 'json_object' };
+  if (format.type === 'json_schema') {
+    if (typeof format.name !== 'string' || !isObject(format.schema)) {
+      throw invalid('text.format', '"text.format" of type json_schema needs "name" and "schema".');
+    }
+    const { name, schema, strict, description } = format;
+    return {
+      type: 'json_schema',
+      json_schema: { name, schema, ...(typeof strict === 'boolean' ? { strict } : {}), ...(description ? { description } : {}) },
+    };
+  }
+  throw invalid('text.format.type', '"text.format.type" must be text, json_object or json_schema.');
+}
+
+const numberOrNull = (body: Json, key: string): number | null => {
+  const v = body[key];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid(key, `"${key}" must be a number.`);
+  return v;
+};
+
+/**
+ * Translates a Responses request.
+ * @throws BadRequestError naming the parameter that is wrong or cannot be served.
+ */
+export function toChatRequest(body: Json): TranslatedRequest {
+  for (const [key, message] of Object.entries(REFUSED)) {
+    if (body[key] !== undefined && body[key] !== null) throw bad(key, message);
+  }
+  for (const key of Object.keys(body))
+    if (!KNOWN.has(key)) throw bad(key, `"${key.slice(0, 60)}" is not a parameter this API supports on /v1/responses.`);
+  if (isObject(body.reasoning) && (body.reasoning.effort != null || body.reasoning.summary != null)) {
+    throw bad('reasoning', "Reasoning settings are not supported: the Hub's chat completions take no reasoning effort or summary.");
+  }
+  if (typeof body.model !== 'string' || body.model.trim() === '') {
+    throw new BadRequestError('"model" is required: name a model from GET /v1/models.', { param: 'model', code: 'missing_model' });
+  }
+  if (body.stream !== undefined && typeof body.stream !== 'boolean') throw invalid('stream', '"stream" must be a boolean.');
+  if (body.metadata !== undefined && body.metadata !== null && !isObject(body.metadata))
+    throw invalid('metadata', '"metadata" must be an object.');
+  const stream = body.stream === true;
+  const maxOutput = numberOrNull(body, 'max_output_tokens');
+  const tools = toTools(body.tools);
+  const chat: Json = {
+    model: body.model,
+    messages: toMessages(body.input, body.instructions),
+    ...(tools === undefined ? {} : { tools }),
+    ...(toToolChoice(body.tool_choice) === undefined ? {} : { tool_choice: toToolChoice(body.tool_choice) }),
+    ...(typeof body.parallel_tool_calls === 'boolean' && tools !== undefined ? { parallel_tool_calls: body.parallel_tool_calls } : {}),
+    ...(maxOutput === null ? {} : { max_tokens: maxOutput }),
+    ...(numberOrNull(body, 'temperature') === null ? {} : { temperature: body.temperature }),
+    ...(numberOrNull(body, 'top_p') === null ? {} : { top_p: body.top_p }),
+    ...(toResponseFormat(body.text) === undefined ? {} : { response_format: toResponseFormat(body.text) }),
+    ...(typeof body.user === 'string' ? { user: body.user } : {}),
+    // Usage is part of every response (and of response.completed in a stream).
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  };
+  const format = isObject(body.text) && isObject(body.text.format) ? body.text.format : { type: 'text' };
+  return {
+    chat,
+    stream,
+    echo: {
+      model: body.model,
+      instructions: typeof body.instructions === 'string' ? body.instructions : null,
+      max_output_tokens: maxOutput,
+      parallel_tool_calls: body.parallel_tool_calls !== false,
+      temperature: numberOrNull(body, 'temperature'),
+      top_p: numberOrNull(body, 'top_p'),
+      tool_choice: body.tool_choice ?? 'auto',
+      tools: Array.isArray(body.tools) ? body.tools : [],
+      text: { format },
+      metadata: isObject(body.metadata) ? (body.metadata as Record<string, string>) : {},
+      user: typeof body.user === 'string' ? body.user : null,
+      store: false, // nothing is stored yet (see REFUSED.previous_response_id)
+    },
+  };
+}

@@ -1,0 +1,225 @@
+// The Responses bridge's translation both ways, on golden cases: request items to chat messages (roles,
+// images, a tool-call round trip), refusals, a chat completion to a response, and a chat stream to the
+// Responses events, cut at every byte so events split across chunks translate the same.
+import { describe, expect, it } from 'vitest';
+import { BadRequestError } from '#shared/errors.ts';
+import { toChatRequest, toMessages } from '#shared/responses/request.ts';
+import { fromChatCompletion } from '#shared/responses/response.ts';
+import { ResponsesStreamTranslator } from '#shared/responses/stream.ts';
+
+const MODEL = 'mistralai/Mistral-Small-24B-Instruct';
+
+describe('request → chat', () => {
+  it('turns input items into messages: roles, text and image parts, merged parallel calls, tool outputs', () => {
+    expect(
+      toMessages(
+        [
+          { role: 'developer', content: 'Answer in German.' },
+          {
+            role: 'user',
+            content: [
+              { type: 'input_text', text: 'What is this?' },
+              { type: 'input_image', image_url: 'https://x.test/a.png', detail: 'low' },
+            ],
+          },
+          { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Ein Bild.' }] },
+          { type: 'function_call', call_id: 'c1', name: 'a', arguments: '{}' },
+          { type: 'function_call', call_id: 'c2', name: 'b', arguments: '{"x":1}' },
+          { type: 'function_call_output', call_id: 'c1', output: 'A' },
+          { type: 'function_call_output', call_id: 'c2', output: [{ type: 'input_text', text: 'B' }] },
+        ],
+        'Be brief.',
+      ),
+    ).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'system', content: 'Answer in German.' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is this?' },
+          { type: 'image_url', image_url: { url: 'https://x.test/a.png', detail: 'low' } },
+        ],
+      },
+      { role: 'assistant', content: 'Ein Bild.' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'c1', type: 'function', function: { name: 'a', arguments: '{}' } },
+          { id: 'c2', type: 'function', function: { name: 'b', arguments: '{"x":1}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'c1', content: 'A' },
+      { role: 'tool', tool_call_id: 'c2', content: 'B' },
+    ]);
+  });
+
+  it('maps the settings: tools, tool_choice, max_output_tokens, text.format, user, stream with usage', () => {
+    const { chat, stream, echo } = toChatRequest({
+      model: MODEL,
+      input: 'hi',
+      tools: [{ type: 'function', name: 'f', parameters: { type: 'object' }, strict: false }],
+      tool_choice: { type: 'function', name: 'f' },
+      parallel_tool_calls: false,
+      max_output_tokens: 50,
+      temperature: 0.2,
+      text: { format: { type: 'json_object' } },
+      user: 'u1',
+      metadata: { k: 'v' },
+      stream: true,
+    });
+    expect(stream).toBe(true);
+    expect(chat).toEqual({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [{ type: 'function', function: { name: 'f', description: undefined, parameters: { type: 'object' }, strict: false } }],
+      tool_choice: { type: 'function', function: { name: 'f' } },
+      parallel_tool_calls: false,
+      max_tokens: 50,
+      temperature: 0.2,
+      response_format: { type: 'json_object' },
+      user: 'u1',
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(echo).toMatchObject({ metadata: { k: 'v' }, max_output_tokens: 50, parallel_tool_calls: false, store: false });
+  });
+
+  it.each([
+    [{ tools: [{ type: 'file_search' }] }, 'tools[0].type'],
+    [{ tools: [{ type: 'computer_use_preview' }] }, 'tools[0].type'],
+    [{ background: true }, 'background'],
+    [{ include: ['reasoning.encrypted_content'] }, 'include'],
+    [{ input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'f' }] }] }, 'input[0].content[0]'],
+    [{ input: [{ type: 'web_search_call' }] }, 'input[0].type'],
+    [{ frobnicate: 1 }, 'frobnicate'],
+    [{ text: { format: { type: 'json_schema' } } }, 'text.format'],
+    [{ input: [] }, 'input'],
+    [{ model: '' }, 'model'],
+  ])('refuses %j naming %s', (extra, param) => {
+    try {
+      toChatRequest({ model: MODEL, input: 'x', ...extra });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(BadRequestError);
+      expect((err as BadRequestError).param).toBe(param);
+    }
+  });
+});
+
+describe('chat → response', () => {
+  const { echo } = toChatRequest({ model: MODEL, input: 'x' });
+
+  it('turns text and tool calls into output items, and usage into input/output tokens', () => {
+    const response = fromChatCompletion(
+      {
+        model: MODEL,
+        choices: [
+          {
+            finish_reason: 'tool_calls',
+            message: { content: 'Let me look.', tool_calls: [{ id: 'c1', function: { name: 'f', arguments: '{}' } }] },
+          },
+        ],
+        usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 },
+      },
+      echo,
+      1_700_000_000,
+    );
+    expect(response).toMatchObject({
+      object: 'response',
+      created_at: 1_700_000_000,
+      status: 'completed',
+      incomplete_details: null,
+      output: [
+        {
+          type: 'message',
+          role: 'assistant',
+          status: 'completed',
+          content: [{ type: 'output_text', text: 'Let me look.', annotations: [] }],
+        },
+        { type: 'function_call', status: 'completed', call_id: 'c1', name: 'f', arguments: '{}' },
+      ],
+      usage: { input_tokens: 7, output_tokens: 3, total_tokens: 10, input_tokens_details: { cached_tokens: 0 } },
+    });
+  });
+});
+
+describe('chat stream → response events', () => {
+  const { echo } = toChatRequest({ model: MODEL, input: 'x', stream: true });
+  const chunk = (delta: object, finish: string | null = null) =>
+    `data: ${JSON.stringify({ model: MODEL, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const upstream = [
+    chunk({ role: 'assistant', content: '' }),
+    chunk({ content: 'Hel' }),
+    chunk({ content: 'lo' }),
+    chunk({ tool_calls: [{ index: 0, id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a"' } }] }),
+    chunk({ tool_calls: [{ index: 0, function: { arguments: ':1}' } }] }),
+    chunk({}, 'tool_calls'),
+    `data: ${JSON.stringify({ model: MODEL, choices: [], usage: { prompt_tokens: 4, completion_tokens: 6, total_tokens: 10 } })}\n\n`,
+    'data: [DONE]\n\n',
+  ].join('');
+  const events = (sse: string) =>
+    sse
+      .split('\n\n')
+      .filter(Boolean)
+      .map((e) => JSON.parse(e.split('\n')[1]?.slice(6) ?? '{}') as { type: string; sequence_number: number; [k: string]: unknown });
+
+  const translate = (pieces: string[]) => {
+    const t = new ResponsesStreamTranslator(echo);
+    return events(t.start() + pieces.map((p) => t.push(p)).join('') + t.end());
+  };
+
+  it('emits the documented sequence for text followed by a function call', () => {
+    const out = translate([upstream]);
+    expect(out.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    expect(out.map((e) => e.sequence_number)).toEqual(out.map((_, i) => i));
+    expect(out.at(-1)).toMatchObject({
+      response: {
+        status: 'completed',
+        output: [
+          { type: 'message', content: [{ text: 'Hello' }] },
+          { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{"a":1}' },
+        ],
+        usage: { input_tokens: 4, output_tokens: 6, total_tokens: 10 },
+      },
+    });
+  });
+
+  it('translates the same whatever the chunk boundaries (events split anywhere)', () => {
+    const whole = translate([upstream]).map(({ type, delta, arguments: args }) => ({ type, delta, args }));
+    for (const size of [1, 7, 64]) {
+      const pieces = upstream.match(new RegExp(`[\\s\\S]{1,${size}}`, 'g')) ?? [];
+      expect(translate(pieces).map(({ type, delta, arguments: args }) => ({ type, delta, args }))).toEqual(whole);
+    }
+  });
+
+  it('ends with response.failed and an error event when the upstream stream fails', () => {
+    const out = translate([
+      chunk({ content: 'Hi' }),
+      `data: ${JSON.stringify({ error: { message: 'IONOS broke off', type: 'upstream_error', code: 'bad_gateway' } })}\n\n`,
+    ]);
+    expect(out.slice(-2)).toEqual([
+      expect.objectContaining({
+        type: 'response.failed',
+        response: expect.objectContaining({ status: 'failed', error: { code: 'bad_gateway', message: 'IONOS broke off' } }),
+      }),
+      expect.objectContaining({ type: 'error', code: 'bad_gateway', message: 'IONOS broke off' }),
+    ]);
+  });
+});
