@@ -24,6 +24,7 @@ export const HUB_PATHS = {
   completions: '/v1/completions',
   embeddings: '/v1/embeddings',
   imageGenerations: '/v1/images/generations',
+  rerank: '/v1/rerank',
 } as const;
 
 /** Tavily's search API, behind the agent's `web_search` tool (not an IONOS service, but called the same way). */

@@ -1,5 +1,5 @@
 /**
- * What the proxy forwards: exactly the Hub's five OpenAI-compatible endpoints. The upstream path always
+ * What the proxy forwards: exactly the Hub's OpenAI-compatible endpoints (and its rerank endpoint). The upstream path always
  * comes from this table, never from the client's path, so no path trick (`..`, `%2e%2e`, encoded or double
  * slashes, absolute URLs) can reach another upstream path or host.
  */
@@ -36,6 +36,7 @@ export const ENDPOINTS: Readonly<Record<string, Endpoint>> = Object.fromEntries(
     endpoint(HUB_PATHS.completions, 'POST', { outputTokenFields: ['max_tokens'], choiceFields: ['n', 'best_of'] }),
     endpoint(HUB_PATHS.embeddings, 'POST'),
     endpoint(HUB_PATHS.imageGenerations, 'POST', { choiceFields: ['n'] }),
+    endpoint(HUB_PATHS.rerank, 'POST'),
   ].map((e) => [e.path, e]),
 );
 

@@ -172,6 +172,61 @@ const chatBody = fc.record(
   { requiredKeys: [] },
 );
 /** Bytes of a body: structured, random JSON, mutated JSON, deep nesting, invalid UTF-8, or nothing. */
+const responsesItem = fc.oneof(
+  fc.record({ role: fc.constantFrom('user', 'assistant', 'system', 'developer', 'tool', 'x'), content: fc.oneof(oddText, fc.anything()) }),
+  fc.record({
+    role: fc.constant('user'),
+    content: fc.array(
+      fc.oneof(
+        fc.record({ type: fc.constantFrom('input_text', 'output_text', 'input_image', 'input_file', 'x'), text: oddText }),
+        fc.record({ type: fc.constant('input_image'), image_url: fc.oneof(oddText, fc.anything()) }),
+      ),
+      { maxLength: 3 },
+    ),
+  }),
+  fc.record({
+    type: fc.constant('function_call'),
+    call_id: fc.oneof(oddText, fc.anything()),
+    name: oddText,
+    arguments: fc.oneof(oddText, fc.anything()),
+  }),
+  fc.record({ type: fc.constant('function_call_output'), call_id: oddText, output: fc.oneof(oddText, fc.anything()) }),
+  fc.record({ type: fc.constantFrom('reasoning', 'web_search_call', 'item_reference') }),
+  fc.anything(),
+);
+const responsesBody = fc.record(
+  {
+    model: fc.oneof({ arbitrary: validModel, weight: 4 }, fc.anything()),
+    input: fc.oneof(
+      { arbitrary: oddText, weight: 2 },
+      { arbitrary: fc.array(responsesItem, { minLength: 1, maxLength: 4 }), weight: 3 },
+      fc.anything(),
+    ),
+    instructions: fc.oneof(oddText, fc.anything()),
+    stream: fc.oneof(fc.boolean(), fc.anything()),
+    max_output_tokens: generation,
+    tools: fc.oneof(
+      fc.array(
+        fc.record({ type: fc.constantFrom('function', 'web_search_preview', 'file_search'), name: oddText, parameters: fc.anything() }),
+        {
+          maxLength: 2,
+        },
+      ),
+      fc.anything(),
+    ),
+    tool_choice: fc.oneof(fc.constantFrom('auto', 'none', 'required'), fc.anything()),
+    text: fc.oneof(
+      fc.record({
+        format: fc.record({ type: fc.constantFrom('text', 'json_object', 'json_schema', 'x'), name: oddText, schema: fc.anything() }),
+      }),
+      fc.anything(),
+    ),
+    background: fc.anything(),
+    previous_response_id: fc.anything(),
+  },
+  { requiredKeys: [] },
+);
+
 const bodyOf = (structured: fc.Arbitrary<unknown>) =>
   fc.oneof(
     { arbitrary: structured.map((v) => Buffer.from(JSON.stringify(v) ?? 'null')), weight: 6 },
@@ -261,7 +316,7 @@ describe(`fuzzing every route (seed ${SEED})`, () => {
 
   it('/v1/* proxy: endpoints, methods, bodies, content types and headers', async () => {
     const path = fc.oneof(
-      fc.constantFrom('/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/images/generations', '/v1/models'),
+      fc.constantFrom('/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/images/generations', '/v1/rerank', '/v1/models'),
       printable.map((s) => `/v1/${s.replace(/[\s#]/g, '')}`),
     );
     await check(
@@ -279,6 +334,28 @@ describe(`fuzzing every route (seed ${SEED})`, () => {
             method,
             path: `${p}${q}`,
             body: method === 'GET' || method === 'HEAD' ? undefined : body,
+            headers: [['content-type', type], ...extra],
+          })),
+        answersWell,
+      ),
+    );
+  });
+
+  it('POST /v1/responses: input items, tools, formats, unsupported features, content types and headers', async () => {
+    await check(
+      fc.asyncProperty(
+        fc
+          .record({
+            method: fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT'),
+            body: bodyOf(responsesBody),
+            type: contentType,
+            query,
+            extra: extraHeaders,
+          })
+          .map(({ method, body, type, query: q, extra }): Sent => ({
+            method,
+            path: `/v1/responses${q}`,
+            body: method === 'GET' ? undefined : body,
             headers: [['content-type', type], ...extra],
           })),
         answersWell,

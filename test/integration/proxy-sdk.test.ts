@@ -36,6 +36,29 @@ describe('official openai SDK against /v1', () => {
     expect(completion.usage?.total_tokens).toBeGreaterThan(0);
   });
 
+  it('forwards rerank (POST /v1/rerank) and relays its validation errors', async () => {
+    const ranked = await client.post('/rerank', {
+      body: {
+        model: 'BAAI/bge-reranker-v2-m3',
+        query: 'What is the capital of France?',
+        documents: ['Berlin is the capital of Germany.', 'Paris is the capital of France.', 'Cows are animals.'],
+        top_n: 2,
+        return_documents: true,
+      },
+    });
+    expect(ranked).toMatchObject({
+      model: 'BAAI/bge-reranker-v2-m3',
+      results: [
+        { index: 1, relevance_score: expect.any(Number), document: { text: 'Paris is the capital of France.' } },
+        { index: 0, relevance_score: expect.any(Number) },
+      ],
+      usage: { total_tokens: expect.any(Number) },
+    });
+    const missing = await client.post('/rerank', { body: { model: 'BAAI/bge-reranker-v2-m3', documents: ['a'] } }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((missing as InstanceType<typeof OpenAI.BadRequestError>).message).toContain('"query"');
+  });
+
   it('forwards tools and returns tool calls', async () => {
     const completion = await client.chat.completions.create({
       model: CHAT,

@@ -7,7 +7,7 @@
 export interface SimModel {
   id: string;
   owned_by: string;
-  kind: 'chat' | 'embedding' | 'image';
+  kind: 'chat' | 'embedding' | 'image' | 'rerank';
   /** Chat models only: whether the model accepts `tools` (a 400 otherwise, as the Hub answers). */
   tools?: boolean;
   /** Embedding models only: vector length. */
@@ -23,6 +23,7 @@ export const HUB_MODELS: readonly SimModel[] = [
   { id: 'meta-llama/Meta-Llama-3-70B-Instruct', owned_by: 'meta-llama', kind: 'chat', tools: false },
   { id: 'intfloat/e5-large-v2', owned_by: 'intfloat', kind: 'embedding', dimensions: 1024 },
   { id: 'BAAI/bge-m3', owned_by: 'BAAI', kind: 'embedding', dimensions: 1024 },
+  { id: 'BAAI/bge-reranker-v2-m3', owned_by: 'BAAI', kind: 'rerank' },
   { id: 'stabilityai/stable-diffusion-xl-base-1.0', owned_by: 'stabilityai', kind: 'image' },
   { id: 'black-forest-labs/FLUX.1-schnell', owned_by: 'black-forest-labs', kind: 'image' },
 ];

@@ -179,6 +179,37 @@ function vectorFor(text: string, dimensions: number): number[] {
   return values.map((v) => Number((v / norm).toFixed(6)));
 }
 
+/**
+ * `POST /v1/rerank`: documents scored against the query (here: the share of the query's words a document
+ * holds, deterministic), best first, `top_n` of them, with their text when `return_documents` is set.
+ */
+export function rerank(body: Body): SimAnswer {
+  if (typeof body.query !== 'string' || body.query === '')
+    return ionosError(400, 'Invalid request: "query" must be a non-empty string.', 'validation');
+  if (!Array.isArray(body.documents) || body.documents.length === 0 || !body.documents.every((d) => typeof d === 'string')) {
+    return ionosError(400, 'Invalid request: "documents" must be a non-empty list of strings.', 'validation');
+  }
+  if (body.top_n !== undefined && (!Number.isInteger(body.top_n) || (body.top_n as number) < 1)) {
+    return ionosError(400, 'Invalid request: "top_n" must be a positive integer.', 'validation');
+  }
+  const model = findModel(body, 'rerank');
+  if (isAnswer(model)) return model;
+  const words = (t: string) => new Set(t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
+  const query = words(body.query);
+  const documents = body.documents as string[];
+  const results = documents
+    .map((text, index) => {
+      const doc = words(text);
+      const shared = [...query].filter((w) => doc.has(w)).length;
+      const relevance_score = Number((query.size === 0 ? 0 : shared / query.size).toFixed(6));
+      return { index, relevance_score, ...(body.return_documents === true ? { document: { text } } : {}) };
+    })
+    .sort((a, b) => b.relevance_score - a.relevance_score || a.index - b.index)
+    .slice(0, (body.top_n as number | undefined) ?? documents.length);
+  const tokens = countTokens(body.query) + documents.reduce((sum, d) => sum + countTokens(d), 0);
+  return { status: 200, json: { id: newId('rerank'), model: model.id, results, usage: { prompt_tokens: tokens, total_tokens: tokens } } };
+}
+
 /** `POST /v1/images/generations`: `b64_json` images. */
 export function imageGenerations(body: Body): SimAnswer {
   const invalid = checkRequest('ImageGenerationRequest', body);

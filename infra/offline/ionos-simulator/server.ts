@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SimulatorControl, type SeenRequest } from './control.ts';
-import { chatCompletions, completions, embeddings, imageGenerations, ionosError, listModels, type SimAnswer } from './hub.ts';
+import { chatCompletions, completions, embeddings, imageGenerations, ionosError, listModels, rerank, type SimAnswer } from './hub.ts';
 import { RateLimiter, type RateLimit } from './rate-limiter.ts';
 import { StudioJobs } from './studio.ts';
 import { tavilySearch } from './tavily.ts';
@@ -57,6 +57,7 @@ const HUB_ROUTES: Record<string, { method: string; answer: (body: Record<string,
   '/v1/completions': { method: 'POST', answer: (body) => completions(body) },
   '/v1/embeddings': { method: 'POST', answer: (body) => embeddings(body) },
   '/v1/images/generations': { method: 'POST', answer: (body) => imageGenerations(body) },
+  '/v1/rerank': { method: 'POST', answer: (body) => rerank(body) },
 };
 
 /** Starts a simulator on loopback (an ephemeral port unless `port` is given). */
