@@ -15,7 +15,8 @@ import { measureAddedLatency, measureThroughput, startRawPipe } from './proxy.ts
 import { measureUsageTable } from './usage-table.ts';
 import { spawnApi } from '#test/helpers/spawn-api.ts';
 import { peakRssMb, percentile, round, timeEach } from './stats.ts';
-import { measureAgentStreamDelay, measureProxyStreamDelay } from './stream-delay.ts';
+import { measureAgentStreamDelay, measureProxyStreamDelay, measureResponsesStreamDelay } from './stream-delay.ts';
+import { measureBridgeLatency } from './responses.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 10);
@@ -80,6 +81,13 @@ try {
     const proxyStream = await measureProxyStreamDelay(sim, api.url, STREAM_RUNS);
     add(`proxy stream chunk delay p50 (${proxyStream.events} chunks)`, proxyStream.p50, 'ms', 2);
     add('proxy stream chunk delay p99', proxyStream.p99, 'ms', 5);
+
+    const bridge = await measureBridgeLatency(api.url, REQUESTS);
+    add('Responses bridge added latency p50 (over the plain proxy)', bridge.p50, 'ms', 1);
+    add('Responses bridge added latency p99 (reference)', bridge.p99, 'ms');
+    const bridgeStream = await measureResponsesStreamDelay(sim, api.url, STREAM_RUNS);
+    add(`Responses bridge stream event delay p50 (${bridgeStream.events} deltas)`, bridgeStream.p50, 'ms');
+    add('Responses bridge stream event delay p99', bridgeStream.p99, 'ms', 5);
 
     for (const connections of [1, 16, 64]) {
       const ours = await measureThroughput(api.url, api.pid, connections, LOAD_SECONDS);

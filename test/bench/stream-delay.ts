@@ -72,3 +72,15 @@ export function measureProxyStreamDelay(sim: Simulator, apiUrl: string, runs: nu
     0,
   );
 }
+
+/** Responses bridge: each simulator content chunk → its `response.output_text.delta` event (event 0 is the role). */
+export function measureResponsesStreamDelay(sim: Simulator, apiUrl: string, runs: number) {
+  const body = JSON.stringify({ model: CHAT_MODEL, stream: true, input: WORDS });
+  return measure(
+    sim,
+    runs,
+    () => fetch(`${apiUrl}/v1/responses`, { method: 'POST', body }),
+    (e) => e.startsWith('event: response.output_text.delta'),
+    1,
+  );
+}
