@@ -1,7 +1,8 @@
 /**
  * The usage ledger in DynamoDB: per consumer, per model, per day and per month, how many requests reached
  * IONOS, how many failed, and the tokens, images and Studio jobs they used. Counters only grow through
- * `ADD` in one UpdateItem per window, so concurrent requests (across containers) never lose a count.
+ * `ADD` in one UpdateItem per window, so concurrent requests (across containers) never lose a count;
+ * concurrent writes to one item within a process are summed into one (see coalesce.ts).
  *
  * Keys (one table, see the README): `pk = C#<consumer>`, `sk = D#<yyyy-mm-dd>#<model>` or
  * `M#<yyyy-mm>#<model>`. One Query on `pk` with an `sk` prefix reads a consumer's day or month, per model,
@@ -14,6 +15,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { totalsKey, type BudgetWindow } from '#shared/usage/budgets.ts';
+import { WriteCoalescer } from '#shared/usage/coalesce.ts';
 import { STORE_CALL_MS, within, type UsageStore } from '#shared/usage/store.ts';
 import { WINDOW_TTL_SECONDS } from '#shared/usage/table.ts';
 
@@ -93,6 +95,8 @@ const emptyCounts = (): UsageCounts => ({
 /** Creates the ledger over the usage table. */
 export function createLedger(store: UsageStore): Ledger {
   const { tableName } = store;
+  const counters = new WriteCoalescer<unknown>();
+  const totalsWrites = new WriteCoalescer<number>();
   return {
     async record(entry, at = new Date(), budgeted = []) {
       const { db, sdk } = await store.connect();
@@ -107,40 +111,49 @@ export function createLedger(store: UsageStore): Ledger {
         studio_jobs: entry.studioJobs ?? 0,
       };
       const add = COUNTERS.map((c) => `${c} :${c}`).join(', ');
+      const pk = `C#${entry.consumer}`;
       const window = (sk: string, period: string, ttl: number) =>
-        db.send(
-          new sdk.UpdateItemCommand({
-            TableName: tableName,
-            Key: { pk: { S: `C#${entry.consumer}` }, sk: { S: sk } },
-            UpdateExpression: `ADD ${add} SET consumer = :consumer, model = :model, period = :period, expiresAt = if_not_exists(expiresAt, :ttl)`,
-            ExpressionAttributeValues: {
-              ...Object.fromEntries(COUNTERS.map((c) => [`:${c}`, { N: String(values[c]) }])),
-              ':consumer': { S: entry.consumer },
-              ':model': { S: entry.model },
-              ':period': { S: period },
-              ':ttl': { N: String(now + ttl) },
-            },
-          }),
-          within(WRITE_MS),
-        );
-      const tokens = values.prompt_tokens + values.completion_tokens;
-      const totals = (w: BudgetWindow) =>
-        db
-          .send(
+        counters.add(`${pk} ${sk}`, values, (sum) =>
+          db.send(
             new sdk.UpdateItemCommand({
               TableName: tableName,
-              Key: { pk: { S: `C#${entry.consumer}` }, sk: { S: totalsKey(w, at) } },
-              UpdateExpression: 'ADD tokens :tokens, requests :one SET expiresAt = if_not_exists(expiresAt, :ttl)',
-              ReturnValues: 'UPDATED_NEW',
+              Key: { pk: { S: pk }, sk: { S: sk } },
+              UpdateExpression: `ADD ${add} SET consumer = :consumer, model = :model, period = :period, expiresAt = if_not_exists(expiresAt, :ttl)`,
               ExpressionAttributeValues: {
-                ':tokens': { N: String(tokens) },
-                ':one': { N: '1' },
-                ':ttl': { N: String(now + WINDOW_TTL_SECONDS[w]) },
+                ...Object.fromEntries(COUNTERS.map((c) => [`:${c}`, { N: String(sum[c] ?? 0) }])),
+                ':consumer': { S: entry.consumer },
+                ':model': { S: entry.model },
+                ':period': { S: period },
+                ':ttl': { N: String(now + ttl) },
               },
             }),
             within(WRITE_MS),
+          ),
+        );
+      const tokens = values.prompt_tokens + values.completion_tokens;
+      const totals = (w: BudgetWindow) => {
+        const sk = totalsKey(w, at);
+        return totalsWrites
+          .add(`${pk} ${sk}`, { tokens, requests: 1 }, (sum) =>
+            db
+              .send(
+                new sdk.UpdateItemCommand({
+                  TableName: tableName,
+                  Key: { pk: { S: pk }, sk: { S: sk } },
+                  UpdateExpression: 'ADD tokens :tokens, requests :requests SET expiresAt = if_not_exists(expiresAt, :ttl)',
+                  ReturnValues: 'UPDATED_NEW',
+                  ExpressionAttributeValues: {
+                    ':tokens': { N: String(sum.tokens ?? 0) },
+                    ':requests': { N: String(sum.requests ?? 0) },
+                    ':ttl': { N: String(now + WINDOW_TTL_SECONDS[w]) },
+                  },
+                }),
+                within(WRITE_MS),
+              )
+              .then((answer) => Number(answer.Attributes?.tokens?.N ?? 0)),
           )
-          .then((answer) => [w, Number(answer.Attributes?.tokens?.N ?? 0)] as const);
+          .then((total) => [w, total] as const);
+      };
       const [, , ...after] = await Promise.all([
         window(`D#${day}#${entry.model}`, day, WINDOW_TTL_SECONDS.day),
         window(`M#${month}#${entry.model}`, month, WINDOW_TTL_SECONDS.month),
