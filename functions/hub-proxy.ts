@@ -11,7 +11,7 @@ import { consumerOf, createHandler } from '#shared/http/handler.ts';
 import { createHubClient } from '#shared/ionos/hub-client.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
 import { forward } from '#shared/proxy/forward.ts';
-import { responses } from '#shared/responses/bridge.ts';
+import { responses, storedResponse } from '#shared/responses/bridge.ts';
 import { forwardedRequestHeaders } from '#shared/proxy/headers.ts';
 import { legacyListModels, legacyPredict } from '#shared/proxy/legacy.ts';
 import { fillPath, operationOf } from '#shared/routes.ts';
@@ -31,6 +31,7 @@ export const handler = createHandler('hub-proxy', async (event, context, { signa
   const deadlineMs = workDeadlineMs(context, config.proxyDeadlineMs);
   const operation = operationOf(event.resource);
   if (operation === 'usage') return usageAnswer(consumerOf(event), usageLedger(), budgetUse);
+  if (operation === 'response-item') return storedResponse(event.httpMethod, event.pathParameters?.id ?? '', consumerOf(event));
   if (operation === 'legacy-models') return legacyListModels(hub);
   if (operation === 'legacy-predict') {
     // The model id has a slash (provider/name); a greedy path keeps it whether or not the client encoded it.

@@ -13,7 +13,7 @@ import { BackendFunction } from '#infra/constructs/backend-function.ts';
 import { acknowledgeFindings } from '#infra/nag.ts';
 import { Operations } from '#infra/constructs/operations.ts';
 import { SmokeTest } from '#infra/constructs/smoke.ts';
-import { UsageTable } from '#infra/constructs/usage-table.ts';
+import { RESPONSE_STORE_ACTIONS, USAGE_TABLE_ACTIONS, UsageTable } from '#infra/constructs/usage-table.ts';
 
 /** Props of the backend stack. */
 export interface BackendStackProps extends StackProps {
@@ -55,7 +55,8 @@ export class BackendStack extends Stack {
 
     this.api = new BackendApi(this, 'Http', { config, functions });
     const usage = new UsageTable(this, 'Usage', { config, consumerKeys: this.api.consumerKeys });
-    for (const name of ['agent', 'hub-proxy'] as const) usage.bind(functions.get(name) as BackendFunction);
+    usage.bind(functions.get('agent') as BackendFunction);
+    usage.bind(functions.get('hub-proxy') as BackendFunction, [...USAGE_TABLE_ACTIONS, ...RESPONSE_STORE_ACTIONS]);
     const smokeFn = functions.get('smoke-test') as BackendFunction;
     new SmokeTest(this, 'Smoke', { config, api: this.api, fn: smokeFn });
     new Operations(this, 'Operations', { config, api: this.api, functions });

@@ -63,7 +63,7 @@ export type FunctionName = keyof typeof FUNCTIONS;
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
 
 /** What hub-proxy does on a route: the `/v1` pass-through, the caller's usage, the two legacy native routes. */
-export type Operation = 'proxy' | 'usage' | 'responses' | 'legacy-models' | 'legacy-predict';
+export type Operation = 'proxy' | 'usage' | 'responses' | 'response-item' | 'legacy-models' | 'legacy-predict';
 
 /** One API route. `path` uses API Gateway syntax: `{name}` for a segment, `{name+}` for the rest. */
 export interface Route {
@@ -83,6 +83,8 @@ export const ROUTES: readonly Route[] = [
   // The caller's own usage from the ledger; ours, not IONOS's, so it is matched before the greedy path.
   { method: 'GET', path: '/v1/usage', function: 'hub-proxy', operation: 'usage' },
   { method: 'POST', path: '/v1/responses', function: 'hub-proxy', operation: 'responses' },
+  { method: 'GET', path: '/v1/responses/{id}', function: 'hub-proxy', operation: 'response-item' },
+  { method: 'DELETE', path: '/v1/responses/{id}', function: 'hub-proxy', operation: 'response-item' },
   { method: 'ANY', path: '/v1/{proxy+}', function: 'hub-proxy', operation: 'proxy' },
   { method: 'GET', path: '/models', function: 'hub-proxy', operation: 'legacy-models' },
   { method: 'POST', path: '/models/{modelPath+}', function: 'hub-proxy', operation: 'legacy-predict' },

@@ -20,6 +20,9 @@ import { USAGE_TABLE_SCHEMA } from '#shared/usage/table.ts';
  */
 export const USAGE_TABLE_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'] as const;
 
+/** What the proxy does besides, for stored Responses API responses. */
+export const RESPONSE_STORE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'] as const;
+
 /** Props of the usage table. */
 export interface UsageTableProps {
   config: DeployConfig;
@@ -64,9 +67,9 @@ export class UsageTable extends Construct {
   }
 
   /** Lets a function record and read usage, check budgets and hold the IONOS contract; tells it the table, limits and consumers. */
-  bind(fn: BackendFunction): void {
+  bind(fn: BackendFunction, actions: readonly string[] = USAGE_TABLE_ACTIONS): void {
     const config = this.#config;
-    this.table.grant(fn, ...USAGE_TABLE_ACTIONS);
+    this.table.grant(fn, ...actions);
     fn.addEnvironment('USAGE_TABLE', this.table.tableName);
     fn.bindSettings({
       IONOS_RATE_LIMIT: config.ionosRateLimit,

@@ -1,8 +1,9 @@
 /**
  * The Responses API request (`POST /v1/responses`) as a Hub chat completion request. What the Hub can serve
  * is translated (input items to messages, function tools, `text.format` to `response_format`,
- * `max_output_tokens` to `max_tokens`); what it cannot (built-in tools, background runs, reasoning items,
- * stored conversations for now) is refused with a 400 naming the parameter, never dropped silently.
+ * `max_output_tokens` to `max_tokens`); what it cannot (built-in tools, background runs, reasoning items)
+ * is refused with a 400 naming the parameter, never dropped silently. A continued conversation
+ * (`previous_response_id`) comes in as the stored history, put between the instructions and the input.
  */
 import { BadRequestError } from '#shared/errors.ts';
 
@@ -24,7 +25,8 @@ export interface ResponsesRequestEcho {
   text: { format: unknown };
   metadata: Record<string, string>;
   user: string | null;
-  store: false;
+  store: boolean;
+  previous_response_id: string | null;
 }
 
 /** The translation: the chat body for the Hub, and what the answer echoes. */
@@ -32,6 +34,8 @@ export interface TranslatedRequest {
   chat: Json;
   stream: boolean;
   echo: ResponsesRequestEcho;
+  /** The conversation so far without the instructions (the history, then this input): what a stored response keeps. */
+  conversation: ChatMessage[];
 }
 
 const bad = (param: string, message: string) => new BadRequestError(message, { param, code: 'unsupported_parameter' });
@@ -41,7 +45,6 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 // Parameters the Hub cannot serve: refused, so a client never gets an answer that silently ignored them.
 const REFUSED: Record<string, string> = {
   background: 'Background responses are not supported: the Hub answers while the request is open.',
-  previous_response_id: 'Continuing a stored response is not supported yet: send the whole conversation in "input".',
   conversation: 'Conversations are not supported: send the whole conversation in "input".',
   prompt: 'Stored prompt templates are not supported: send "instructions" and "input".',
   include: 'Extra output ("include") is not supported: the Hub returns no reasoning, search results or logprobs here.',
@@ -62,6 +65,7 @@ const KNOWN = new Set([
   'user',
   'stream',
   'store',
+  'previous_response_id',
   'reasoning',
   'truncation',
   'service_tier',
@@ -195,11 +199,24 @@ const numberOrNull = (body: Json, key: string): number | null => {
   return v;
 };
 
+/** The form of the response ids this API gives (see `newId`). */
+export const RESPONSE_ID = /^resp_[0-9a-f]{48}$/;
+
+/** `previous_response_id`, checked. @throws BadRequestError when it is not a response id. */
+export function previousResponseId(body: Json): string | null {
+  const id = body.previous_response_id;
+  if (id === undefined || id === null) return null;
+  if (typeof id !== 'string' || !RESPONSE_ID.test(id)) {
+    throw invalid('previous_response_id', '"previous_response_id" must be the id of a response this API gave ("resp_…").');
+  }
+  return id;
+}
+
 /**
  * Translates a Responses request.
  * @throws BadRequestError naming the parameter that is wrong or cannot be served.
  */
-export function toChatRequest(body: Json): TranslatedRequest {
+export function toChatRequest(body: Json, history: ChatMessage[] = []): TranslatedRequest {
   for (const [key, message] of Object.entries(REFUSED)) {
     if (body[key] !== undefined && body[key] !== null) throw bad(key, message);
   }
@@ -217,9 +234,12 @@ export function toChatRequest(body: Json): TranslatedRequest {
   const stream = body.stream === true;
   const maxOutput = numberOrNull(body, 'max_output_tokens');
   const tools = toTools(body.tools);
+  // Always a leading system message (empty without instructions, then dropped), so history goes after it.
+  const [system, ...input] = toMessages(body.input, body.instructions ?? '');
+  const conversation = [...history, ...input];
   const chat: Json = {
     model: body.model,
-    messages: toMessages(body.input, body.instructions),
+    messages: system?.content === '' ? conversation : [system, ...conversation],
     ...(tools === undefined ? {} : { tools }),
     ...(toToolChoice(body.tool_choice) === undefined ? {} : { tool_choice: toToolChoice(body.tool_choice) }),
     ...(typeof body.parallel_tool_calls === 'boolean' && tools !== undefined ? { parallel_tool_calls: body.parallel_tool_calls } : {}),
@@ -247,7 +267,9 @@ export function toChatRequest(body: Json): TranslatedRequest {
       text: { format },
       metadata: isObject(body.metadata) ? (body.metadata as Record<string, string>) : {},
       user: typeof body.user === 'string' ? body.user : null,
-      store: false, // nothing is stored yet (see REFUSED.previous_response_id)
+      store: body.store !== false,
+      previous_response_id: previousResponseId(body),
     },
+    conversation,
   };
 }

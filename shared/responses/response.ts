@@ -80,7 +80,7 @@ export function responseObject(
     model: state.model ?? echo.model,
     output: state.output,
     parallel_tool_calls: echo.parallel_tool_calls,
-    previous_response_id: null,
+    previous_response_id: echo.previous_response_id,
     reasoning: { effort: null, summary: null },
     store: echo.store,
     temperature: echo.temperature,

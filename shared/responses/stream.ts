@@ -40,8 +40,12 @@ export class ResponsesStreamTranslator {
   #model: string | undefined;
   #ended = false;
 
-  constructor(echo: ResponsesRequestEcho) {
+  readonly #onComplete: ((response: Json) => void) | undefined;
+
+  /** `onComplete` gets the final response of a stream that completed (or stopped on length), not of one that failed. */
+  constructor(echo: ResponsesRequestEcho, onComplete?: (response: Json) => void) {
     this.#echo = echo;
+    this.#onComplete = onComplete;
   }
 
   #event(type: string, fields: Json): string {
@@ -179,7 +183,10 @@ export class ResponsesStreamTranslator {
     if (this.#ended) return '';
     this.#ended = true;
     const status = this.#finish === 'length' ? 'incomplete' : 'completed';
-    return this.#close() + this.#event(`response.${status}`, { response: this.#response(status) });
+    const closing = this.#close();
+    const response = this.#response(status);
+    this.#onComplete?.(response);
+    return closing + this.#event(`response.${status}`, { response });
   }
 
   /** Ends the stream as failed (upstream error event, or a stream that broke off). */
@@ -197,8 +204,8 @@ export class ResponsesStreamTranslator {
  * Pipes a chat completion SSE body (the proxy's relay) through the translator. Destroying the result (the
  * client left) destroys the source, which aborts the upstream call.
  */
-export function toResponsesStream(source: Readable, echo: ResponsesRequestEcho): Readable {
-  const translator = new ResponsesStreamTranslator(echo);
+export function toResponsesStream(source: Readable, echo: ResponsesRequestEcho, onComplete?: (response: Json) => void): Readable {
+  const translator = new ResponsesStreamTranslator(echo, onComplete);
   const decoder = new TextDecoder();
   const out = new Transform({
     transform(chunk: Buffer | string, _encoding, done) {

@@ -45,7 +45,7 @@ describe('usage table', () => {
     });
   });
 
-  it('grants only UpdateItem, Query and BatchGetItem on the table, to the agent and the proxy only', () => {
+  it('grants only the actions the functions use on the table, to the agent and the proxy only', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
       Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] }; Roles: { Ref: string }[] };
     }[];
@@ -56,7 +56,11 @@ describe('usage table', () => {
       })),
     );
     expect(onTable).toHaveLength(2);
-    for (const grant of onTable) expect(grant.actions.sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    const base = ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
+    const actionsOf = (role: RegExp) => onTable.find((g) => g.roles.some((r) => role.test(r)))?.actions.sort();
+    expect(actionsOf(/^Agent/)).toEqual(base);
+    // The proxy also keeps stored Responses API responses.
+    expect(actionsOf(/^HubProxy/)).toEqual([...base, 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'].sort());
     expect(onTable.flatMap((g) => g.roles).sort()).toEqual([expect.stringMatching(/^Agent/), expect.stringMatching(/^HubProxy/)]);
   });
 

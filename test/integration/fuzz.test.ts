@@ -341,21 +341,28 @@ describe(`fuzzing every route (seed ${SEED})`, () => {
     );
   });
 
-  it('POST /v1/responses: input items, tools, formats, unsupported features, content types and headers', async () => {
+  it('/v1/responses and /v1/responses/{id}: input items, tools, formats, unsupported features, ids, content types and headers', async () => {
     await check(
       fc.asyncProperty(
         fc
           .record({
-            method: fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT'),
+            method: fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT', 'DELETE'),
+            // The collection, or one stored response by id (well-formed, random, or hostile).
+            id: fc.oneof(
+              fc.constant(''),
+              fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 48, maxLength: 48 }).map((h) => `/resp_${h}`),
+              printable.map((t) => `/${encodeURIComponent(t)}`),
+              fc.constantFrom('/..%2F..%2Fetc', '/resp_%00', `/${'r'.repeat(3000)}`),
+            ),
             body: bodyOf(responsesBody),
             type: contentType,
             query,
             extra: extraHeaders,
           })
-          .map(({ method, body, type, query: q, extra }): Sent => ({
+          .map(({ method, id, body, type, query: q, extra }): Sent => ({
             method,
-            path: `/v1/responses${q}`,
-            body: method === 'GET' ? undefined : body,
+            path: `/v1/responses${id}${q}`,
+            body: method === 'GET' || method === 'DELETE' ? undefined : body,
             headers: [['content-type', type], ...extra],
           })),
         answersWell,

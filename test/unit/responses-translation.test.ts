@@ -82,7 +82,7 @@ describe('request → chat', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    expect(echo).toMatchObject({ metadata: { k: 'v' }, max_output_tokens: 50, parallel_tool_calls: false, store: false });
+    expect(echo).toMatchObject({ metadata: { k: 'v' }, max_output_tokens: 50, parallel_tool_calls: false, store: true });
   });
 
   it.each([

@@ -1,0 +1,114 @@
+// Stored Responses API responses through the local API with the embedded DynamoDB-compatible store:
+// continuing a conversation by previous_response_id (buffered and streamed), GET and DELETE for the
+// consumer who made it and 404 for any other, and store: false storing nothing.
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EMBEDDED_AWS_ENV, startEmbeddedDynamo, type EmbeddedDynamo } from '#infra/offline/dynamodb.ts';
+import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
+
+const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
+const ALICE = 'aliceKey0123456789abcdefXYZ';
+const BOB = 'bobKey0123456789abcdefXYZ00';
+let store: EmbeddedDynamo;
+let stack: LocalStack;
+let alice: OpenAI;
+let bob: OpenAI;
+
+beforeAll(async () => {
+  store = await startEmbeddedDynamo();
+  stack = await startLocalStack({
+    ...EMBEDDED_AWS_ENV,
+    USAGE_TABLE: store.tableName,
+    DYNAMODB_ENDPOINT: store.endpoint,
+    LOCAL_API_KEYS: `alice:${ALICE},bob:${BOB}`,
+    IONOS_RATE_LIMIT: '0',
+  });
+  const client = (key: string) => new OpenAI({ baseURL: `${stack.api.url}/v1`, apiKey: key, maxRetries: 0 });
+  alice = client(ALICE);
+  bob = client(BOB);
+});
+afterAll(async () => {
+  await stack.close();
+  await store.close();
+});
+beforeEach(() => stack.sim.control.reset());
+
+const lastMessages = () =>
+  (JSON.parse(stack.sim.control.requests.filter((r) => r.path === '/v1/chat/completions').at(-1)?.body ?? '{}') as { messages: unknown[] })
+    .messages;
+/** Stored after the answer: a read right away may precede the write (bounded wait). */
+const retrieved = async (client: OpenAI, id: string) => {
+  for (let i = 0; i < 50; i++) {
+    const found = await client.responses.retrieve(id).catch(() => undefined);
+    if (found !== undefined) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return client.responses.retrieve(id);
+};
+const status = (err: unknown) => (err as { status?: number }).status;
+
+describe('stored responses', () => {
+  it('continues a conversation by previous_response_id, buffered and streamed', async () => {
+    stack.sim.control.chatReplies.push({ content: 'Sunny today.' });
+    const first = await alice.responses.create({ model: CHAT, instructions: 'Be brief.', input: 'Weather in Berlin?' });
+    expect((first as unknown as { store: boolean }).store).toBe(true);
+    await retrieved(alice, first.id);
+
+    stack.sim.control.chatReplies.push({ content: 'Rain tomorrow.' });
+    const second = await alice.responses.create({
+      model: CHAT,
+      previous_response_id: first.id,
+      input: 'And tomorrow?',
+      instructions: 'Be very brief.',
+    });
+    expect(second.previous_response_id).toBe(first.id);
+    // The new instructions, then the stored conversation (without the old instructions), then the new input.
+    expect(lastMessages()).toEqual([
+      { role: 'system', content: 'Be very brief.' },
+      { role: 'user', content: 'Weather in Berlin?' },
+      { role: 'assistant', content: 'Sunny today.' },
+      { role: 'user', content: 'And tomorrow?' },
+    ]);
+    await retrieved(alice, second.id);
+
+    stack.sim.control.chatReplies.push({ content: 'Windy on Sunday.' });
+    const stream = alice.responses.stream({ model: CHAT, previous_response_id: second.id, input: 'And Sunday?' });
+    const third = await stream.finalResponse();
+    expect(third.output_text).toBe('Windy on Sunday.');
+    await retrieved(alice, third.id);
+    stack.sim.control.chatReplies.push({ content: 'Done.' });
+    await alice.responses.create({ model: CHAT, previous_response_id: third.id, input: 'Thanks' });
+    expect(lastMessages()).toHaveLength(7);
+  });
+
+  it('serves GET and DELETE to the consumer who made it, and 404 to anyone else', async () => {
+    const made = await alice.responses.create({ model: CHAT, input: 'Mine' });
+    const read = await retrieved(alice, made.id);
+    expect(read).toMatchObject({ id: made.id, object: 'response', status: 'completed', output: made.output });
+
+    expect(status(await bob.responses.retrieve(made.id).catch((e: unknown) => e))).toBe(404);
+    expect(status(await bob.responses.delete(made.id).catch((e: unknown) => e))).toBe(404);
+    const borrowed = await bob.responses.create({ model: CHAT, previous_response_id: made.id, input: 'Steal' }).catch((e: unknown) => e);
+    expect(borrowed).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((borrowed as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({
+      code: 'response_not_found',
+      param: 'previous_response_id',
+    });
+
+    const deleted = await fetch(`${stack.api.url}/v1/responses/${made.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ALICE}` },
+    });
+    expect(await deleted.json()).toEqual({ id: made.id, object: 'response', deleted: true });
+    expect(status(await alice.responses.retrieve(made.id).catch((e: unknown) => e))).toBe(404);
+  });
+
+  it('stores nothing with store: false, and refuses an id that is not ours', async () => {
+    const unstored = await alice.responses.create({ model: CHAT, input: 'Forget me', store: false });
+    expect((unstored as unknown as { store: boolean }).store).toBe(false);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(status(await alice.responses.retrieve(unstored.id).catch((e: unknown) => e))).toBe(404);
+    const bad = await alice.responses.create({ model: CHAT, previous_response_id: 'resp_../../x', input: 'x' }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
+  });
+});
