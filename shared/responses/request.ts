@@ -6,11 +6,9 @@
  * (`previous_response_id`) comes in as the stored history, put between the instructions and the input.
  */
 import { BadRequestError } from '#shared/errors.ts';
+import { bad, invalid, isObject, toMessages, type ChatMessage } from '#shared/responses/input.ts';
 
 type Json = Record<string, unknown>;
-
-/** A chat message of the Hub's API. */
-export type ChatMessage = Json & { role: 'system' | 'user' | 'assistant' | 'tool' };
 
 /** What the response object echoes of the request. */
 export interface ResponsesRequestEcho {
@@ -37,10 +35,6 @@ export interface TranslatedRequest {
   /** The conversation so far without the instructions (the history, then this input): what a stored response keeps. */
   conversation: ChatMessage[];
 }
-
-const bad = (param: string, message: string) => new BadRequestError(message, { param, code: 'unsupported_parameter' });
-const invalid = (param: string, message: string) => new BadRequestError(message, { param, code: 'invalid_request' });
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // Parameters the Hub cannot serve: refused, so a client never gets an answer that silently ignored them.
 const REFUSED: Record<string, string> = {
@@ -73,77 +67,6 @@ const KNOWN = new Set([
   'prompt_cache_key',
   'safety_identifier',
 ]);
-
-/** Text of content parts (`input_text`, `output_text`), for the roles whose content the Hub takes as text. */
-function partText(part: unknown, param: string): string {
-  if (isObject(part) && (part.type === 'input_text' || part.type === 'output_text') && typeof part.text === 'string') return part.text;
-  if (isObject(part) && part.type === 'refusal' && typeof part.refusal === 'string') return part.refusal;
-  throw invalid(param, `${param} must be an input_text or output_text part here.`);
-}
-
-/** A user message's content: text, or text and image parts. */
-function userContent(content: unknown, param: string): unknown {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) throw invalid(param, `${param} must be a string or a list of content parts.`);
-  return content.map((part, i) => {
-    const where = `${param}[${i}]`;
-    if (isObject(part) && part.type === 'input_image') {
-      if (typeof part.image_url !== 'string') throw bad(where, `${where}: only images given by "image_url" are supported (no file_id).`);
-      return { type: 'image_url', image_url: { url: part.image_url, ...(typeof part.detail === 'string' ? { detail: part.detail } : {}) } };
-    }
-    if (isObject(part) && part.type === 'input_file') throw bad(where, `${where}: input_file parts are not supported by the Hub.`);
-    return { type: 'text', text: partText(part, where) };
-  });
-}
-
-/** Text of a tool's output (a string, or input_text parts). */
-function outputText(output: unknown, param: string): string {
-  if (typeof output === 'string') return output;
-  if (Array.isArray(output)) return output.map((p, i) => partText(p, `${param}[${i}]`)).join('');
-  throw invalid(param, `${param} must be a string.`);
-}
-
-/** `input` (and `instructions`) as chat messages. Consecutive function calls become one assistant turn. */
-export function toMessages(input: unknown, instructions: unknown): ChatMessage[] {
-  const messages: ChatMessage[] = [];
-  if (instructions !== undefined && instructions !== null) {
-    if (typeof instructions !== 'string') throw invalid('instructions', '"instructions" must be a string.');
-    messages.push({ role: 'system', content: instructions });
-  }
-  if (typeof input === 'string') return [...messages, { role: 'user', content: input }];
-  if (!Array.isArray(input) || input.length === 0) throw invalid('input', '"input" must be a string or a non-empty list of items.');
-  for (const [i, item] of input.entries()) {
-    const param = `input[${i}]`;
-    if (!isObject(item)) throw invalid(param, `${param} must be an object.`);
-    const type = item.type ?? 'message';
-    if (type === 'message') {
-      const role = item.role === 'developer' ? 'system' : item.role;
-      if (role === 'user') messages.push({ role, content: userContent(item.content, `${param}.content`) });
-      else if (role === 'system' || role === 'assistant') {
-        const text = typeof item.content === 'string' ? item.content : undefined;
-        const parts = Array.isArray(item.content) ? item.content.map((p, j) => partText(p, `${param}.content[${j}]`)).join('') : text;
-        if (parts === undefined) throw invalid(`${param}.content`, `${param}.content must be a string or a list of text parts.`);
-        messages.push({ role, content: parts });
-      } else throw invalid(`${param}.role`, `${param}.role must be user, assistant, system or developer.`);
-    } else if (type === 'function_call') {
-      if (typeof item.call_id !== 'string' || typeof item.name !== 'string' || typeof item.arguments !== 'string') {
-        throw invalid(param, `${param}: a function_call needs "call_id", "name" and "arguments" (strings).`);
-      }
-      const call = { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } };
-      const last = messages.at(-1);
-      if (last?.role === 'assistant' && Array.isArray(last.tool_calls)) last.tool_calls.push(call);
-      else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
-    } else if (type === 'function_call_output') {
-      if (typeof item.call_id !== 'string') throw invalid(`${param}.call_id`, `${param}: a function_call_output needs "call_id".`);
-      messages.push({ role: 'tool', tool_call_id: item.call_id, content: outputText(item.output, `${param}.output`) });
-    } else if (type === 'reasoning') {
-      throw bad(param, `${param}: reasoning items are not supported: the Hub's models give none to send back.`);
-    } else {
-      throw bad(`${param}.type`, `${param}: items of type ${JSON.stringify(type).slice(0, 60)} are not supported by the Hub.`);
-    }
-  }
-  return messages;
-}
 
 /** Function tools as chat tools; any other tool type is refused. */
 function toTools(tools: unknown): Json[] | undefined {

@@ -6,8 +6,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { NotFoundError } from '#shared/errors.ts';
-import type { ChatMessage } from '#shared/responses/request.ts';
-import { toMessages } from '#shared/responses/request.ts';
+import { toMessages, type ChatMessage } from '#shared/responses/input.ts';
 import { STORE_CALL_MS, within, type UsageStore } from '#shared/usage/store.ts';
 
 /** How long a stored response is kept. */

@@ -10,8 +10,7 @@
  * A consumer with budgets also gets one totals item per budgeted window (`sk = T#<window id>`, all models),
  * so checking a budget is one strongly consistent BatchGetItem, whatever the number of models.
  *
- * Failures are fail-open: a ledger that cannot be written never fails the request it records (the answer
- * was already given); the caller counts and logs it (`LedgerWriteFailures`).
+ * Fail-open: an unwritten entry never fails its request (answered already); the caller logs and counts it.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { totalsKey, type BudgetWindow } from '#shared/usage/budgets.ts';

@@ -3,7 +3,8 @@
 // Responses events, cut at every byte so events split across chunks translate the same.
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '#shared/errors.ts';
-import { toChatRequest, toMessages } from '#shared/responses/request.ts';
+import { toMessages } from '#shared/responses/input.ts';
+import { toChatRequest } from '#shared/responses/request.ts';
 import { fromChatCompletion } from '#shared/responses/response.ts';
 import { ResponsesStreamTranslator } from '#shared/responses/stream.ts';
 
