@@ -80,6 +80,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/studio/models', function: 'studio-models' },
   // Its own resource so the gateway can throttle it to IONOS's image limit; listed before the greedy path.
   { method: 'POST', path: '/v1/images/generations', function: 'hub-proxy', operation: 'proxy' },
+  { method: 'POST', path: '/v1/images/edits', function: 'hub-proxy', operation: 'proxy' },
   // The caller's own usage from the ledger; ours, not IONOS's, so it is matched before the greedy path.
   { method: 'GET', path: '/v1/usage', function: 'hub-proxy', operation: 'usage' },
   { method: 'POST', path: '/v1/responses', function: 'hub-proxy', operation: 'responses' },

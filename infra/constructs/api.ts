@@ -26,6 +26,8 @@ import { Construct } from 'constructs';
 import { API_KEY_PATTERN } from '#shared/http/api-key.ts';
 import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS } from '#shared/http/cors.ts';
 import { GATEWAY_ERRORS } from '#shared/http/gateway-errors.ts';
+import { BINARY_MEDIA_TYPES } from '#shared/http/multipart.ts';
+import { IMAGE_PATHS } from '#shared/ionos/upstreams.ts';
 import { FUNCTIONS, ROUTES, type FunctionName } from '#shared/routes.ts';
 import type { Consumer, DeployConfig } from '#infra/config.ts';
 import type { BackendFunction } from '#infra/constructs/backend-function.ts';
@@ -35,9 +37,6 @@ export interface BackendApiProps {
   config: DeployConfig;
   functions: ReadonlyMap<FunctionName, BackendFunction>;
 }
-
-/** Paths (as in the route table) whose methods the IONOS image limit applies to. */
-const IMAGE_PATHS = new Set(['/v1/images/generations']);
 
 /** The API, its stage, access logs and usage plans. */
 export class BackendApi extends Construct {
@@ -59,6 +58,8 @@ export class BackendApi extends Construct {
       restApiName: config.stackName,
       description: 'IONOS AI Model Hub agent backend',
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      // Image edits are multipart: passed to the function base64-encoded, not as (mangled) UTF-8 text.
+      binaryMediaTypes: [...BINARY_MEDIA_TYPES],
       apiKeySourceType: ApiKeySourceType.AUTHORIZER,
       cloudWatchRole: false,
       defaultCorsPreflightOptions: {

@@ -13,7 +13,7 @@
 import { credentialValues, type CredentialStore } from '#shared/credentials.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import { readJsonAnswer, upstreamFetch, type RetryPolicy } from '#shared/http/upstream-fetch.ts';
-import { HUB_PATHS, hubUpstream } from '#shared/ionos/upstreams.ts';
+import { HUB_PATHS, hubUpstream, IMAGE_PATHS } from '#shared/ionos/upstreams.ts';
 import type { ContractBucket, ContractSlot } from '#shared/usage/contract.ts';
 
 /** Options of one Hub call. */
@@ -49,7 +49,7 @@ export interface HubClient {
 }
 
 /** The contract buckets a call to `path` draws from. */
-const bucketsOf = (path: string): ContractBucket[] => (path === HUB_PATHS.imageGenerations ? ['requests', 'images'] : ['requests']);
+const bucketsOf = (path: string): ContractBucket[] => (IMAGE_PATHS.has(path) ? ['requests', 'images'] : ['requests']);
 
 /** Creates a Hub client over the given configuration and credentials, holding the contract when `contract` is given. */
 export function createHubClient(

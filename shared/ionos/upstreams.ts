@@ -25,7 +25,11 @@ export const HUB_PATHS = {
   embeddings: '/v1/embeddings',
   imageGenerations: '/v1/images/generations',
   rerank: '/v1/rerank',
+  imageEdits: '/v1/images/edits',
 } as const;
+
+/** The Hub paths that generate images: they draw on the contract's image limit and count images. */
+export const IMAGE_PATHS: ReadonlySet<string> = new Set([HUB_PATHS.imageGenerations, HUB_PATHS.imageEdits]);
 
 /** Tavily's search API, behind the agent's `web_search` tool (not an IONOS service, but called the same way). */
 export function tavilyUpstream(config: Pick<RuntimeConfig, 'tavilyBaseUrl'>): Upstream {

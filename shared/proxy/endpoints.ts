@@ -17,6 +17,8 @@ export interface Endpoint {
   outputTokenFields: readonly string[];
   /** Body fields that multiply the work (choices, candidates, images), capped by `PROXY_MAX_CHOICES`. */
   choiceFields: readonly string[];
+  /** The body is `multipart/form-data` (an image and text fields), not JSON. */
+  multipart?: boolean;
 }
 
 const endpoint = (path: string, method: Endpoint['method'], caps: Partial<Endpoint> = {}): Endpoint => ({
@@ -37,6 +39,7 @@ export const ENDPOINTS: Readonly<Record<string, Endpoint>> = Object.fromEntries(
     endpoint(HUB_PATHS.embeddings, 'POST'),
     endpoint(HUB_PATHS.imageGenerations, 'POST', { choiceFields: ['n'] }),
     endpoint(HUB_PATHS.rerank, 'POST'),
+    endpoint(HUB_PATHS.imageEdits, 'POST', { choiceFields: ['n'], multipart: true }),
   ].map((e) => [e.path, e]),
 );
 

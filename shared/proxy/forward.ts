@@ -10,10 +10,9 @@
  */
 import type { HandlerResult } from '#shared/http/handler.ts';
 import { BadRequestError, toStatus, TooManyRequestsError, UpstreamHttpError } from '#shared/errors.ts';
-import { parseJsonObject } from '#shared/http/event.ts';
 import { parseJsonAnswer } from '#shared/http/upstream-fetch.ts';
 import type { HubClient } from '#shared/ionos/hub-client.ts';
-import { HUB, HUB_PATHS } from '#shared/ionos/upstreams.ts';
+import { HUB, HUB_PATHS, IMAGE_PATHS } from '#shared/ionos/upstreams.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import type { StudioClient } from '#shared/ionos/studio-client.ts';
 import { routeModel, type ModelRoute } from '#shared/models/route-model.ts';
@@ -23,6 +22,7 @@ import { resolveEndpoint, type Endpoint } from '#shared/proxy/endpoints.ts';
 import { passedResponseHeaders } from '#shared/proxy/headers.ts';
 import { checkGenerationLimits } from '#shared/proxy/limits.ts';
 import { relay } from '#shared/proxy/relay.ts';
+import { requestFields } from '#shared/proxy/request-body.ts';
 import { usageOf, UsageMeter } from '#shared/proxy/usage.ts';
 import { studioChatCompletion } from '#shared/proxy/studio-chat.ts';
 import { UsageChunkFilter, withUsageRequested } from '#shared/proxy/stream-usage.ts';
@@ -145,7 +145,7 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
     let upstreamBody: Buffer | string = call.body;
     let hideUsage = false;
     if (endpoint.method === 'POST') {
-      const body = parseJsonObject(call.body.toString('utf8'));
+      const body = await requestFields(call.body, call.headers['content-type'], endpoint);
       checkGenerationLimits(body, endpoint, config.proxyLimits);
       const target = endpoint.requiresModel ? routeOf(body, endpoint, config) : undefined;
       model = target?.modelId ?? 'none';
@@ -197,7 +197,7 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
       // parsed once, so a malformed answer becomes a 502 instead of a 200 no SDK can read.
       const text = await response.text();
       const answer = parseAnswer(text);
-      report(response.status, 'complete', usageOf(answer), { images: endpoint.path === HUB_PATHS.imageGenerations ? imagesOf(answer) : 0 });
+      report(response.status, 'complete', usageOf(answer), { images: IMAGE_PATHS.has(endpoint.path) ? imagesOf(answer) : 0 });
       return { statusCode: response.status, headers, body: text };
     }
     const meter = new UsageMeter();

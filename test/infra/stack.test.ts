@@ -121,12 +121,17 @@ describe('API', () => {
     }
   });
 
+  it('passes multipart bodies (image edits) to the functions as binary, not as UTF-8 text', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['multipart/form-data'] });
+  });
+
   it('throttles agent and proxy methods to the IONOS contract from config, images to their own limit', () => {
     const settings = (resources(template, 'AWS::ApiGateway::Stage')[0]?.[1].Properties.MethodSettings ?? []) as Record<string, unknown>[];
     const at = (path: string, method: string) => settings.find((s) => s.ResourcePath === path && s.HttpMethod === method);
     expect(at('/', 'POST')).toMatchObject({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
     expect(at('/~1v1~1{proxy+}', '*')).toMatchObject({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
     expect(at('/~1v1~1images~1generations', 'POST')).toMatchObject({ ThrottlingRateLimit: 10 / 60 });
+    expect(at('/~1v1~1images~1edits', 'POST')).toMatchObject({ ThrottlingRateLimit: 10 / 60 });
     const custom = (resources(synth({ ionosRateLimit: 20, ionosBurstLimit: 40 }), 'AWS::ApiGateway::Stage')[0]?.[1].Properties
       .MethodSettings ?? []) as Record<string, unknown>[];
     expect(custom.find((s) => s.ResourcePath === '/' && s.HttpMethod === 'POST')).toMatchObject({

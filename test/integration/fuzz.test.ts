@@ -316,7 +316,15 @@ describe(`fuzzing every route (seed ${SEED})`, () => {
 
   it('/v1/* proxy: endpoints, methods, bodies, content types and headers', async () => {
     const path = fc.oneof(
-      fc.constantFrom('/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/images/generations', '/v1/rerank', '/v1/models'),
+      fc.constantFrom(
+        '/v1/chat/completions',
+        '/v1/completions',
+        '/v1/embeddings',
+        '/v1/images/generations',
+        '/v1/images/edits',
+        '/v1/rerank',
+        '/v1/models',
+      ),
       printable.map((s) => `/v1/${s.replace(/[\s#]/g, '')}`),
     );
     await check(

@@ -1,7 +1,7 @@
 // The promise to users: the official OpenAI SDK (and LangChain's ChatOpenAI) work against /v1 by changing
 // only baseURL and apiKey. Local server + simulator over loopback.
 import { ChatOpenAI } from '@langchain/openai';
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalApi } from '#infra/offline/api-gateway/server.ts';
 import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
@@ -57,6 +57,37 @@ describe('official openai SDK against /v1', () => {
     const missing = await client.post('/rerank', { body: { model: 'BAAI/bge-reranker-v2-m3', documents: ['a'] } }).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(OpenAI.BadRequestError);
     expect((missing as InstanceType<typeof OpenAI.BadRequestError>).message).toContain('"query"');
+  });
+
+  it('forwards image edits (multipart) with the very bytes the client sent, and checks them first', async () => {
+    // A PNG signature and bytes that are not valid UTF-8: passed as text anywhere on the way, they would change.
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 37) % 256)),
+    ]);
+    const image = () => toFile(png, 'photo.png', { type: 'image/png' });
+    const edited = await client.images.edit({ model: 'black-forest-labs/FLUX.1-schnell', image: await image(), prompt: 'Add a hat', n: 2 });
+    expect(edited.data).toHaveLength(2);
+    const seen = sim.control.requests.find((r) => r.path === '/v1/images/edits');
+    expect(seen?.raw?.includes(png)).toBe(true);
+    expect(String(seen?.headers['content-type'])).toMatch(/^multipart\/form-data; boundary=/);
+
+    const tooMany = await client.images
+      .edit({ model: 'black-forest-labs/FLUX.1-schnell', image: await image(), prompt: 'x', n: 9 })
+      .catch((e: unknown) => e);
+    expect((tooMany as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({ code: 'limit_exceeded', param: 'n' });
+    const asJson = await fetch(`${api.url}/v1/images/edits`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'black-forest-labs/FLUX.1-schnell', prompt: 'x' }),
+    });
+    expect(asJson.status).toBe(400);
+    expect(await asJson.json()).toMatchObject({ error: { code: 'invalid_content_type' } });
+    const form = new FormData();
+    form.set('model', 'black-forest-labs/FLUX.1-schnell');
+    form.set('prompt', 'no image');
+    const noImage = await fetch(`${api.url}/v1/images/edits`, { method: 'POST', body: form });
+    expect(await noImage.json()).toMatchObject({ error: { code: 'missing_image', param: 'image' } });
+    expect(sim.control.requests.filter((r) => r.path === '/v1/images/edits')).toHaveLength(1);
   });
 
   it('forwards tools and returns tool calls', async () => {

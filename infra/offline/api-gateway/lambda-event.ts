@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FunctionName, RouteMatch } from '#shared/routes.ts';
+import { isBinaryMediaType } from '#shared/http/multipart.ts';
 
 /** The stage name the local server pretends to be. */
 export const LOCAL_STAGE = 'local';
@@ -43,7 +44,8 @@ function collectQuery(params: URLSearchParams): Pick<APIGatewayProxyEvent, 'quer
 }
 
 /**
- * The proxy event for one request. The body is passed as UTF-8 text, as for a non-binary media type.
+ * The proxy event for one request. The body is passed as UTF-8 text, or base64 for a binary media type
+ * (`BINARY_MEDIA_TYPES`, as the stack configures API Gateway).
  * @param apiKeyId the id of the API key the gateway matched (`requestContext.identity.apiKeyId`), if any.
  */
 export function buildProxyEvent(
@@ -54,6 +56,7 @@ export function buildProxyEvent(
   apiKeyId: string | null = null,
 ): APIGatewayProxyEvent {
   const now = new Date();
+  const binary = isBinaryMediaType(req.headers['content-type']);
   const pathParameters =
     match.pathParameters === null ? null : Object.fromEntries(Object.entries(match.pathParameters).map(([k, v]) => [k, decodeSafe(v)]));
   return {
@@ -64,8 +67,8 @@ export function buildProxyEvent(
     ...collectQuery(url.searchParams),
     pathParameters,
     stageVariables: null,
-    body: body.length === 0 ? null : body.toString('utf8'),
-    isBase64Encoded: false,
+    body: body.length === 0 ? null : body.toString(binary ? 'base64' : 'utf8'),
+    isBase64Encoded: binary && body.length > 0,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',

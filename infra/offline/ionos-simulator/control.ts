@@ -60,6 +60,8 @@ export interface SeenRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The body's bytes, for a multipart body (its UTF-8 text above would mangle file parts). */
+  raw?: Buffer;
   /** Set when the client closed the connection before the answer was complete. */
   clientClosedEarly: boolean;
 }

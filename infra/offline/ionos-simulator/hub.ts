@@ -223,6 +223,18 @@ export function imageGenerations(body: Body): SimAnswer {
   return { status: 200, json: { created: now(), data: Array.from({ length: n }, () => ({ b64_json: PNG_1X1 })) } };
 }
 
+/** `POST /v1/images/edits` (multipart): an image file and a prompt; `b64_json` images. */
+export function imageEdits(body: Body): SimAnswer {
+  const image = body.image as { filename?: string; bytes?: number } | undefined;
+  if (typeof image !== 'object' || image === null || !image.bytes)
+    return ionosError(400, 'Invalid request: "image" must be a non-empty file.', 'validation');
+  if (typeof body.prompt !== 'string' || body.prompt === '') return ionosError(400, 'Invalid request: "prompt" is required.', 'validation');
+  const model = findModel(body, 'image');
+  if (isAnswer(model)) return model;
+  const n = typeof body.n === 'string' && /^\d+$/.test(body.n) ? Math.min(Math.max(Number(body.n), 1), 4) : 1;
+  return { status: 200, json: { created: now(), data: Array.from({ length: n }, () => ({ b64_json: PNG_1X1 })) } };
+}
+
 /** `GET /v1/models`. */
 export function listModels(): SimAnswer {
   return {

@@ -8,13 +8,24 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SimulatorControl, type SeenRequest } from './control.ts';
-import { chatCompletions, completions, embeddings, imageGenerations, ionosError, listModels, rerank, type SimAnswer } from './hub.ts';
+import {
+  chatCompletions,
+  completions,
+  embeddings,
+  imageEdits,
+  imageGenerations,
+  ionosError,
+  listModels,
+  rerank,
+  type SimAnswer,
+} from './hub.ts';
 import { RateLimiter, type RateLimit } from './rate-limiter.ts';
 import { StudioJobs } from './studio.ts';
 import { tavilySearch } from './tavily.ts';
 import { writeAnswer, writeEvents, writeFaultStatus } from './respond.ts';
 import { handleControl } from './control-api.ts';
 import { readRequestBody } from '#infra/offline/api-gateway/read-body.ts';
+import { isBinaryMediaType, readMultipart } from '#shared/http/multipart.ts';
 
 /** Simulator settings; everything has a default. */
 export interface SimulatorOptions {
@@ -58,7 +69,18 @@ const HUB_ROUTES: Record<string, { method: string; answer: (body: Record<string,
   '/v1/embeddings': { method: 'POST', answer: (body) => embeddings(body) },
   '/v1/images/generations': { method: 'POST', answer: (body) => imageGenerations(body) },
   '/v1/rerank': { method: 'POST', answer: (body) => rerank(body) },
+  '/v1/images/edits': { method: 'POST', answer: (body) => imageEdits(body) },
 };
+
+/** The fields and files of a multipart body, or the error that it is malformed. */
+async function multipartFields(raw: Buffer, contentType: string | undefined): Promise<Record<string, unknown> | Error> {
+  try {
+    const { fields, files } = await readMultipart(raw, contentType);
+    return { ...fields, ...Object.fromEntries(files.map((f) => [f.field.replace(/\[\]$/, ''), { filename: f.filename, bytes: f.bytes }])) };
+  } catch (err) {
+    return err as Error;
+  }
+}
 
 /** Starts a simulator on loopback (an ephemeral port unless `port` is given). */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
@@ -74,7 +96,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 
   /** Auth, rate limit and dispatch for one request. */
-  function route(req: IncomingMessage, path: string, body: string): { answer: SimAnswer; headers: Record<string, string> } {
+  function route(
+    req: IncomingMessage,
+    path: string,
+    body: string,
+    multipart?: Record<string, unknown>,
+  ): { answer: SimAnswer; headers: Record<string, string> } {
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (path.startsWith(STUDIO_PREFIX)) {
       if (token !== sim.studioApiKey) return { answer: UNAUTHORIZED, headers: {} };
@@ -103,7 +130,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     if (req.method !== hub.method)
       return { answer: ionosError(405, `Method ${req.method} not allowed on ${path}.`), headers: decision.headers };
-    const parsed = hub.method === 'GET' ? { value: {} } : parseJson(body);
+    const parsed = hub.method === 'GET' ? { value: {} } : multipart !== undefined ? { value: multipart } : parseJson(body);
     return { answer: 'answer' in parsed ? parsed.answer : hub.answer(parsed.value, control), headers: decision.headers };
   }
 
@@ -127,15 +154,26 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] as string;
-    let body: string;
+    let raw: Buffer;
     try {
-      body = (await readRequestBody(req, MAX_BODY_BYTES)).toString('utf8');
+      raw = await readRequestBody(req, MAX_BODY_BYTES);
     } catch {
       return writeAnswer(res, ionosError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes.`), {});
     }
+    const body = raw.toString('utf8');
+    const binary = isBinaryMediaType(req.headers['content-type']);
+    // A multipart body (image edits): its fields, and its files as `{ filename, bytes }` under their field.
+    const multipart = binary ? await multipartFields(raw, req.headers['content-type']) : undefined;
     if (path.startsWith('/__sim/')) return handleControl(sim, req.method ?? 'GET', path, body, res);
 
-    const seen: SeenRequest = { method: req.method ?? 'GET', path, headers: { ...req.headers }, body, clientClosedEarly: false };
+    const seen: SeenRequest = {
+      method: req.method ?? 'GET',
+      path,
+      headers: { ...req.headers },
+      body,
+      ...(binary ? { raw } : {}),
+      clientClosedEarly: false,
+    };
     control.requests.push(seen);
     if (control.requests.length > MAX_LOGGED) control.requests.shift();
     res.on('close', () => {
@@ -147,7 +185,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (fault?.reset) return void req.socket.destroy();
     if (fault?.status !== undefined) return writeFaultStatus(res, fault);
 
-    const routed = route(req, path, body);
+    const routed =
+      multipart instanceof Error
+        ? { answer: ionosError(400, multipart.message, 'validation'), headers: {} }
+        : route(req, path, body, multipart);
     const { answer } = routed;
     const headers = { ...routed.headers, ...fault?.headers };
     if ('events' in answer) return writeEvents(res, answer.events, headers, fault, control);
