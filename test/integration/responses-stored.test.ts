@@ -103,6 +103,24 @@ describe('stored responses', () => {
     expect(status(await alice.responses.retrieve(made.id).catch((e: unknown) => e))).toBe(404);
   });
 
+  it('meters responses in the usage ledger like chat completions', async () => {
+    const usage = async () =>
+      (
+        (await (await fetch(`${stack.api.url}/v1/usage`, { headers: { authorization: `Bearer ${BOB}` } })).json()) as {
+          today: { requests: number; total_tokens: number };
+        }
+      ).today;
+    const before = await usage();
+    const made = await bob.responses.create({ model: CHAT, input: 'Count me' });
+    let after = await usage();
+    for (let i = 0; i < 50 && after.requests < before.requests + 1; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await usage();
+    }
+    expect(after.requests).toBe(before.requests + 1);
+    expect(after.total_tokens - before.total_tokens).toBe(made.usage?.total_tokens);
+  });
+
   it('stores nothing with store: false, and refuses an id that is not ours', async () => {
     const unstored = await alice.responses.create({ model: CHAT, input: 'Forget me', store: false });
     expect((unstored as unknown as { store: boolean }).store).toBe(false);
