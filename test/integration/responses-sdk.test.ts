@@ -6,6 +6,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, jsonSchema, streamText, tool } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
 import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 
@@ -170,6 +171,16 @@ describe('POST /v1/responses with the openai SDK', () => {
     expect(final.output).toEqual([
       expect.objectContaining({ type: 'function_call', call_id: 'call_hh', name: 'get_weather', arguments: '{"city":"Hamburg"}' }),
     ]);
+  });
+
+  it('serves a fine-tuned Studio model (UUID) as chat completions do, buffered and streamed', async () => {
+    const model = STUDIO_MODELS['qwen-gdpr-demo'] as string;
+    sim.control.studioJobs.push({ result: 'Antwort vom Studio.' }, { result: 'Antwort vom Studio.' });
+    const buffered = await client.responses.create({ model, input: 'Hallo Studio' });
+    expect(buffered).toMatchObject({ status: 'completed', output_text: 'Antwort vom Studio.' });
+    const streamed = await client.responses.stream({ model, input: 'Hallo Studio' }).finalResponse();
+    expect(streamed.output_text).toBe('Antwort vom Studio.');
+    expect(sim.control.requests.filter((r) => r.path.endsWith('/generate'))).toHaveLength(2);
   });
 
   it('marks a response cut by max_output_tokens as incomplete', async () => {
