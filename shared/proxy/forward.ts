@@ -177,11 +177,6 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
       });
     } catch (err) {
       upstreamMs = Math.round(performance.now() - started);
-      if (err instanceof TooManyRequestsError) {
-        // The contract limiter refused it: it never went to IONOS.
-        reached = false;
-        if (call.consumer !== undefined) recordRejected(call.consumer, 'contract_rate_limited');
-      }
       const relayed = relayedError(err, call.requestId);
       if (relayed === undefined) throw err;
       report(relayed.statusCode, 'complete');
@@ -213,6 +208,12 @@ export async function forward(call: ProxyCall, { hub, studio, config, deadlineMs
     if (response.body === null) report(response.status, 'complete');
     return { statusCode: response.status, headers, body };
   } catch (err) {
+    if (err instanceof TooManyRequestsError && reached) {
+      // The contract limiter refused the Hub call or Studio job: it never went to IONOS. (A budget refusal
+      // comes before anything is reached, and is counted where it is decided.)
+      reached = false;
+      if (call.consumer !== undefined) recordRejected(call.consumer, 'contract_rate_limited');
+    }
     report(toStatus(err), 'error');
     throw err;
   }

@@ -182,6 +182,10 @@ describe('the IONOS contract, Studio jobs', () => {
       expect(studio.status).toBe(429);
       expect(await studio.json()).toMatchObject({ error: { code: 'contract_rate_limited' } });
       expect(sim.control.requests.filter((r) => r.path.endsWith('/generate'))).toEqual([]);
+      // The refused job never reached IONOS: the ledger holds the chat completion only, not a failed request.
+      await new Promise((r) => setTimeout(r, 300));
+      const usage = (await (await fetch(`${api.url}/v1/usage`)).json()) as { today: { requests: number; failed: number } };
+      expect(usage.today).toMatchObject({ requests: 1, failed: 0 });
     } finally {
       await api.stop();
       await own.close();
