@@ -1,10 +1,8 @@
 /**
  * `multipart/form-data` bodies (image edits): the media types API Gateway must pass to the functions as
- * binary (base64), and a reader of a body's text fields and file parts with busboy, so the proxy can check
- * them and then forward the very bytes it received.
+ * binary (base64), and a reader of a body's text fields and file parts, so the proxy can check them and
+ * then forward the very bytes it received.
  */
-import busboy from 'busboy';
-import { Readable } from 'node:stream';
 import { BadRequestError } from '#shared/errors.ts';
 
 /**
@@ -24,38 +22,25 @@ export interface MultipartContent {
 }
 
 /**
- * Reads a multipart body.
+ * Reads a multipart body with Node's own parser (undici's `Response.formData()`): no parser in the bundle.
  * @throws BadRequestError when the body is not multipart/form-data or is malformed.
  */
-export function readMultipart(body: Buffer, contentType: string | undefined): Promise<MultipartContent> {
+export async function readMultipart(body: Buffer, contentType: string | undefined): Promise<MultipartContent> {
   if (!isBinaryMediaType(contentType)) {
-    return Promise.reject(
-      new BadRequestError('This endpoint takes multipart/form-data (with a boundary), as OpenAI clients send it.', {
-        code: 'invalid_content_type',
-      }),
-    );
-  }
-  return new Promise((resolve, reject) => {
-    const content: MultipartContent = { fields: {}, files: [] };
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({ headers: { 'content-type': contentType }, limits: { fields: 50, files: 16, parts: 80 } });
-    } catch (err) {
-      reject(
-        new BadRequestError(`The multipart body cannot be read: ${(err as Error).message}.`, { code: 'invalid_multipart', cause: err }),
-      );
-      return;
-    }
-    parser.on('field', (name, value) => (content.fields[name] = value));
-    parser.on('file', (field, stream, info) => {
-      const file = { field, filename: info.filename ?? '', mimeType: info.mimeType, bytes: 0 };
-      content.files.push(file);
-      stream.on('data', (chunk: Buffer) => (file.bytes += chunk.length));
+    throw new BadRequestError('This endpoint takes multipart/form-data (with a boundary), as OpenAI clients send it.', {
+      code: 'invalid_content_type',
     });
-    parser.on('error', (err: Error) =>
-      reject(new BadRequestError(`The multipart body cannot be read: ${err.message}.`, { code: 'invalid_multipart', cause: err })),
-    );
-    parser.on('close', () => resolve(content));
-    Readable.from([body]).pipe(parser);
-  });
+  }
+  let form: FormData;
+  try {
+    form = await new Response(new Uint8Array(body), { headers: { 'content-type': contentType as string } }).formData();
+  } catch (err) {
+    throw new BadRequestError(`The multipart body cannot be read: ${(err as Error).message}.`, { code: 'invalid_multipart', cause: err });
+  }
+  const content: MultipartContent = { fields: {}, files: [] };
+  for (const [field, value] of form.entries()) {
+    if (typeof value === 'string') content.fields[field] = value;
+    else content.files.push({ field, filename: value.name, mimeType: value.type, bytes: value.size });
+  }
+  return content;
 }
