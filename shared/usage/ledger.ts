@@ -13,7 +13,7 @@
  * Fail-open: an unwritten entry never fails its request (answered already); the caller logs and counts it.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { totalsKey, type BudgetWindow } from '#shared/usage/budgets.ts';
+import { budgetWindowAt, totalsKey, type BudgetWindow } from '#shared/usage/budgets.ts';
 import { WriteCoalescer } from '#shared/usage/coalesce.ts';
 import { STORE_CALL_MS, within, type UsageStore } from '#shared/usage/store.ts';
 import { WINDOW_TTL_SECONDS } from '#shared/usage/table.ts';
@@ -77,8 +77,7 @@ const COUNTERS = ['requests', 'failed', 'prompt_tokens', 'completion_tokens', 'i
 
 /** `2026-11-23` and `2026-11` of a time, in UTC (the windows' boundaries). */
 export function windowsOf(at: Date): { day: string; month: string } {
-  const day = at.toISOString().slice(0, 10);
-  return { day, month: day.slice(0, 7) };
+  return { day: budgetWindowAt('day', at).id, month: budgetWindowAt('month', at).id };
 }
 
 const emptyCounts = (): UsageCounts => ({
