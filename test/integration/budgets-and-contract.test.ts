@@ -2,7 +2,7 @@
 // documented 429 (proxy and agent), two API processes sharing one store hold one contract limit together,
 // the agent waits for a contract slot instead of failing, and a store that is down, hanging or throttling
 // lets requests through (fail-open) with its failure logged, never a 500.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '#infra/offline/dynamodb.ts';
 import { EMBEDDED_AWS_ENV } from '#infra/offline/dynamodb.ts';
 import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
@@ -51,14 +51,15 @@ const budgets = async (api: SpawnedApi, key: string) => {
   return ((await res.json()) as { budgets: Budget[] }).budgets;
 };
 /** Budgets once `used` reached `tokens` (entries are written just after each answer: bounded wait). */
-const budgetsAfter = async (api: SpawnedApi, key: string, tokens: number) => {
-  for (let i = 0; i < 50; i++) {
-    const read = await budgets(api, key);
-    if ((read[0]?.used ?? 0) >= tokens) return read;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return budgets(api, key);
-};
+const budgetsAfter = (api: SpawnedApi, key: string, tokens: number) =>
+  vi.waitFor(
+    async () => {
+      const read = await budgets(api, key);
+      expect(read[0]?.used ?? 0).toBeGreaterThanOrEqual(tokens);
+      return read;
+    },
+    { timeout: 5_000, interval: 100 },
+  );
 
 describe('budgets', () => {
   let api: SpawnedApi;
@@ -123,7 +124,7 @@ describe('budgets', () => {
         .filter((line) => line.startsWith('{') && line.includes(`"${name}"`))
         .map((line) => JSON.parse(line) as Record<string, unknown>)
         .find((m) => m[name] !== undefined && m.consumer === consumer);
-    for (let i = 0; i < 50 && emf('MonthlyBudgetUsedPercent', 'erin') === undefined; i++) await new Promise((r) => setTimeout(r, 100));
+    await vi.waitFor(() => expect(emf('MonthlyBudgetUsedPercent', 'erin')).toBeDefined(), { timeout: 5_000, interval: 100 });
     expect(emf('MonthlyBudgetUsedPercent', 'erin')).toMatchObject({
       MonthlyBudgetUsedPercent: Math.round((usage.total_tokens / 1_000_000) * 1000) / 10,
     });
@@ -214,7 +215,7 @@ describe('a usage table that fails', () => {
         const read = await fetch(`${api.url}/v1/usage`, { headers: { authorization: `Bearer ${CAROL}` } });
         expect(read.status).toBe(503);
         expect(await read.json()).toMatchObject({ error: { code: 'ledger_unavailable' } });
-        for (let i = 0; i < 50 && !api.output().includes('usage ledger write failed'); i++) await new Promise((r) => setTimeout(r, 100));
+        await vi.waitFor(() => expect(api.output()).toContain('usage ledger write failed'), { timeout: 5_000, interval: 100 });
         for (const line of ['budget check failed', 'contract limiter failed', 'usage ledger write failed'])
           expect(api.output()).toContain(line);
         if (faulty !== undefined) expect(faulty.calls()).toBeGreaterThan(0);

@@ -2,7 +2,7 @@
 // continuing a conversation by previous_response_id (buffered and streamed), GET and DELETE for the
 // consumer who made it and 404 for any other, and store: false storing nothing.
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EMBEDDED_AWS_ENV, startEmbeddedDynamo, type EmbeddedDynamo } from '#infra/offline/dynamodb.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 
@@ -37,14 +37,7 @@ const lastMessages = () =>
   (JSON.parse(stack.sim.control.requests.filter((r) => r.path === '/v1/chat/completions').at(-1)?.body ?? '{}') as { messages: unknown[] })
     .messages;
 /** Stored after the answer: a read right away may precede the write (bounded wait). */
-const retrieved = async (client: OpenAI, id: string) => {
-  for (let i = 0; i < 50; i++) {
-    const found = await client.responses.retrieve(id).catch(() => undefined);
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return client.responses.retrieve(id);
-};
+const retrieved = (client: OpenAI, id: string) => vi.waitFor(() => client.responses.retrieve(id), { timeout: 2_500, interval: 50 });
 const status = (err: unknown) => (err as { status?: number }).status;
 
 describe('stored responses', () => {
@@ -112,12 +105,14 @@ describe('stored responses', () => {
       ).today;
     const before = await usage();
     const made = await bob.responses.create({ model: CHAT, input: 'Count me' });
-    let after = await usage();
-    for (let i = 0; i < 50 && after.requests < before.requests + 1; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      after = await usage();
-    }
-    expect(after.requests).toBe(before.requests + 1);
+    const after = await vi.waitFor(
+      async () => {
+        const read = await usage();
+        expect(read.requests).toBe(before.requests + 1);
+        return read;
+      },
+      { timeout: 2_500, interval: 50 },
+    );
     expect(after.total_tokens - before.total_tokens).toBe(made.usage?.total_tokens);
   });
 

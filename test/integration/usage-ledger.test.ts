@@ -1,7 +1,7 @@
 // The usage ledger through `npm start` (spawned, with its embedded DynamoDB-compatible store): exact counts
 // under concurrency, streams metered without the client seeing a usage chunk it did not ask for, each
 // consumer seeing only its own usage (a store that fails: budgets-and-contract.test.ts).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimulator, type Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { spawnApi, type SpawnedApi } from '#test/helpers/spawn-api.ts';
 
@@ -34,14 +34,15 @@ const usage = async (key: string) => {
   return (await res.json()) as { consumer: string; today: Record<string, unknown>; this_month: Record<string, unknown> };
 };
 /** Usage once `requests` reached `count`: entries are written just after each answer, so a read may precede the last ones (bounded wait). */
-const usageAfter = async (key: string, count: number) => {
-  for (let i = 0; i < 50; i++) {
-    const read = await usage(key);
-    if ((read.today.requests as number) >= count) return read;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return usage(key);
-};
+const usageAfter = (key: string, count: number) =>
+  vi.waitFor(
+    async () => {
+      const read = await usage(key);
+      expect(read.today.requests).toBeGreaterThanOrEqual(count);
+      return read;
+    },
+    { timeout: 5_000, interval: 100 },
+  );
 /** The `data:` payloads of an SSE body. */
 const events = (text: string) =>
   text
