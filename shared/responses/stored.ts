@@ -4,7 +4,6 @@
  * days (TTL). A conversation continues by id (`previous_response_id`) with one read; `GET` and `DELETE`
  * `/v1/responses/{id}` serve the consumer who created it and answer 404 to anyone else.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { NotFoundError } from '#shared/errors.ts';
 import { toMessages, type ChatMessage } from '#shared/responses/input.ts';
 import { STORE_CALL_MS, within, type UsageStore } from '#shared/usage/store.ts';
@@ -19,6 +18,9 @@ export interface StoredResponse {
   response: Record<string, unknown>;
   conversation: ChatMessage[];
 }
+
+// zlib loads with the first stored response, not in every cold start of the proxy.
+const zlib = () => import('node:zlib');
 
 const key = (id: string) => ({ pk: { S: `R#${id}` }, sk: { S: 'R' } });
 
@@ -39,7 +41,7 @@ export async function readStored(store: UsageStore, consumer: string, id: string
   }
   return {
     response: JSON.parse(item.response.S) as Record<string, unknown>,
-    conversation: JSON.parse(gunzipSync(item.conversation.B).toString('utf8')) as ChatMessage[],
+    conversation: JSON.parse((await zlib()).gunzipSync(item.conversation.B).toString('utf8')) as ChatMessage[],
   };
 }
 
@@ -54,7 +56,7 @@ export async function saveStored(
   before: ChatMessage[],
 ): Promise<boolean> {
   const output = Array.isArray(response.output) && response.output.length > 0 ? toMessages(response.output, undefined) : [];
-  const conversation = gzipSync(JSON.stringify([...before, ...output]));
+  const conversation = (await zlib()).gzipSync(JSON.stringify([...before, ...output]));
   const text = JSON.stringify(response);
   if (conversation.byteLength + Buffer.byteLength(text) > MAX_STORED_BYTES) return false;
   const { db, sdk } = await store.connect();
