@@ -24,41 +24,89 @@ export interface BundleFigures {
 const IMPORT_PROBE = `globalThis.awslambda={streamifyResponse:(f)=>f,HttpResponseStream:{from:(s)=>s}};
 const t=performance.now();await import(process.argv[1]);console.log(performance.now()-t);`;
 
+// Inside the project, so the bundles' external `@aws-sdk/*` imports resolve as the Lambda runtime provides them.
+const DIR = join(ROOT, 'node_modules', '.cache', 'bench-bundles');
+
+/** Bundles `entry` as the stack does, to `outfile`. */
+async function bundle(entry: { path: string } | { contents: string }, outfile: string): Promise<void> {
+  await build({
+    ...('path' in entry ? { entryPoints: [entry.path] } : { stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'ts' } }),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minify: true,
+    outfile,
+    mainFields: ['module', 'main'],
+    external: ['@aws-sdk/*'],
+    logLevel: 'silent',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+}
+
+/** p50 of `runs` cold imports of a bundle, each in a fresh Node process. */
+function coldImportMs(outfile: string, runs: number): number {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', IMPORT_PROBE, outfile], {
+      env: { ...process.env, STUDIO_MODELS: '{}', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    });
+    samples.push(Number(out.toString().trim()));
+  }
+  return round(percentile(samples, 50));
+}
+
 /** Bundles and measures every function; `runs` cold imports each. */
 export async function measureBundles(runs: number): Promise<BundleFigures[]> {
-  // Inside the project, so the bundles' external `@aws-sdk/*` imports resolve as the Lambda runtime provides them.
-  const dir = join(ROOT, 'node_modules', '.cache', 'bench-bundles');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(DIR, { recursive: true });
   const figures: BundleFigures[] = [];
   for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
     // As in the deployed asset: the function's folder with its index.mjs (the runtime loads index.handler).
-    const outfile = join(dir, name, 'index.mjs');
-    await build({
-      entryPoints: [join(ROOT, 'functions', `${name}.ts`)],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
-      minify: true,
-      outfile,
-      mainFields: ['module', 'main'],
-      external: ['@aws-sdk/*'],
-      logLevel: 'silent',
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    });
-    const samples: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const out = execFileSync(process.execPath, ['--input-type=module', '-e', IMPORT_PROBE, outfile], {
-        env: { ...process.env, STUDIO_MODELS: '{}', POWERTOOLS_LOG_LEVEL: 'ERROR' },
-      });
-      samples.push(Number(out.toString().trim()));
-    }
+    const outfile = join(DIR, name, 'index.mjs');
+    await bundle({ path: join(ROOT, 'functions', `${name}.ts`) }, outfile);
     figures.push({
       name,
-      dir: join(dir, name),
+      dir: join(DIR, name),
       bundleKb: round(statSync(outfile).size / 1024, 1),
-      coldImportMsP50: round(percentile(samples, 50)),
+      coldImportMsP50: coldImportMs(outfile, runs),
     });
+  }
+  return figures;
+}
+
+/**
+ * What the functions load before any code of ours, bundled and cold-imported the same way: the floor under
+ * the cold-import figures. The parts are the stack's choices (Powertools Logger and Metrics, middy in
+ * response-streaming mode; LangGraph and LangChain's OpenAI model for the agent); Node's own modules they
+ * import are listed beside them.
+ */
+const FLOOR_PARTS: Record<string, string> = {
+  'an empty module': 'export const handler = () => undefined;',
+  'node:crypto (imported by Powertools Logger)': "export { randomInt } from 'node:crypto';",
+  'node:stream/web (imported by middy streaming mode)': "export { ReadableStream } from 'node:stream/web';",
+  'Powertools Logger': "import { Logger } from '@aws-lambda-powertools/logger'; export const logger = new Logger();",
+  'Powertools Logger + Metrics + middy streaming mode': `import { Logger } from '@aws-lambda-powertools/logger';
+    import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+    import { Metrics } from '@aws-lambda-powertools/metrics';
+    import middy from '@middy/core';
+    import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse';
+    const logger = new Logger();
+    export const handler = awslambda.streamifyResponse(
+      middy({ executionMode: executionModeStreamifyResponse }).use(injectLambdaContext(logger)).handler(async () => new Metrics()),
+    );`,
+  'LangGraph StateGraph + ToolNode + @langchain/openai ChatOpenAI (what the agent requires)': `
+    export { StateGraph } from '@langchain/langgraph';
+    export { ToolNode } from '@langchain/langgraph/prebuilt';
+    export { ChatOpenAI } from '@langchain/openai';`,
+};
+
+/** Cold import p50 of each floor part. */
+export async function measureFloors(runs: number): Promise<{ part: string; coldImportMsP50: number }[]> {
+  const figures: { part: string; coldImportMsP50: number }[] = [];
+  for (const [i, [part, contents]] of Object.entries(FLOOR_PARTS).entries()) {
+    const outfile = join(DIR, 'floor', `${i}.mjs`);
+    await bundle({ contents }, outfile);
+    figures.push({ part, coldImportMsP50: coldImportMs(outfile, runs) });
   }
   return figures;
 }

@@ -17,6 +17,9 @@ export interface HandlerCosts {
   ours: HandlerCost;
   bare: HandlerCost;
   ratio: number;
+  /** The bare handler with only the per-request log line and metrics the stack requires, in its libraries. */
+  observed: HandlerCost;
+  observedRatio: number;
 }
 
 /** Measures both handlers, `requests / 2` invocations each per round (the simulator runs in this process). */

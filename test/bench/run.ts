@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { startSimulator } from '#infra/offline/ionos-simulator/server.ts';
 import { measureAgentOverhead } from './agent.ts';
-import { measureBundles } from './bundles.ts';
+import { measureBundles, measureFloors } from './bundles.ts';
 import { measureBilled, PRICE } from './billed.ts';
 import { measureHandlerCost } from './handler-cost.ts';
 import { measureAddedLatency, measureThroughput, startRawPipe } from './proxy.ts';
@@ -125,6 +125,9 @@ try {
   add('proxy handler CPU per request, in-process (billed)', cost.ours.cpuMs, 'ms');
   add('bare reference handler CPU per request', cost.bare.cpuMs, 'ms');
   add('proxy handler CPU as a multiple of the bare handler (median of rounds)', cost.ratio, 'x', 1.3);
+  // The floor under that multiple: the bare handler plus only the log line and EMF metrics every request
+  // must write, in the stack's own libraries (middy streaming mode, Powertools Logger and Metrics).
+  add('  bare handler + middy, one Powertools log line and EMF record, as a multiple (reference)', cost.observedRatio, 'x');
   // Where the gap is: the same handler without its per-request log line and EMF metrics (Powertools).
   const quiet = await measureHandlerCost(sim, REQUESTS, { POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'true' });
   add('  the same without its log line and metrics (reference)', quiet.ratio, 'x');
@@ -143,6 +146,7 @@ for (const b of bundles) {
   add(`${b.name} bundle (minified)`, b.bundleKb, 'KB', { agent: 2_500, 'hub-proxy': 150 }[b.name as string]);
   add(`${b.name} cold import p50`, b.coldImportMsP50, 'ms', b.name === 'hub-proxy' ? 25 : undefined);
 }
+for (const floor of await measureFloors(COLD_RUNS)) add(`  cold import p50 of ${floor.part} (reference)`, floor.coldImportMsP50, 'ms');
 const agent = bundles.find((b) => b.name === 'agent');
 if (agent !== undefined) {
   add('agent first graph build (fresh process)', round(graphBuild), 'ms');
@@ -154,6 +158,7 @@ try {
   const billed = await measureBilled(new Map(bundles.map((b) => [b.name, b.dir])), billingSim, Math.max(3, Math.round(COLD_RUNS / 2)), 200);
   for (const b of billed) {
     add(`${b.name} INIT under the Lambda runtime client p50`, b.initMsP50, 'ms');
+    if (b.firstUseMs !== undefined) add(`${b.name} first-use setup (first invocation over a warm one) p50`, b.firstUseMs, 'ms');
     add(`${b.name} peak RSS (configured ${b.memoryMb} MB)`, b.peakRssMb, 'MB');
     add(`${b.name} cost per million requests at 1 s / 10 s upstream`, b.costPerMillion(1), `$ / ${b.costPerMillion(10)} $`);
   }
