@@ -1,7 +1,8 @@
 /**
  * What Lambda bills per function, measured on the bench's bundles run under AWS's runtime interface client
- * (test/helpers/lambda-runtime.ts): INIT as the runtime sees it, the first-use setup of the first invocation,
- * the peak resident memory after typical invocations against the simulator, and the cost per million requests at the configured memory size.
+ * (test/helpers/lambda-runtime.ts): INIT as the runtime sees it, the first-use setup of the first
+ * invocation, the peak resident memory after typical invocations against the simulator, and the cost per
+ * million requests at the configured memory size.
  */
 import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { FUNCTIONS, type FunctionName } from '#shared/routes.ts';
