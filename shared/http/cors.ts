@@ -1,3 +1,5 @@
+import { ROUTES } from '#shared/routes.ts';
+
 /**
  * CORS, in one place: the gateway answers preflights (the stack and the local server build them from
  * these lists) and every function response carries `Access-Control-Allow-Origin` for allowed origins.
@@ -5,8 +7,12 @@
 
 /** Request headers a browser may send. */
 export const CORS_ALLOW_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-model-id'];
-/** Methods a browser may use. */
-export const CORS_ALLOW_METHODS = ['GET', 'POST', 'OPTIONS'];
+/**
+ * Methods a browser may use: every method a route serves, from the route table, so a new route's method
+ * cannot be left out of the preflight. `ANY` (the `/v1` pass-through) forwards only GET and POST, which
+ * routes of their own name already.
+ */
+export const CORS_ALLOW_METHODS = [...new Set(ROUTES.map((r) => r.method).filter((m) => m !== 'ANY')), 'OPTIONS'];
 /** Response headers a browser may read. */
 export const CORS_EXPOSE_HEADERS = ['retry-after', 'x-request-id', 'deprecation', 'sunset', 'link'];
 

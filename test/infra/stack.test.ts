@@ -186,6 +186,8 @@ describe('API', () => {
     const params = JSON.stringify((options?.Properties.Integration as { IntegrationResponses: unknown[] }).IntegrationResponses);
     for (const header of ['content-type', 'authorization', 'x-api-key', 'x-model-id']) expect(params).toContain(header);
     expect(params).toContain('http://localhost:3000');
+    const methods = /Access-Control-Allow-Methods":"'([^']*)'/.exec(params)?.[1]?.split(',');
+    for (const route of ROUTES.filter((r) => r.method !== 'ANY')) expect(methods, route.path).toContain(route.method);
   });
 
   it('writes JSON access logs with the status and the calling consumer, and counts 429s from them', () => {

@@ -6,6 +6,7 @@ import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 import { GATEWAY_ERRORS } from '#shared/http/gateway-errors.ts';
 import { runSmokeChecks } from '#shared/smoke/checks.ts';
+import { fillPath, ROUTES } from '#shared/routes.ts';
 
 const KEY = 'gateway-test-key-0123456789';
 const ORIGIN = 'http://localhost:3000';
@@ -45,6 +46,18 @@ describe('gateway behaviour of the local server', () => {
     expect(ok.headers.get('access-control-allow-headers')).toBe('content-type, authorization, x-api-key, x-model-id');
     const other = await fetch(`${api.url}/v1/chat/completions`, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('allows in the preflight every method a route serves (a browser can DELETE a stored response)', async () => {
+    for (const route of ROUTES.filter((r) => r.method !== 'ANY')) {
+      const path = fillPath(route.path, { id: 'resp_0123', proxy: 'models', modelPath: 'x/y/predictions' });
+      const res = await fetch(`${api.url}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin: ORIGIN, 'access-control-request-method': route.method },
+      });
+      expect(res.status, `${route.method} ${route.path}`).toBe(204);
+      expect(res.headers.get('access-control-allow-methods')?.split(', '), `${route.method} ${route.path}`).toContain(route.method);
+    }
   });
 
   it('adds CORS headers to function answers and errors for allowed origins only', async () => {
