@@ -143,8 +143,21 @@ async function fetchOnce(upstream: Upstream, req: UpstreamRequest): Promise<Resp
   } finally {
     clearTimeout(timer);
   }
+  const secrets = [req.token, ...(req.redact ?? [])];
+  dropUnsafeRequestId(response.headers, secrets);
   if (response.ok) return checkContentType(upstream, response);
-  throw await toUpstreamHttpError(upstream, response, [req.token, ...(req.redact ?? [])]);
+  throw await toUpstreamHttpError(upstream, response, secrets);
+}
+
+// An upstream request id is relayed to clients (see proxy/headers.ts), so it must be an id: short, of id
+// characters, and holding no credential (an upstream that echoes the request's token there would leak it).
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Removes an upstream `x-request-id` that is not a plain id or holds a secret (ours then stands in for it). */
+function dropUnsafeRequestId(headers: Headers, secrets: readonly (string | undefined)[]): void {
+  const id = headers.get('x-request-id');
+  if (id === null) return;
+  if (!REQUEST_ID.test(id) || secrets.some((s) => s !== undefined && s.length >= 4 && id.includes(s))) headers.delete('x-request-id');
 }
 
 /** The error for a 2xx answer that cannot be what the API promises (not JSON, wrong content type). */

@@ -146,6 +146,29 @@ describe('headers', () => {
   });
 });
 
+describe('request ids', () => {
+  it('relays an upstream x-request-id only when it is a plain id holding no credential, on answers and errors alike', async () => {
+    for (const status of [undefined, 400]) {
+      for (const [upstreamId, relayed] of [
+        [`req-${SENTINELS.ionosApiToken}`, false],
+        ['req id with spaces', false],
+        ['x'.repeat(200), false],
+        ['req-upstream-2', true],
+      ] as const) {
+        sim.control.faults.push({ headers: { 'x-request-id': upstreamId }, ...(status === undefined ? {} : { status }) });
+        const res = await post('/v1/chat/completions', chatBody());
+        expect(res.status).toBe(status ?? 200);
+        const id = res.headers.get('x-request-id');
+        expect(id).not.toBeNull();
+        if (relayed) expect(id).toBe(upstreamId);
+        else expect(id).not.toBe(upstreamId);
+        expect(id).not.toContain(SENTINELS.ionosApiToken);
+        await res.text();
+      }
+    }
+  });
+});
+
 describe('bodies', () => {
   it.each([
     ['malformed JSON', '{"model":', 400, null, 'not valid JSON'],

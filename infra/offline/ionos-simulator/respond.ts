@@ -19,7 +19,7 @@ export function writeAnswer(
 export function writeFaultStatus(res: ServerResponse, fault: Fault): void {
   const status = fault.status as number;
   const message = fault.errorMessage ?? `Simulated upstream failure (HTTP ${status}).`;
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...fault.headers };
   if (fault.retryAfter !== null && (status === 429 || status === 503)) headers['retry-after'] = String(fault.retryAfter ?? 1);
   if (fault.errorFormat === 'html') {
     res.writeHead(status, { ...headers, 'content-type': 'text/html' });
