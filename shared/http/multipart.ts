@@ -39,6 +39,13 @@ export async function readMultipart(body: Buffer, contentType: string | undefine
   }
   const content: MultipartContent = { fields: {}, files: [] };
   for (const [field, value] of form.entries()) {
+    // As with repeated JSON keys (json-keys.ts): IONOS may read another copy than the one checked here.
+    if (typeof value === 'string' && Object.hasOwn(content.fields, field)) {
+      throw new BadRequestError(`The multipart field "${field.slice(0, 100)}" appears more than once; send each field once.`, {
+        param: field.slice(0, 100),
+        code: 'duplicate_field',
+      });
+    }
     if (typeof value === 'string') content.fields[field] = value;
     else content.files.push({ field, filename: value.name, mimeType: value.type, bytes: value.size });
   }

@@ -87,6 +87,21 @@ describe('official openai SDK against /v1', () => {
     form.set('prompt', 'no image');
     const noImage = await fetch(`${api.url}/v1/images/edits`, { method: 'POST', body: form });
     expect(await noImage.json()).toMatchObject({ error: { code: 'missing_image', param: 'image' } });
+    // A field checked on one copy and forwarded with all: n=64 then n=1, or two models.
+    for (const [field, values] of [
+      ['n', ['64', '1']],
+      ['model', ['black-forest-labs/FLUX.1-schnell', 'other/model']],
+    ] as const) {
+      const repeated = new FormData();
+      repeated.set('model', 'black-forest-labs/FLUX.1-schnell');
+      repeated.set('prompt', 'x');
+      repeated.set(field, values[0]);
+      repeated.append(field, values[1]);
+      repeated.set('image', new Blob([png], { type: 'image/png' }), 'photo.png');
+      const res = await fetch(`${api.url}/v1/images/edits`, { method: 'POST', body: repeated });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'duplicate_field', param: field, message: expect.stringContaining(`"${field}"`) } });
+    }
     expect(sim.control.requests.filter((r) => r.path === '/v1/images/edits')).toHaveLength(1);
   });
 
