@@ -1,7 +1,10 @@
 /** Reading API Gateway REST (v1) proxy events: headers, query flags and bounded JSON bodies. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { BadRequestError, PayloadTooLargeError } from '#shared/errors.ts';
-import { duplicateTopLevelKey } from '#shared/http/json-keys.ts';
+import { jsonShape } from '#shared/http/json-keys.ts';
+
+/** How deep a request's JSON may nest: far more than any API value (a JSON schema, metadata) needs. */
+export const MAX_JSON_DEPTH = 64;
 
 /** A header's value, matched case-insensitively (API Gateway keeps the client's casing). */
 export function getHeader(event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined {
@@ -38,7 +41,7 @@ export function readJsonObject(event: Pick<APIGatewayProxyEvent, 'body' | 'isBas
 
 /**
  * Parses text as a JSON object.
- * @throws BadRequestError when empty, not JSON, not an object, or with a top-level key given twice.
+ * @throws BadRequestError when empty, not JSON, not an object, nested too deep, or with a top-level key given twice.
  */
 export function parseJsonObject(text: string): Record<string, unknown> {
   if (text.trim() === '') throw new BadRequestError('Request body is empty; send a JSON object.', { code: 'invalid_json' });
@@ -51,7 +54,12 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new BadRequestError('Request body must be a JSON object.', { code: 'invalid_json' });
   }
-  const repeated = duplicateTopLevelKey(text);
+  const { repeatedKey: repeated, depth } = jsonShape(text);
+  if (depth > MAX_JSON_DEPTH) {
+    throw new BadRequestError(`Request body nests objects and arrays ${depth} deep; at most ${MAX_JSON_DEPTH} levels are accepted.`, {
+      code: 'json_too_deep',
+    });
+  }
   if (repeated !== undefined) {
     throw new BadRequestError(`Request body has the key "${repeated.slice(0, 100)}" more than once; send each top-level key once.`, {
       param: repeated.slice(0, 100),

@@ -1,7 +1,13 @@
 /**
+ * The shape checks of a JSON body that `JSON.parse` does not make, in one pass over the text.
+ *
  * Duplicate top-level keys in a JSON text. `JSON.parse` keeps the last value of a repeated key, while
  * other parsers (IONOS's among them) may keep the first: the proxy would then check one `model` and IONOS
  * read another. Bodies with a repeated top-level key are refused instead.
+ *
+ * Nesting depth: `JSON.parse` accepts values nested thousands deep, but every later recursive walk
+ * (`JSON.stringify`, a schema check, a translation) overflows the stack on them. Bodies nested deeper than
+ * any API value needs are refused at the edge instead.
  */
 
 const QUOTE = 0x22;
@@ -19,13 +25,19 @@ function stringEnd(text: string, start: number): number {
   }
 }
 
-/**
- * The first top-level key that appears twice in `text`, compared after unescaping (`"model"` and
- * `"mod\u0065l"` are the same key). `text` must be valid JSON (call after `JSON.parse` succeeded).
- */
-export function duplicateTopLevelKey(text: string): string | undefined {
+/** What one pass over a JSON text found. */
+export interface JsonShape {
+  /** The first top-level key that appears twice, compared after unescaping (`"model"` and `"mod\u0065l"` are one key). */
+  repeatedKey: string | undefined;
+  /** How deep objects and arrays nest (1 for a flat object). */
+  depth: number;
+}
+
+/** Scans `text`, which must be valid JSON (call after `JSON.parse` succeeded). */
+export function jsonShape(text: string): JsonShape {
   const seen = new Set<string>();
   let depth = 0;
+  let deepest = 0;
   let keyNext = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -33,13 +45,14 @@ export function duplicateTopLevelKey(text: string): string | undefined {
       const end = stringEnd(text, i);
       if (depth === 1 && keyNext) {
         const key = JSON.parse(text.slice(i, end + 1)) as string;
-        if (seen.has(key)) return key;
+        if (seen.has(key)) return { repeatedKey: key, depth: deepest };
         seen.add(key);
         keyNext = false;
       }
       i = end;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       depth++;
+      if (depth > deepest) deepest = depth;
       keyNext = depth === 1 && c === 0x7b;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       depth--;
@@ -47,5 +60,5 @@ export function duplicateTopLevelKey(text: string): string | undefined {
       keyNext = true;
     }
   }
-  return undefined;
+  return { repeatedKey: undefined, depth: deepest };
 }

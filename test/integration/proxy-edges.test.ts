@@ -232,6 +232,46 @@ describe('bodies', () => {
   });
 });
 
+describe('deeply nested JSON', () => {
+  const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const schema = (depth: number) => `${'{"type":"object","properties":{"a":'.repeat(depth)}{"type":"string"}${'}}'.repeat(depth)}`;
+  const cases: [string, string, string, Record<string, string>][] = [
+    [
+      'a chat completion',
+      '/v1/chat/completions',
+      `{"model":"${CHAT}","messages":[{"role":"user","content":"Hi"}],"metadata":${nested(5000)}}`,
+      {},
+    ],
+    ['Responses metadata', '/v1/responses', `{"model":"${CHAT}","input":"Hi","metadata":${nested(5000)}}`, {}],
+    [
+      'Responses tools[].parameters',
+      '/v1/responses',
+      `{"model":"${CHAT}","input":"Hi","tools":[{"type":"function","name":"f","parameters":${schema(1500)}}]}`,
+      {},
+    ],
+    [
+      'Responses text.format.schema',
+      '/v1/responses',
+      `{"model":"${CHAT}","input":"Hi","stream":true,"text":{"format":{"type":"json_schema","name":"s","schema":${schema(1500)}}}}`,
+      {},
+    ],
+    ['the agent', '/', `{"messages":[{"type":"human","content":"Hi","extra":${nested(5000)}}]}`, { 'x-model-id': CHAT }],
+  ];
+  it.each(cases)('answers 400 json_too_deep for %s nested thousands deep, before IONOS is called', async (_, path, body, headers) => {
+    const res = await post(path, body, { 'content-type': 'application/json', ...headers });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toMatchObject({ code: 'json_too_deep', message: expect.stringContaining('at most 64 levels') });
+    expect(sim.control.requests).toHaveLength(0);
+  });
+
+  it('accepts a JSON schema nested as deep as real ones are', async () => {
+    const res = await post('/v1/chat/completions', chatBody({ metadata: JSON.parse(nested(60)) as unknown }), {
+      'content-type': 'application/json',
+    });
+    expect(res.status).toBe(200);
+  });
+});
+
 describe('upstream faults', () => {
   it.each([
     [{ status: 500 }, 502, undefined],
