@@ -97,7 +97,7 @@ function relayedError(err: unknown, requestId: string): HandlerResult | undefine
 export interface ProxyDeps {
   hub: HubClient;
   studio: StudioClient;
-  config: Pick<RuntimeConfig, 'proxyLimits' | 'studioModels' | 'upstreamTimeoutMs'>;
+  config: Pick<RuntimeConfig, 'proxyLimits' | 'studioModels' | 'upstreamTimeoutMs' | 'proxyMaxRequestBytes'>;
   /** Time a buffered answer or a Studio job may take (`PROXY_DEADLINE_MS`, below the function timeout). */
   deadlineMs: number;
 }

@@ -19,7 +19,7 @@ import { forward, type ProxyCall, type ProxyDeps } from '#shared/proxy/forward.t
 import type { ChatMessage } from '#shared/responses/input.ts';
 import { previousResponseId, RESPONSE_ID, toChatRequest } from '#shared/responses/request.ts';
 import { fromChatCompletion } from '#shared/responses/response.ts';
-import { deleteStored, readStored, responseNotFound, saveStored } from '#shared/responses/stored.ts';
+import { deleteStored, putStored, readStored, responseNotFound, storePacker } from '#shared/responses/stored.ts';
 import { toResponsesStream } from '#shared/responses/stream.ts';
 import { usageStore } from '#shared/usage/usage.ts';
 import type { UsageStore } from '#shared/usage/store.ts';
@@ -57,21 +57,37 @@ export async function responses(call: ProxyCall, deps: ProxyDeps): Promise<Handl
       ? []
       : (await storeCall(() => readStored(tableFor('previous_response_id'), consumer, previous, 'previous_response_id'))).conversation;
   const { chat, stream, echo, conversation } = toChatRequest(body, history);
+  // A continuation sends the stored conversation too: the Hub request is held to the proxy's body limit,
+  // whatever the size of the client's own request.
+  const upstreamBody = Buffer.from(JSON.stringify(chat));
+  if (upstreamBody.byteLength > deps.config.proxyMaxRequestBytes) {
+    throw new BadRequestError(
+      `The conversation continued by previous_response_id is ${upstreamBody.byteLength} bytes with this input, over this API's limit of ${deps.config.proxyMaxRequestBytes}; start a new conversation or send a shorter one in "input".`,
+      { param: previous === null ? 'input' : 'previous_response_id', code: 'conversation_too_large' },
+    );
+  }
   const table = usageStore();
   echo.store &&= table !== null;
-  // After the answer, as the ledger: a store that fails loses the continuation, never the answer.
+  const pack = echo.store ? await storePacker() : undefined;
+  // The response says whether it was stored (one too large for an item is not); the write runs after the
+  // answer, as the ledger's: a store that fails loses the continuation, never the answer.
   const keep = (response: Record<string, unknown>) => {
-    if (!echo.store || table === null) return;
+    if (pack === undefined || table === null) return;
+    const item = pack(consumer, response, conversation);
+    if (item === undefined) {
+      response.store = false;
+      logger.warn('response not stored: its conversation is larger than an item holds', { id: response.id });
+      return;
+    }
     afterResponse(
-      saveStored(table, consumer, response, conversation).then(
-        (stored) => stored || logger.warn('response not stored: its conversation is larger than an item holds', { id: response.id }),
-        (err: unknown) => logger.error('response could not be stored', { id: response.id, error: err as Error }),
+      putStored(table, item).catch((err: unknown) =>
+        logger.error('response could not be stored', { id: response.id, error: err as Error }),
       ),
     );
   };
 
   const path = HUB_PATHS.chatCompletions;
-  const answer = await forward({ ...call, path, resource: path, body: Buffer.from(JSON.stringify(chat)) }, deps);
+  const answer = await forward({ ...call, path, resource: path, body: upstreamBody }, deps);
   if (answer.statusCode < 200 || answer.statusCode >= 300) return answer;
   const headers = { ...answer.headers };
   delete headers['content-length'];

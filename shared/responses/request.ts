@@ -151,7 +151,9 @@ export function toChatRequest(body: Json, history: ChatMessage[] = []): Translat
   if (typeof body.model !== 'string' || body.model.trim() === '') {
     throw new BadRequestError('"model" is required: name a model from GET /v1/models.', { param: 'model', code: 'missing_model' });
   }
-  if (body.stream !== undefined && typeof body.stream !== 'boolean') throw invalid('stream', '"stream" must be a boolean.');
+  for (const flag of ['stream', 'store'] as const)
+    if (body[flag] !== undefined && body[flag] !== null && typeof body[flag] !== 'boolean')
+      throw invalid(flag, `"${flag}" must be a boolean.`);
   if (body.metadata !== undefined && body.metadata !== null && !isObject(body.metadata))
     throw invalid('metadata', '"metadata" must be an object.');
   const stream = body.stream === true;

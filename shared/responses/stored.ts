@@ -45,35 +45,34 @@ export async function readStored(store: UsageStore, consumer: string, id: string
   };
 }
 
-/**
- * Stores a response with the conversation it ends (the conversation before it, then its output).
- * @returns false when the conversation is too large to store. @throws the store's error.
- */
-export async function saveStored(
-  store: UsageStore,
-  consumer: string,
-  response: Record<string, unknown>,
-  before: ChatMessage[],
-): Promise<boolean> {
-  const output = Array.isArray(response.output) && response.output.length > 0 ? toMessages(response.output, undefined) : [];
-  const conversation = (await zlib()).gzipSync(JSON.stringify([...before, ...output]));
-  const text = JSON.stringify(response);
-  if (conversation.byteLength + Buffer.byteLength(text) > MAX_STORED_BYTES) return false;
+/** A response ready to store: the item to write. */
+export type StoredItem = Record<string, { S: string } | { B: Uint8Array } | { N: string }>;
+
+/** Packs a response with the conversation it ends (the conversation before it, then its output); undefined when too large to store. */
+export type StorePacker = (consumer: string, response: Record<string, unknown>, before: ChatMessage[]) => StoredItem | undefined;
+
+/** The packer, once zlib is loaded: it runs synchronously, so an answer can say whether it was stored before it is sent. */
+export async function storePacker(): Promise<StorePacker> {
+  const { gzipSync } = await zlib();
+  return (consumer, response, before) => {
+    const output = Array.isArray(response.output) && response.output.length > 0 ? toMessages(response.output, undefined) : [];
+    const conversation = gzipSync(JSON.stringify([...before, ...output]));
+    const text = JSON.stringify(response);
+    if (conversation.byteLength + Buffer.byteLength(text) > MAX_STORED_BYTES) return undefined;
+    return {
+      ...key(String(response.id)),
+      consumer: { S: consumer },
+      response: { S: text },
+      conversation: { B: conversation },
+      expiresAt: { N: String(Math.floor(Date.now() / 1000) + STORED_RESPONSE_TTL_SECONDS) },
+    };
+  };
+}
+
+/** Writes a packed response. @throws the store's error. */
+export async function putStored(store: UsageStore, item: StoredItem): Promise<void> {
   const { db, sdk } = await store.connect();
-  await db.send(
-    new sdk.PutItemCommand({
-      TableName: store.tableName,
-      Item: {
-        ...key(String(response.id)),
-        consumer: { S: consumer },
-        response: { S: text },
-        conversation: { B: conversation },
-        expiresAt: { N: String(Math.floor(Date.now() / 1000) + STORED_RESPONSE_TTL_SECONDS) },
-      },
-    }),
-    within(STORE_CALL_MS),
-  );
-  return true;
+  await db.send(new sdk.PutItemCommand({ TableName: store.tableName, Item: item }), within(STORE_CALL_MS));
 }
 
 /** Deletes a consumer's stored response. @throws NotFoundError when there is none for this consumer. */

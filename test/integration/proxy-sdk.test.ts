@@ -100,7 +100,9 @@ describe('official openai SDK against /v1', () => {
       repeated.set('image', new Blob([png], { type: 'image/png' }), 'photo.png');
       const res = await fetch(`${api.url}/v1/images/edits`, { method: 'POST', body: repeated });
       expect(res.status).toBe(400);
-      expect(await res.json()).toMatchObject({ error: { code: 'duplicate_field', param: field, message: expect.stringContaining(`"${field}"`) } });
+      expect(await res.json()).toMatchObject({
+        error: { code: 'duplicate_field', param: field, message: expect.stringContaining(`"${field}"`) },
+      });
     }
     expect(sim.control.requests.filter((r) => r.path === '/v1/images/edits')).toHaveLength(1);
   });

@@ -22,6 +22,7 @@ beforeAll(async () => {
     DYNAMODB_ENDPOINT: store.endpoint,
     LOCAL_API_KEYS: `alice:${ALICE},bob:${BOB}`,
     IONOS_RATE_LIMIT: '0',
+    PROXY_MAX_REQUEST_BYTES: '65536',
   });
   const client = (key: string) => new OpenAI({ baseURL: `${stack.api.url}/v1`, apiKey: key, maxRetries: 0 });
   alice = client(ALICE);
@@ -123,5 +124,48 @@ describe('stored responses', () => {
     expect(status(await alice.responses.retrieve(unstored.id).catch((e: unknown) => e))).toBe(404);
     const bad = await alice.responses.create({ model: CHAT, previous_response_id: 'resp_../../x', input: 'x' }).catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
+  });
+
+  it('holds a continuation to the body limit: a short request cannot send a stored conversation over it upstream', async () => {
+    const long = 'All work and no play makes a long conversation. '.repeat(700); // ~34 KB, stored gzipped in a few hundred bytes
+    stack.sim.control.chatReplies.push({ content: long });
+    const first = await alice.responses.create({ model: CHAT, input: long });
+    await retrieved(alice, first.id);
+    stack.sim.control.reset();
+    const refused = await alice.responses.create({ model: CHAT, previous_response_id: first.id, input: 'Go on.' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({
+      code: 'conversation_too_large',
+      param: 'previous_response_id',
+    });
+    expect(stack.sim.control.requests).toHaveLength(0);
+  });
+
+  it('takes store only as a boolean', async () => {
+    for (const store of ['false', 0, 'yes']) {
+      const res = await fetch(`${stack.api.url}/v1/responses`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ALICE}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: CHAT, input: 'x', store }),
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { param: 'store', message: '"store" must be a boolean.' } });
+    }
+  });
+
+  it('answers store: false for a response too large to store, buffered and streamed', async () => {
+    // Random text does not compress: the output alone is over what one stored item may hold.
+    const random = () => Array.from({ length: 300_000 }, () => String.fromCharCode(33 + Math.floor(Math.random() * 90))).join('');
+    stack.sim.control.chatReplies.push({ content: random() });
+    const buffered = await alice.responses.create({ model: CHAT, input: 'Say a lot.' });
+    expect((buffered as unknown as { store: boolean }).store).toBe(false);
+    stack.sim.control.chatReplies.push({ content: random() });
+    const stream = await alice.responses.create({ model: CHAT, input: 'Say a lot.', stream: true });
+    let completed: { store?: boolean; id?: string } | undefined;
+    for await (const event of stream) if (event.type === 'response.completed') completed = event.response as unknown as typeof completed;
+    expect(completed?.store).toBe(false);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const id of [buffered.id, completed?.id ?? ''])
+      expect(status(await alice.responses.retrieve(id).catch((e: unknown) => e))).toBe(404);
   });
 });
