@@ -16,6 +16,8 @@ export interface EmbeddedDynamo {
   /** `http://127.0.0.1:<port>`, for `DYNAMODB_ENDPOINT`. */
   endpoint: string;
   tableName: string;
+  /** The store's process id. */
+  pid: number;
   close(): Promise<void>;
 }
 
@@ -23,13 +25,26 @@ export interface EmbeddedDynamo {
 export const EMBEDDED_AWS_ENV = { AWS_REGION: 'eu-central-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } as const;
 
 /** Starts dynalite on a loopback port and creates the usage table in it. */
-export async function startEmbeddedDynamo(options: { port?: number; tableName?: string } = {}): Promise<EmbeddedDynamo> {
+export async function startEmbeddedDynamo(
+  options: {
+    port?: number;
+    tableName?: string;
+    /** Called when the store's process ends other than by `close()` (killed, crashed). */
+    onUnexpectedExit?: (reason: string) => void;
+  } = {},
+): Promise<EmbeddedDynamo> {
   const child = fork(new URL('./dynamodb-process.ts', import.meta.url), [], {
     env: { ...process.env, EMBEDDED_DYNAMO_PORT: String(options.port ?? 0) },
     execArgv: [], // not the parent's flags (a test runner's loaders)
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let closing = false;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (!closing) options.onUnexpectedExit?.(signal === null ? `exit code ${code}` : `signal ${signal}`);
+      resolve();
+    }),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port?: number; error?: string }) =>
       m.port === undefined ? reject(new Error(`the embedded DynamoDB store did not start: ${m.error}`)) : resolve(m.port),
@@ -63,7 +78,9 @@ export async function startEmbeddedDynamo(options: { port?: number; tableName?: 
   return {
     endpoint,
     tableName,
+    pid: child.pid as number,
     close: () => {
+      closing = true;
       child.kill('SIGTERM');
       return exited;
     },

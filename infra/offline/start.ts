@@ -28,14 +28,41 @@ async function startOfflineSimulator(): Promise<Simulator> {
   return sim;
 }
 
-async function startOfflineStore(): Promise<EmbeddedDynamo> {
-  const store = await startEmbeddedDynamo({ port: env.DYNAMODB_PORT === undefined ? 0 : Number(env.DYNAMODB_PORT) });
-  Object.assign(env, { USAGE_TABLE: store.tableName, DYNAMODB_ENDPOINT: store.endpoint });
+/**
+ * The embedded store, kept running: if its process dies (killed, crashed), requests would fail open for
+ * ever, with no budgets, no limiter and no ledger, and nobody told. So it is said once, loudly, and the
+ * store is started again on the same port (its data lived in memory and is gone); if that fails, npm start
+ * exits rather than serve unaccounted.
+ */
+async function startOfflineStore(): Promise<{ close(): Promise<void> }> {
+  let current: EmbeddedDynamo;
+  let stopped = false;
+  const start = (port: number) => startEmbeddedDynamo({ port, onUnexpectedExit: (reason) => void restart(reason) });
+  const restart = async (reason: string) => {
+    if (stopped) return;
+    console.error(
+      `npm start: the embedded DynamoDB store (pid ${current.pid}) stopped (${reason}): budgets, the contract limiter and the usage ledger were not working. Restarting it on ${current.endpoint}; the usage it held is lost.`,
+    );
+    try {
+      current = await start(Number(new URL(current.endpoint).port));
+      console.error(`npm start: the embedded DynamoDB store is running again (pid ${current.pid}).`);
+    } catch (err) {
+      console.error(`npm start: the embedded DynamoDB store could not be restarted (${(err as Error).message}); exiting.`);
+      process.exit(1);
+    }
+  };
+  current = await start(env.DYNAMODB_PORT === undefined ? 0 : Number(env.DYNAMODB_PORT));
+  Object.assign(env, { USAGE_TABLE: current.tableName, DYNAMODB_ENDPOINT: current.endpoint });
   for (const [name, value] of Object.entries(EMBEDDED_AWS_ENV)) env[name] ??= value;
   console.log(
-    `No usage table configured (USAGE_TABLE): the usage ledger runs on an embedded DynamoDB-compatible store (dynalite, in memory, in a child process) at ${store.endpoint}.`,
+    `No usage table configured (USAGE_TABLE): the usage ledger runs on an embedded DynamoDB-compatible store (dynalite, in memory, in a child process, pid ${current.pid}) at ${current.endpoint}.`,
   );
-  return store;
+  return {
+    close: () => {
+      stopped = true;
+      return current.close();
+    },
+  };
 }
 
 async function main(): Promise<void> {

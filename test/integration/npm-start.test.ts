@@ -1,7 +1,7 @@
 // `npm start` as a user runs it: a real process, offline against the simulator, stopped with Ctrl-C.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -52,5 +52,40 @@ describe('npm start', () => {
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(1);
     expect(output()).toContain('STUDIO_MODELS: entry "qwen": "uuid-1234" is not a UUID');
+  });
+
+  it('says loudly when its embedded store dies, starts it again, and accounts usage again', async () => {
+    const key = 'storeDeathKey0123456789abcdef';
+    const { child, output, url } = start({
+      LOCAL_API_KEYS: `frank:${key}`,
+      LOCAL_BUDGETS: JSON.stringify({ frank: { tokensPerDay: 1_000_000 } }),
+    });
+    const base = await url;
+    const pid = Number(/in a child process, pid (\d+)\)/.exec(output())?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, 'SIGKILL');
+    await vi.waitFor(() => expect(output()).toContain('is running again'), { timeout: 10_000, interval: 100 });
+    expect(output()).toMatch(
+      new RegExp(
+        `embedded DynamoDB store \\(pid ${pid}\\) stopped \\(signal SIGKILL\\): budgets, the contract limiter and the usage ledger were not working`,
+      ),
+    );
+    const chat = await fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mistralai/Mistral-Small-24B-Instruct', messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    expect(chat.status).toBe(200);
+    await vi.waitFor(
+      async () => {
+        const usage = (await (await fetch(`${base}/v1/usage`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+          today: { requests: number };
+        };
+        expect(usage.today.requests).toBe(1);
+      },
+      { timeout: 5_000, interval: 100 },
+    );
+    child.kill('SIGINT');
+    expect(((await once(child, 'exit')) as [number | null])[0]).toBe(0);
   });
 });
