@@ -9,7 +9,7 @@ import { limitConversation, parseAgentRequest } from '#shared/agent/request.ts';
 import { ToolLessModels } from '#shared/agent/tool-less.ts';
 import { getConfig } from '#shared/config.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
-import { BadRequestError } from '#shared/errors.ts';
+import { BadRequestError, toStatus } from '#shared/errors.ts';
 import { getHeader, queryFlag, readJsonObject } from '#shared/http/event.ts';
 import { consumerOf, createHandler } from '#shared/http/handler.ts';
 import { jsonResponse } from '#shared/http/response.ts';
@@ -17,31 +17,44 @@ import { sseResponse } from '#shared/http/sse.ts';
 import { createHubClient } from '#shared/ionos/hub-client.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
 import { routeModel } from '#shared/models/route-model.ts';
+import { modelCallCharge, STUDIO_JOB } from '#shared/pipeline/estimate.ts';
+import { createPipeline } from '#shared/pipeline/hub-request.ts';
 import { workDeadlineMs } from '#shared/time.ts';
-import { contractSlot, enforceBudgets } from '#shared/usage/usage.ts';
 
 const config = getConfig();
 const credentials = createCredentialStore(config);
-const contract = contractSlot();
-const deps: AgentDeps = {
-  config,
-  credentials,
-  hub: createHubClient(config, credentials, contract),
-  studio: createStudioClient(config, credentials, undefined, contract),
-  toolLessModels: new ToolLessModels(config.agent.toolLessTtlMs),
-};
+// The IONOS clients belong to the pipeline: every model call and Studio job is admitted, limited and recorded there.
+const pipeline = createPipeline({ hub: createHubClient(config, credentials), studio: createStudioClient(config, credentials) });
+const deps: AgentDeps = { config, credentials, toolLessModels: new ToolLessModels(config.agent.toolLessTtlMs) };
 
 export const handler = createHandler('agent', async (event, context, { signal }) => {
-  const modelId = getHeader(event, 'x-model-id');
-  if (modelId === undefined || modelId.trim() === '') {
-    throw new BadRequestError('Missing x-model-id header', { param: 'x-model-id', code: 'missing_model_id' });
-  }
-  const route = routeModel(modelId, 'x-model-id', config.studioModels);
-  // Limits apply before a stream starts, so a client over them gets a real 400, not an error event.
-  const messages = limitConversation(parseAgentRequest(readJsonObject(event, config.maxRequestBytes)), config.agent);
   const deadlineMs = workDeadlineMs(context, config.agent.deadlineMs);
-  const request = { route, messages, deadlineMs, signal, consumer: consumerOf(event) };
-  await enforceBudgets(request.consumer); // before a stream starts: a consumer over budget gets a real 429
-  if (queryFlag(event, 'stream')) return sseResponse(streamAgent(request, deps));
-  return jsonResponse(200, await runAgent(request, deps));
+  const stream = queryFlag(event, 'stream');
+  const upstream = pipeline.begin({
+    consumer: consumerOf(event),
+    kind: 'agent run',
+    route: '/',
+    requestId: context.awsRequestId,
+    mode: stream ? 'stream' : 'buffered',
+    signal,
+    waitUntil: Date.now() + deadlineMs, // the agent waits for a contract slot within its run, rather than failing
+  });
+  try {
+    const modelId = getHeader(event, 'x-model-id');
+    if (modelId === undefined || modelId.trim() === '') {
+      throw new BadRequestError('Missing x-model-id header', { param: 'x-model-id', code: 'missing_model_id' });
+    }
+    const route = routeModel(modelId, 'x-model-id', config.studioModels);
+    // Limits apply before a stream starts, so a client over them gets a real 400, not an error event.
+    const messages = limitConversation(parseAgentRequest(readJsonObject(event, config.maxRequestBytes)), config.agent);
+    // The first call is reserved before a stream starts, so a consumer over budget gets a real 429.
+    const bytes = Buffer.byteLength(JSON.stringify(messages));
+    await upstream.admitAhead(route.target === 'studio' ? STUDIO_JOB : modelCallCharge(bytes, config.agent.maxTokens));
+    const request = { route, messages, deadlineMs, signal, upstream };
+    if (stream) return sseResponse(streamAgent(request, deps));
+    return jsonResponse(200, await runAgent(request, deps));
+  } catch (err) {
+    upstream.finish(toStatus(err), 'error', err); // a no-op when the run finished it
+    throw err;
+  }
 });

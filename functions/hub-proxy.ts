@@ -6,10 +6,12 @@
  */
 import { getConfig } from '#shared/config.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
+import { toStatus } from '#shared/errors.ts';
 import { readBody, readJsonObject } from '#shared/http/event.ts';
 import { consumerOf, createHandler } from '#shared/http/handler.ts';
 import { createHubClient } from '#shared/ionos/hub-client.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
+import { createPipeline, type HubRequest } from '#shared/pipeline/hub-request.ts';
 import { forward } from '#shared/proxy/forward.ts';
 import { responses, storedResponse } from '#shared/responses/bridge.ts';
 import { forwardedRequestHeaders } from '#shared/proxy/headers.ts';
@@ -17,41 +19,58 @@ import { legacyListModels, legacyPredict } from '#shared/proxy/legacy.ts';
 import { fillPath, operationOf } from '#shared/routes.ts';
 import { workDeadlineMs } from '#shared/time.ts';
 import { usageAnswer } from '#shared/usage/usage-answer.ts';
-import { budgetUse, contractSlot, usageLedger } from '#shared/usage/usage.ts';
+import { budgetUse, usageLedger } from '#shared/usage/usage.ts';
 
 const config = getConfig();
 const credentials = createCredentialStore(config);
-const contract = contractSlot();
-const hub = createHubClient(config, credentials, contract);
-const studio = createStudioClient(config, credentials, undefined, contract);
+// The IONOS clients belong to the pipeline: every call to IONOS is admitted, limited and recorded there.
+const pipeline = createPipeline({ hub: createHubClient(config, credentials), studio: createStudioClient(config, credentials) });
 
 const PREDICTIONS = /^(.+)\/predictions$/;
+
+/** Runs one request that reaches IONOS; one that fails before its answer is finished with its error's status. */
+async function upstream<T>(request: HubRequest, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    request.finish(toStatus(err), 'error', err);
+    throw err;
+  }
+}
 
 export const handler = createHandler('hub-proxy', async (event, context, { signal }) => {
   const deadlineMs = workDeadlineMs(context, config.proxyDeadlineMs);
   const operation = operationOf(event.resource);
-  if (operation === 'usage') return usageAnswer(consumerOf(event), usageLedger(), budgetUse);
-  if (operation === 'response-item') return storedResponse(event.httpMethod, event.pathParameters?.id ?? '', consumerOf(event));
-  if (operation === 'legacy-models') return legacyListModels(hub);
-  if (operation === 'legacy-predict') {
-    // The model id has a slash (provider/name); a greedy path keeps it whether or not the client encoded it.
-    const modelId = PREDICTIONS.exec(event.pathParameters?.modelPath ?? '')?.[1] ?? '';
-    return legacyPredict(modelId, readJsonObject(event, config.proxyMaxRequestBytes), hub, {
-      limits: config.proxyLimits,
-      deadlineMs,
-      signal,
-    });
-  }
-  const call = {
-    method: event.httpMethod,
-    path: fillPath(event.resource, event.pathParameters),
-    resource: event.resource,
-    body: readBody(event, config.proxyMaxRequestBytes),
-    headers: forwardedRequestHeaders(event),
+  const consumer = consumerOf(event);
+  if (operation === 'usage') return usageAnswer(consumer, usageLedger(), budgetUse);
+  if (operation === 'response-item') return storedResponse(event.httpMethod, event.pathParameters?.id ?? '', consumer);
+  const request = pipeline.begin({
+    consumer,
+    kind: 'proxied',
+    route: operation === 'proxy' ? 'unknown' : event.resource,
     requestId: context.awsRequestId,
+    mode: 'buffered',
     signal,
-    consumer: consumerOf(event),
-  };
-  const deps = { hub, studio, config, deadlineMs };
-  return operation === 'responses' ? responses(call, deps) : forward(call, deps);
+  });
+  request.fields.path = fillPath(event.resource, event.pathParameters).slice(0, 200);
+  return upstream(request, async () => {
+    if (operation === 'legacy-models') return legacyListModels(request);
+    if (operation === 'legacy-predict') {
+      // The model id has a slash (provider/name); a greedy path keeps it whether or not the client encoded it.
+      const modelId = PREDICTIONS.exec(event.pathParameters?.modelPath ?? '')?.[1] ?? '';
+      return legacyPredict(modelId, readJsonObject(event, config.proxyMaxRequestBytes), request, {
+        limits: config.proxyLimits,
+        deadlineMs,
+      });
+    }
+    const call = {
+      method: event.httpMethod,
+      path: fillPath(event.resource, event.pathParameters),
+      resource: event.resource,
+      body: readBody(event, config.proxyMaxRequestBytes),
+      headers: forwardedRequestHeaders(event),
+    };
+    const deps = { config, deadlineMs };
+    return operation === 'responses' ? responses(call, request, deps) : forward(call, request, deps);
+  });
 });

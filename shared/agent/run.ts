@@ -3,15 +3,16 @@
  * deadline (an AbortSignal handed to the graph, the model calls, the tools and Studio polling), and maps
  * failures to our HTTP errors. Streaming callers pass `onEvent` to receive protocol events as they happen.
  *
- * Every run, streamed or not, ends with one log line and its metrics (requests and tokens as the proxy's,
- * `FailedRuns` by error type): a streamed run that fails has already answered 200, so without this the
- * failure would be invisible to API Gateway's metrics and the 5xx alarm.
+ * Every model call and Studio job goes through the run's HubRequest (the one pipeline: budgets, contract,
+ * meter, ledger), and every run, streamed or not, finishes it with one log line and its metrics: a streamed
+ * run that fails has already answered 200, so without this the failure would be invisible to API Gateway's
+ * metrics and the 5xx alarm.
  */
 import { AIMessage, AIMessageChunk, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { randomUUID } from 'node:crypto';
 import { toAgentError, findHttpError } from '#shared/agent/errors.ts';
-import { buildAgentGraph, modelCallsWithin } from '#shared/agent/graph.ts';
+import { agentGraph, agentRunConfig, modelCallsWithin } from '#shared/agent/graph.ts';
 import { toFlatAIMessage, toLangChainMessages, type FlatAIMessage } from '#shared/agent/messages.ts';
 import { createHubChatModel, type HubModelOptions } from '#shared/agent/model.ts';
 import { systemPrompt } from '#shared/agent/prompt.ts';
@@ -21,25 +22,18 @@ import type { ToolLessModels } from '#shared/agent/tool-less.ts';
 import { createTools } from '#shared/agent/tools.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import type { Credentials, CredentialStore } from '#shared/credentials.ts';
-import type { HubClient } from '#shared/ionos/hub-client.ts';
-import { BadGatewayError, toErrorBody, toStatus } from '#shared/errors.ts';
-import { recordFailure, recordRequestMetrics } from '#shared/metrics.ts';
-import { recordUsage } from '#shared/usage/usage.ts';
+import { BadGatewayError, toStatus } from '#shared/errors.ts';
 import { textOf } from '#shared/message-text.ts';
-import { logger } from '#shared/observability.ts';
-import type { StudioClient } from '#shared/ionos/studio-client.ts';
 import type { ModelRoute } from '#shared/models/route-model.ts';
+import type { HubRequest } from '#shared/pipeline/hub-request.ts';
 
 /** Events of the streaming protocol; `tool` is an addition that clients reading status/content/error ignore. */
 export type AgentEvent = { content: string } | { tool: { name: string; status: 'started' | 'finished' | 'failed' } };
 
-/** What runs need, created once per container. */
+/** What runs need, created once per container (the IONOS clients are the pipeline's). */
 export interface AgentDeps {
   config: RuntimeConfig;
   credentials: CredentialStore;
-  /** The one Hub client; the model's calls go through it. */
-  hub: HubClient;
-  studio: StudioClient;
   /** Models that refused tools, remembered for a while. */
   toolLessModels: ToolLessModels;
   /** The chat model factory; tests pass a scripted fake. */
@@ -56,60 +50,23 @@ export interface AgentRequest {
   /** Cancels the run (client gone, or the function is about to time out). */
   signal?: AbortSignal;
   onEvent?: (event: AgentEvent) => void;
-  /** Who called (see `consumerOf`): named in the run's log line, which a stream writes after the handler returned. */
-  consumer?: string;
+  /** The request's pipeline to IONOS, begun by the handler with the consumer; the run finishes it. */
+  upstream: HubRequest;
 }
 
 /** Runs the agent to its final answer. @throws our HTTP errors only. */
 export async function runAgent(request: AgentRequest, deps: AgentDeps): Promise<FlatAIMessage> {
-  const started = performance.now();
-  const mode = request.onEvent ? 'stream' : 'buffered';
-  const { modelId } = request.route;
+  const { upstream } = request;
+  upstream.model = request.route.modelId;
   try {
     const answer = await run(request, deps);
-    const usage = answer.usage_metadata;
-    if (request.consumer !== undefined) {
-      recordUsage({
-        consumer: request.consumer,
-        model: modelId,
-        promptTokens: usage?.input_tokens,
-        completionTokens: usage?.output_tokens,
-        studioJobs: request.route.target === 'studio' ? 1 : 0,
-      });
-    }
-    recordRequestMetrics({
-      route: '/',
-      model: modelId,
-      status: 200,
-      usage: usage === null ? undefined : { promptTokens: usage.input_tokens, completionTokens: usage.output_tokens },
-    });
-    logger.info('agent run', {
-      consumer: request.consumer,
-      model: modelId,
-      mode,
-      status: 200,
-      latencyMs: Math.round(performance.now() - started),
-      finishReason: answer.response_metadata.finish_reason,
-      totalTokens: usage?.total_tokens,
-    });
+    upstream.fields.finishReason = answer.response_metadata.finish_reason;
+    upstream.fields.totalTokens = answer.usage_metadata?.total_tokens;
+    upstream.finish(200, 'complete');
     return answer;
   } catch (err) {
     const status = toStatus(err);
-    const { type, code } = toErrorBody(err).error;
-    recordRequestMetrics({ route: '/', model: 'unverified', status });
-    recordFailure({ errorType: type, status, mode });
-    if (request.consumer !== undefined) recordUsage({ consumer: request.consumer, model: 'unverified', failed: true });
-    const fields = {
-      consumer: request.consumer,
-      model: modelId,
-      mode,
-      status,
-      errorType: type,
-      code,
-      latencyMs: Math.round(performance.now() - started),
-    };
-    if (status >= 500) logger.error('agent run failed', { ...fields, error: err as Error });
-    else logger.info('agent run failed', fields);
+    upstream.finish(status, status === 499 ? 'aborted' : 'error', err);
     throw err;
   }
 }
@@ -123,14 +80,13 @@ async function run(request: AgentRequest, deps: AgentDeps): Promise<FlatAIMessag
   try {
     if (request.route.target === 'studio') {
       const { modelId } = request.route;
-      const { jobId, text } = await deps.studio.generate({
+      const { jobId, text } = await request.upstream.studioJob({
         modelId,
         messages: toStudioMessages(messages),
         temperature: deps.config.agent.temperature,
         maxTokens: deps.config.agent.maxTokens,
         deadlineMs: request.deadlineMs,
         signal,
-        waitForContract: true,
       });
       request.onEvent?.({ content: text });
       return studioAnswer(text, jobId, modelId, runId);
@@ -142,7 +98,7 @@ async function run(request: AgentRequest, deps: AgentDeps): Promise<FlatAIMessag
       request.route.modelId,
       messages,
       credentials,
-      { signal, runId, deadline: Date.now() + request.deadlineMs, onEvent: request.onEvent },
+      { signal, runId, deadline: Date.now() + request.deadlineMs, onEvent: request.onEvent, upstream: request.upstream },
       deps,
     );
   } catch (err) {
@@ -157,6 +113,7 @@ interface HubRun {
   runId: string;
   deadline: number;
   onEvent?: (event: AgentEvent) => void;
+  upstream: HubRequest;
 }
 
 async function runHub(
@@ -168,9 +125,15 @@ async function runHub(
 ): Promise<FlatAIMessage> {
   const { config } = deps;
   const now = deps.now ?? (() => new Date());
-  const model = (deps.createModel ?? createHubChatModel)({ modelId, hub: deps.hub, deadline: run.deadline, config });
+  // Each model call is one Hub call of the pipeline, retried within the run's deadline.
+  const fetch = run.upstream.modelFetch({
+    hubBaseUrl: config.hubBaseUrl,
+    maxTokens: config.agent.maxTokens,
+    retry: { attempts: 4, deadline: run.deadline, maxDelayMs: 30_000 },
+  });
+  const model = (deps.createModel ?? createHubChatModel)({ modelId, fetch, config });
   const { maxToolCallsPerStep, maxToolCallsPerRun, recursionLimit } = config.agent;
-  const graph = buildAgentGraph({
+  const runConfig = agentRunConfig({
     model,
     modelId,
     toolLessModels: deps.toolLessModels,
@@ -185,9 +148,14 @@ async function runHub(
   });
   const produced: BaseMessage[] = [];
   try {
-    const stream = await graph.stream(
+    const stream = await agentGraph().stream(
       { messages: toLangChainMessages(messages) },
-      { signal: run.signal, recursionLimit: config.agent.recursionLimit, streamMode: run.onEvent ? ['messages', 'updates'] : ['updates'] },
+      {
+        ...runConfig,
+        signal: run.signal,
+        recursionLimit: config.agent.recursionLimit,
+        streamMode: run.onEvent ? ['messages', 'updates'] : ['updates'],
+      },
     );
     for await (const [mode, data] of stream as AsyncIterable<[string, unknown]>) {
       if (mode === 'messages') {

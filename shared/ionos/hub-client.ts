@@ -4,8 +4,8 @@
  * redacted from error messages here, and a 401 refetches the secret and retries this one call (never a
  * whole agent run, whose tools would run again).
  *
- * Every attempt first takes a slot of the IONOS contract (see `usage/contract.ts`), when a limiter is given:
- * a call that may wait (the agent's) waits for one until `waitForContractUntil`; others get the 429.
+ * Every attempt first awaits the call's `slot` (the pipeline's admission to the IONOS contract, see
+ * `pipeline/hub-request.ts`), so a retry takes a slot of its own.
  *
  * Error answers become UpstreamHttpError (the upstream's reading of it: status, normalised message,
  * `Retry-After`, headers); what a caller makes of them (relay or answer as ours) is the caller's policy.
@@ -13,8 +13,7 @@
 import { credentialValues, type CredentialStore } from '#shared/credentials.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import { readJsonAnswer, upstreamFetch, type RetryPolicy } from '#shared/http/upstream-fetch.ts';
-import { HUB_PATHS, hubUpstream, IMAGE_PATHS } from '#shared/ionos/upstreams.ts';
-import type { ContractBucket, ContractSlot } from '#shared/usage/contract.ts';
+import { HUB_PATHS, hubUpstream } from '#shared/ionos/upstreams.ts';
 
 /** Options of one Hub call. */
 export interface HubCallOptions {
@@ -25,8 +24,8 @@ export interface HubCallOptions {
   retry?: RetryPolicy;
   /** Time allowed (see `UpstreamRequest.timeoutMs`); `UPSTREAM_TIMEOUT_MS` when omitted. */
   timeoutMs?: number;
-  /** Epoch ms until which to wait for a free contract slot; without it, no free slot is a 429 at once. */
-  waitForContractUntil?: number;
+  /** Awaited before each attempt (the IONOS contract's slot); what it throws ends the call, unretried. */
+  slot?: () => Promise<void>;
 }
 
 /** One model of `GET /v1/models`. */
@@ -48,21 +47,14 @@ export interface HubClient {
   listModels(signal?: AbortSignal): Promise<HubModel[]>;
 }
 
-/** The contract buckets a call to `path` draws from. */
-const bucketsOf = (path: string): ContractBucket[] => (IMAGE_PATHS.has(path) ? ['requests', 'images'] : ['requests']);
-
-/** Creates a Hub client over the given configuration and credentials, holding the contract when `contract` is given. */
-export function createHubClient(
-  config: Pick<RuntimeConfig, 'hubBaseUrl' | 'upstreamTimeoutMs'>,
-  credentials: CredentialStore,
-  contract?: ContractSlot,
-): HubClient {
+/** Creates a Hub client over the given configuration and credentials. */
+export function createHubClient(config: Pick<RuntimeConfig, 'hubBaseUrl' | 'upstreamTimeoutMs'>, credentials: CredentialStore): HubClient {
   const upstream = hubUpstream(config);
-  const call = (path: string, { waitForContractUntil, ...options }: HubCallOptions = {}) =>
+  const call = (path: string, { slot, ...options }: HubCallOptions = {}) =>
     credentials.withCredentials((c) =>
       upstreamFetch(upstream, {
         ...options,
-        beforeAttempt: contract === undefined ? undefined : () => contract(bucketsOf(path), waitForContractUntil, options.signal),
+        beforeAttempt: slot,
         path,
         token: c.ionosApiToken,
         redact: credentialValues(c),

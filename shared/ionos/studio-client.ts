@@ -7,7 +7,6 @@ import { credentialValues, type CredentialStore } from '#shared/credentials.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import { BadGatewayError, BadRequestError, GatewayTimeoutError, ServiceUnavailableError } from '#shared/errors.ts';
 import { readJsonAnswer, upstreamFetch } from '#shared/http/upstream-fetch.ts';
-import type { ContractSlot } from '#shared/usage/contract.ts';
 import { redact } from '#shared/ionos/error-body.ts';
 import { STUDIO_PATHS, studioUpstream } from '#shared/ionos/upstreams.ts';
 import { logger } from '#shared/observability.ts';
@@ -55,8 +54,8 @@ export interface StudioGenerateRequest {
   /** Overall time for create + polling, in ms. */
   deadlineMs: number;
   signal?: AbortSignal;
-  /** Wait for a free IONOS contract slot within the deadline (the agent), instead of a 429 at once (the proxy). */
-  waitForContract?: boolean;
+  /** Awaited before the job is created (the IONOS contract's slot); its polls take none. */
+  slot?: () => Promise<void>;
 }
 
 /** A finished generation. */
@@ -90,15 +89,11 @@ export interface StudioClient {
   generate(request: StudioGenerateRequest): Promise<StudioGenerateResult>;
 }
 
-/**
- * Creates a Studio client; credentials must include `studioApiKey` and `studioOrgId`. Each job takes a slot
- * of the IONOS contract (see `usage/contract.ts`) when `contract` is given; its polls do not.
- */
+/** Creates a Studio client; credentials must include `studioApiKey` and `studioOrgId`. */
 export function createStudioClient(
   config: Pick<RuntimeConfig, 'studioBaseUrl' | 'upstreamTimeoutMs'>,
   credentials: CredentialStore,
   poll: PollPolicy = DEFAULT_POLL,
-  contract?: ContractSlot,
 ): StudioClient {
   const upstream = studioUpstream(config);
 
@@ -133,10 +128,7 @@ export function createStudioClient(
         const created = createdJob.safeParse(
           await call(STUDIO_PATHS.createJob(studioOrgId), {
             method: 'POST',
-            beforeAttempt:
-              contract === undefined
-                ? undefined
-                : () => contract(['requests'], request.waitForContract === true ? deadline : undefined, request.signal),
+            beforeAttempt: request.slot,
             body: JSON.stringify({
               model_id: request.modelId,
               messages: [request.messages],

@@ -7,11 +7,13 @@ import * as z from 'zod/mini';
 import { BadRequestError } from '#shared/errors.ts';
 import { jsonResponse } from '#shared/http/response.ts';
 import type { JsonResponse } from '#shared/errors.ts';
-import type { HubClient, HubModel } from '#shared/ionos/hub-client.ts';
+import type { HubModel } from '#shared/ionos/hub-client.ts';
 import { readJsonAnswer } from '#shared/http/upstream-fetch.ts';
 import { HUB, HUB_PATHS } from '#shared/ionos/upstreams.ts';
 import { routeModel } from '#shared/models/route-model.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
+import { hubCharge, NO_CHARGE, promptEstimate } from '#shared/pipeline/estimate.ts';
+import type { HubRequest } from '#shared/pipeline/hub-request.ts';
 import { ENDPOINTS } from '#shared/proxy/endpoints.ts';
 import { checkGenerationLimits } from '#shared/proxy/limits.ts';
 
@@ -23,8 +25,12 @@ function deprecation(successor: string): Record<string, string> {
 }
 
 /** `GET /models` → `GET /v1/models`, as a ModelsCollection. */
-export async function legacyListModels(hub: HubClient): Promise<JsonResponse> {
-  const models: HubModel[] = await hub.listModels();
+export async function legacyListModels(request: HubRequest): Promise<JsonResponse> {
+  request.model = 'none';
+  const { response, call } = await request.hubFetch(HUB_PATHS.models, { retry: { attempts: 3 }, charge: NO_CHARGE, promptTokens: 0 });
+  const listed = (await readJsonAnswer(HUB, response)) as { data?: HubModel[] } | null;
+  call.answered(listed);
+  const models = Array.isArray(listed?.data) ? listed.data : [];
   const items = models.map((m) => {
     const date = new Date((m.created ?? 0) * 1000).toISOString();
     return {
@@ -34,6 +40,7 @@ export async function legacyListModels(hub: HubClient): Promise<JsonResponse> {
       metadata: { createdDate: date, lastModifiedDate: date },
     };
   });
+  request.finish(200, 'complete');
   return jsonResponse(200, { id: 'models', type: 'collection', href: '/models', items }, deprecation(HUB_PATHS.models));
 }
 
@@ -73,19 +80,18 @@ function chatOptions(options: Record<string, string> = {}): Record<string, numbe
   return out;
 }
 
-/** What a prediction is held to: the proxy's limits, its deadline, and the client's presence. */
+/** What a prediction is held to: the proxy's limits and its deadline. */
 export interface PredictionBounds {
   limits: RuntimeConfig['proxyLimits'];
   /** Time the completion may take (`PROXY_DEADLINE_MS`). */
   deadlineMs: number;
-  signal?: AbortSignal;
 }
 
 /** `POST /models/{modelId}/predictions` → `POST /v1/chat/completions`, as a ModelsPrediction. */
 export async function legacyPredict(
   modelId: string,
   body: Record<string, unknown>,
-  hub: HubClient,
+  request: HubRequest,
   bounds: PredictionBounds,
 ): Promise<JsonResponse> {
   const { modelId: model } = routeModel(modelId, 'modelId');
@@ -96,20 +102,26 @@ export async function legacyPredict(
     throw new BadRequestError(`Invalid prediction request: ${param} ${issue.message}.`, { param });
   }
   const { input, options } = parsed.data.properties;
-  const request = { model, messages: [{ role: 'user', content: input }], ...chatOptions(options) };
-  checkGenerationLimits(request, ENDPOINTS[HUB_PATHS.chatCompletions] as (typeof ENDPOINTS)[string], bounds.limits);
+  const completionRequest = { model, messages: [{ role: 'user', content: input }], ...chatOptions(options) };
+  checkGenerationLimits(completionRequest, ENDPOINTS[HUB_PATHS.chatCompletions] as (typeof ENDPOINTS)[string], bounds.limits);
+  request.model = model;
   const started = Date.now();
-  const response = await hub.fetch(HUB_PATHS.chatCompletions, {
+  const chat = JSON.stringify(completionRequest);
+  const bytes = Buffer.byteLength(chat);
+  const { response, call } = await request.hubFetch(HUB_PATHS.chatCompletions, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(request),
+    body: chat,
     timeoutMs: bounds.deadlineMs,
-    signal: bounds.signal,
+    charge: hubCharge(HUB_PATHS.chatCompletions, completionRequest, bytes),
+    promptTokens: promptEstimate(bytes),
   });
   const completion = (await readJsonAnswer(HUB, response)) as {
     choices?: { message?: { content?: string | null } }[];
     usage?: { prompt_tokens?: number; completion_tokens?: number };
   };
+  call.answered(completion);
+  request.finish(200, 'complete');
   const now = new Date().toISOString();
   const inputTokens = completion.usage?.prompt_tokens ?? 0;
   const outputTokens = completion.usage?.completion_tokens ?? 0;

@@ -8,7 +8,8 @@ import { Readable } from 'node:stream';
 import type { HandlerResult } from '#shared/http/handler.ts';
 import { jsonResponse } from '#shared/http/response.ts';
 import { SSE_DONE, sseEvent, sseResponse } from '#shared/http/sse.ts';
-import { toStudioConversation, type StudioClient, type StudioMessage, type TurnInput } from '#shared/ionos/studio-client.ts';
+import { toStudioConversation, type StudioMessage, type TurnInput } from '#shared/ionos/studio-client.ts';
+import type { HubRequest } from '#shared/pipeline/hub-request.ts';
 import { textOf } from '#shared/message-text.ts';
 
 type ChatMessage = { role?: unknown; content?: unknown };
@@ -25,22 +26,20 @@ export function toStudioTurns(messages: unknown): StudioMessage[] {
   );
 }
 
-/** Answers one chat completion request with a Studio job. */
+/** Answers one chat completion request with a Studio job (through the request's pipeline). */
 export async function studioChatCompletion(
   body: Record<string, unknown>,
   modelId: string,
-  studio: StudioClient,
+  request: HubRequest,
   deadlineMs: number,
-  signal?: AbortSignal,
 ): Promise<HandlerResult> {
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
-  const { jobId, text: answer } = await studio.generate({
+  const { jobId, text: answer } = await request.studioJob({
     modelId,
     messages: toStudioTurns(body.messages),
     temperature: num(body.temperature),
     maxTokens: num(body.max_completion_tokens) ?? num(body.max_tokens),
     deadlineMs,
-    signal,
   });
   const base = { id: `chatcmpl-${jobId}`, created: Math.floor(Date.now() / 1000), model: modelId };
   if (body.stream !== true) {

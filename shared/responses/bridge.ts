@@ -15,6 +15,7 @@ import { jsonResponse } from '#shared/http/response.ts';
 import { parseJsonAnswer } from '#shared/http/upstream-fetch.ts';
 import { HUB, HUB_PATHS } from '#shared/ionos/upstreams.ts';
 import { logger } from '#shared/observability.ts';
+import type { HubRequest } from '#shared/pipeline/hub-request.ts';
 import { forward, type ProxyCall, type ProxyDeps } from '#shared/proxy/forward.ts';
 import type { ChatMessage } from '#shared/responses/input.ts';
 import { previousResponseId, RESPONSE_ID, toChatRequest } from '#shared/responses/request.ts';
@@ -48,9 +49,9 @@ function tableFor(param: string): UsageStore {
 }
 
 /** Answers one `POST /v1/responses`. */
-export async function responses(call: ProxyCall, deps: ProxyDeps): Promise<HandlerResult> {
+export async function responses(call: ProxyCall, request: HubRequest, deps: ProxyDeps): Promise<HandlerResult> {
   const body = parseJsonObject(call.body.toString('utf8'));
-  const consumer = call.consumer ?? 'anonymous';
+  const { consumer } = request;
   const previous = previousResponseId(body);
   const history: ChatMessage[] =
     previous === null
@@ -87,7 +88,7 @@ export async function responses(call: ProxyCall, deps: ProxyDeps): Promise<Handl
   };
 
   const path = HUB_PATHS.chatCompletions;
-  const answer = await forward({ ...call, path, resource: path, body: upstreamBody }, deps);
+  const answer = await forward({ ...call, path, resource: path, body: upstreamBody }, request, deps);
   if (answer.statusCode < 200 || answer.statusCode >= 300) return answer;
   const headers = { ...answer.headers };
   delete headers['content-length'];

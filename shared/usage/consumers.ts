@@ -5,15 +5,45 @@
  * usage ledger name the consumer; its budgets cap the tokens it may use per minute, day and month.
  */
 
-/** Token budgets of one consumer (prompt + completion tokens, UTC windows); each is optional. */
+/**
+ * What one consumer may use (UTC windows; each is optional): tokens (prompt + completion) per minute, day
+ * and month, image generations per day, Studio jobs per day, and its share of the IONOS contract's rate.
+ */
 export interface Budgets {
   tokensPerMinute?: number;
   tokensPerDay?: number;
   tokensPerMonth?: number;
+  imagesPerDay?: number;
+  studioJobsPerDay?: number;
+  /** The most of the contract's request (and image) rate this consumer may take, 0 < share <= 1; see {@link shareOf}. */
+  contractShare?: number;
 }
 
 /** The budget settings, in the order they are checked. */
-export const BUDGET_KEYS = ['tokensPerMinute', 'tokensPerDay', 'tokensPerMonth'] as const;
+export const BUDGET_KEYS = ['tokensPerMinute', 'tokensPerDay', 'tokensPerMonth', 'imagesPerDay', 'studioJobsPerDay'] as const;
+
+/** A budget setting. */
+export type BudgetKey = (typeof BUDGET_KEYS)[number];
+
+/** What each budget counts. */
+export const BUDGET_UNIT: Record<BudgetKey, 'tokens' | 'images' | 'Studio jobs'> = {
+  tokensPerMinute: 'tokens',
+  tokensPerDay: 'tokens',
+  tokensPerMonth: 'tokens',
+  imagesPerDay: 'images',
+  studioJobsPerDay: 'Studio jobs',
+};
+
+/**
+ * A consumer's share of the contract when it sets none: half, so no one consumer can take every slot of a
+ * contract that all share. `anonymous` (a local run without API keys, the only consumer there is) has it all.
+ */
+export const DEFAULT_CONTRACT_SHARE = 0.5;
+
+/** The share of the contract a consumer may take. */
+export function shareOf(consumer: string, budgets: Budgets): number {
+  return budgets.contractShare ?? (consumer === 'anonymous' ? 1 : DEFAULT_CONTRACT_SHARE);
+}
 
 /** One consumer: the name its usage is recorded under, and its budgets. */
 export interface ConsumerInfo {
@@ -31,9 +61,15 @@ export function parseBudgets(entry: Record<string, unknown>, where: string): Bud
     const value = entry[key];
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-      throw new Error(`${where}: "${key}" must be a whole number of tokens greater than 0`);
+      throw new Error(`${where}: "${key}" must be a whole number of ${BUDGET_UNIT[key]} greater than 0`);
     }
     budgets[key] = value;
+  }
+  const share = entry.contractShare;
+  if (share !== undefined) {
+    if (typeof share !== 'number' || !(share > 0 && share <= 1))
+      throw new Error(`${where}: "contractShare" must be a number above 0 and at most 1`);
+    budgets.contractShare = share;
   }
   return budgets;
 }

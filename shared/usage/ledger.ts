@@ -7,13 +7,12 @@
  * Keys (one table, see the README): `pk = C#<consumer>`, `sk = D#<yyyy-mm-dd>#<model>` or
  * `M#<yyyy-mm>#<model>`. One Query on `pk` with an `sk` prefix reads a consumer's day or month, per model,
  * and nothing else: a consumer's items never share a partition with another's. Windows expire by TTL.
- * A consumer with budgets also gets one totals item per budgeted window (`sk = T#<window id>`, all models),
- * so checking a budget is one strongly consistent BatchGetItem, whatever the number of models.
+ * A consumer with budgets also has one budget item per month (`sk = B#<yyyy-mm>`, see budgets.ts).
  *
  * Fail-open: an unwritten entry never fails its request (answered already); the caller logs and counts it.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { budgetWindowAt, totalsKey, type BudgetWindow } from '#shared/usage/budgets.ts';
+import { budgetWindowAt } from '#shared/usage/budgets.ts';
 import { WriteCoalescer } from '#shared/usage/coalesce.ts';
 import { STORE_CALL_MS, within, type UsageStore } from '#shared/usage/store.ts';
 import { WINDOW_TTL_SECONDS } from '#shared/usage/table.ts';
@@ -28,6 +27,8 @@ export interface UsageEntry {
   completionTokens?: number;
   images?: number;
   studioJobs?: number;
+  /** The tokens are an estimate: the answer's own usage never arrived (a stream cut short). */
+  estimated?: boolean;
 }
 
 /** Counters of one window (or of one model in it). */
@@ -39,6 +40,8 @@ export interface UsageCounts {
   total_tokens: number;
   images: number;
   studio_jobs: number;
+  /** Requests whose tokens are estimated (see `UsageEntry.estimated`). */
+  estimated: number;
 }
 
 /** One window: totals and the same counters per model. */
@@ -56,12 +59,8 @@ export interface ConsumerUsage {
 
 /** The ledger. */
 export interface Ledger {
-  /**
-   * Adds one request's usage to its day and month windows, and to the totals of the budgeted windows.
-   * @returns each budgeted window's tokens after this request.
-   * @throws the store's error.
-   */
-  record(entry: UsageEntry, at?: Date, budgeted?: readonly BudgetWindow[]): Promise<Partial<Record<BudgetWindow, number>>>;
+  /** Adds one request's usage to its day and month windows. @throws the store's error. */
+  record(entry: UsageEntry, at?: Date): Promise<void>;
   /** The consumer's day and month (strongly consistent reads). @throws the store's error. */
   read(consumer: string, at?: Date): Promise<ConsumerUsage>;
 }
@@ -73,7 +72,7 @@ export interface Ledger {
  */
 const WRITE_MS = 3_000;
 
-const COUNTERS = ['requests', 'failed', 'prompt_tokens', 'completion_tokens', 'images', 'studio_jobs'] as const;
+const COUNTERS = ['requests', 'failed', 'prompt_tokens', 'completion_tokens', 'images', 'studio_jobs', 'estimated'] as const;
 
 /** `2026-11-23` and `2026-11` of a time, in UTC (the windows' boundaries). */
 export function windowsOf(at: Date): { day: string; month: string } {
@@ -88,15 +87,15 @@ const emptyCounts = (): UsageCounts => ({
   total_tokens: 0,
   images: 0,
   studio_jobs: 0,
+  estimated: 0,
 });
 
 /** Creates the ledger over the usage table. */
 export function createLedger(store: UsageStore): Ledger {
   const { tableName } = store;
   const counters = new WriteCoalescer<unknown>();
-  const totalsWrites = new WriteCoalescer<number>();
   return {
-    async record(entry, at = new Date(), budgeted = []) {
+    async record(entry, at = new Date()) {
       const { db, sdk } = await store.connect();
       const { day, month } = windowsOf(at);
       const now = Math.floor(at.getTime() / 1000);
@@ -107,6 +106,7 @@ export function createLedger(store: UsageStore): Ledger {
         completion_tokens: entry.completionTokens ?? 0,
         images: entry.images ?? 0,
         studio_jobs: entry.studioJobs ?? 0,
+        estimated: entry.estimated === true ? 1 : 0,
       };
       const add = COUNTERS.map((c) => `${c} :${c}`).join(', ');
       const pk = `C#${entry.consumer}`;
@@ -128,36 +128,10 @@ export function createLedger(store: UsageStore): Ledger {
             within(WRITE_MS),
           ),
         );
-      const tokens = values.prompt_tokens + values.completion_tokens;
-      const totals = (w: BudgetWindow) => {
-        const sk = totalsKey(w, at);
-        return totalsWrites
-          .add(`${pk} ${sk}`, { tokens, requests: 1 }, (sum) =>
-            db
-              .send(
-                new sdk.UpdateItemCommand({
-                  TableName: tableName,
-                  Key: { pk: { S: pk }, sk: { S: sk } },
-                  UpdateExpression: 'ADD tokens :tokens, requests :requests SET expiresAt = if_not_exists(expiresAt, :ttl)',
-                  ReturnValues: 'UPDATED_NEW',
-                  ExpressionAttributeValues: {
-                    ':tokens': { N: String(sum.tokens ?? 0) },
-                    ':requests': { N: String(sum.requests ?? 0) },
-                    ':ttl': { N: String(now + WINDOW_TTL_SECONDS[w]) },
-                  },
-                }),
-                within(WRITE_MS),
-              )
-              .then((answer) => Number(answer.Attributes?.tokens?.N ?? 0)),
-          )
-          .then((total) => [w, total] as const);
-      };
-      const [, , ...after] = await Promise.all([
+      await Promise.all([
         window(`D#${day}#${entry.model}`, day, WINDOW_TTL_SECONDS.day),
         window(`M#${month}#${entry.model}`, month, WINDOW_TTL_SECONDS.month),
-        ...budgeted.map(totals),
       ]);
-      return Object.fromEntries(after) as Partial<Record<BudgetWindow, number>>;
     },
 
     async read(consumer, at = new Date()) {

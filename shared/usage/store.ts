@@ -3,7 +3,7 @@
  * per function, loaded with the first call (not at cold start), and a time limit on every call so a slow
  * store cannot hold a request for long. npm start points `endpoint` at its embedded store.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 /** The SDK module, loaded on first use. */
 export type DynamoSdk = typeof import('@aws-sdk/client-dynamodb'); // eslint-disable-line @typescript-eslint/consistent-type-imports -- the module is loaded on first use
@@ -52,3 +52,20 @@ export const STORE_CALL_MS = 1_000;
 
 /** Options for one call: aborts after `ms` (a store that answers slowly counts as failed). */
 export const within = (ms: number) => ({ abortSignal: AbortSignal.timeout(ms) });
+
+/**
+ * The item as it was when a conditional write failed: DynamoDB returns it with the failure
+ * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`, no extra call); a compatible store that does not
+ * (npm start's embedded one) costs one strongly consistent read.
+ */
+export async function itemAtFailure(
+  store: UsageStore,
+  key: Record<string, { S: string }>,
+  failure: { Item?: Record<string, AttributeValue> },
+  timeoutMs: number,
+): Promise<Record<string, AttributeValue> | undefined> {
+  if (failure.Item !== undefined) return failure.Item;
+  const { db, sdk } = await store.connect();
+  const answer = await db.send(new sdk.GetItemCommand({ TableName: store.tableName, Key: key, ConsistentRead: true }), within(timeoutMs));
+  return answer.Item;
+}

@@ -5,6 +5,7 @@
  */
 import { runAgent, type AgentDeps } from '#shared/agent/run.ts';
 import { ToolLessModels } from '#shared/agent/tool-less.ts';
+import { createPipeline } from '#shared/pipeline/hub-request.ts';
 import { loadConfig } from '#shared/config.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
 import { ScriptedChatModel, type ScriptStep } from '#test/helpers/scripted-chat-model.ts';
@@ -21,11 +22,13 @@ export async function measureAgentOverhead(runs: number): Promise<{ p50: number;
   const deps: AgentDeps = {
     config: loadConfig({}),
     credentials: createCredentialStore({ secretId: undefined, envCredentials: { ionosApiToken: 'bench' }, secretCacheSeconds: 300 }),
-    hub: { fetch: () => Promise.reject(new Error('not used')), listModels: () => Promise.reject(new Error('not used')) },
-    studio: { generate: () => Promise.reject(new Error('not used')) },
     toolLessModels: new ToolLessModels(900_000),
     createModel: () => model,
   };
+  const pipeline = createPipeline({
+    hub: { fetch: () => Promise.reject(new Error('not used')), listModels: () => Promise.reject(new Error('not used')) },
+    studio: { generate: () => Promise.reject(new Error('not used')) },
+  });
   const once = async () => {
     model.shared.script.push(...oneToolCall());
     await runAgent(
@@ -33,6 +36,7 @@ export async function measureAgentOverhead(runs: number): Promise<{ p50: number;
         route: { target: 'hub', modelId: 'mistralai/Mistral-Small-24B-Instruct' },
         messages: [{ type: 'human', content: 'What time is it in Berlin?' }],
         deadlineMs: 10_000,
+        upstream: pipeline.begin({ consumer: 'anonymous', kind: 'agent run', route: '/', requestId: 'bench', mode: 'buffered' }),
       },
       deps,
     );

@@ -216,7 +216,7 @@ describe('a usage table that fails', () => {
         expect(read.status).toBe(503);
         expect(await read.json()).toMatchObject({ error: { code: 'ledger_unavailable' } });
         await vi.waitFor(() => expect(api.output()).toContain('usage ledger write failed'), { timeout: 5_000, interval: 100 });
-        for (const line of ['budget check failed', 'contract limiter failed', 'usage ledger write failed'])
+        for (const line of ['budget reservation failed', 'contract limiter failed', 'usage ledger write failed'])
           expect(api.output()).toContain(line);
         if (faulty !== undefined) expect(faulty.calls()).toBeGreaterThan(0);
       } finally {

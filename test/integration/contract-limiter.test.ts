@@ -36,9 +36,9 @@ describe('contract limiter', () => {
         expect(err.headers['retry-after']).toBe('1'); // 250 ms, rounded up to whole seconds
       }
       // Waiting for the next slot (250 ms at 4/s) within a deadline succeeds.
-      await expect(l.take(['requests'], Date.now() + 2_000)).resolves.toBeUndefined();
+      await expect(l.take(['requests'], { waitUntil: Date.now() + 2_000 })).resolves.toBeUndefined();
       // A deadline shorter than the next slot is refused at once.
-      expect(await refusal(l.take(['requests'], Date.now() + 1))).toBeInstanceOf(TooManyRequestsError);
+      expect(await refusal(l.take(['requests'], { waitUntil: Date.now() + 1 }))).toBeInstanceOf(TooManyRequestsError);
     } finally {
       await table.close();
     }
@@ -53,6 +53,24 @@ describe('contract limiter', () => {
       expect(Number(err?.headers['retry-after'])).toBeGreaterThan(50); // the next image slot is a minute away
       await expect(l.take(['requests'])).resolves.toBeUndefined(); // the second request slot was not spent
       expect(await refusal(l.take(['requests']))).toBeInstanceOf(TooManyRequestsError);
+    } finally {
+      await table.close();
+    }
+  });
+
+  it("holds each consumer to its share of the contract, so one consumer's fan-out leaves slots for the others", async () => {
+    const { limiter: l, table } = await limiter({ requests: { perSecond: 1, burst: 10 }, images: { perSecond: 0, burst: 1 } });
+    try {
+      const alice = { consumer: 'alice', fraction: 0.5 };
+      const results = await Promise.all(Array.from({ length: 8 }, () => refusal(l.take(['requests'], { share: alice }))));
+      expect(results.filter((r) => r === undefined)).toHaveLength(5); // half the burst of 10
+      expect(results.find((r) => r !== undefined)?.code).toBe('contract_share_exceeded');
+      // Bob's share is untouched, and the contract still has the other half of its burst.
+      const bob = { consumer: 'bob', fraction: 0.5 };
+      const bobs = await Promise.all(Array.from({ length: 5 }, () => refusal(l.take(['requests'], { share: bob }))));
+      expect(bobs.every((r) => r === undefined)).toBe(true);
+      // Now the contract itself is full: anyone is refused with the contract's code.
+      expect((await refusal(l.take(['requests'], { share: { consumer: 'carol', fraction: 1 } })))?.code).toBe('contract_rate_limited');
     } finally {
       await table.close();
     }

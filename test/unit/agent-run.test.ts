@@ -12,15 +12,18 @@ import { logger } from '#shared/observability.ts';
 import { GatewayTimeoutError, RequestAbortedError, UpstreamHttpError } from '#shared/errors.ts';
 import type { HubClient } from '#shared/ionos/hub-client.ts';
 import type { StudioClient } from '#shared/ionos/studio-client.ts';
+import { createPipeline, type HubRequest, type PipelineClients } from '#shared/pipeline/hub-request.ts';
 import { ScriptedChatModel, type ScriptStep } from '#test/helpers/scripted-chat-model.ts';
 
 const HUB = { target: 'hub', modelId: 'mistralai/Mistral-Small-24B-Instruct' } as const;
 const ask = [{ type: 'human' as const, content: 'What time is it in Berlin?' }];
 const NOW = new Date('2026-11-22T10:00:00Z');
 
-function setup(script: ScriptStep[], overrides: Partial<AgentDeps> = {}) {
+type Deps = AgentDeps & PipelineClients;
+
+function setup(script: ScriptStep[], overrides: Partial<Deps> = {}) {
   const model = new ScriptedChatModel(script);
-  const deps: AgentDeps = {
+  const deps: Deps = {
     config: loadConfig({ AGENT_RECURSION_LIMIT: '6' }),
     credentials: createCredentialStore({ secretId: undefined, envCredentials: { ionosApiToken: 'tok' }, secretCacheSeconds: 300 }),
     hub: {
@@ -36,8 +39,15 @@ function setup(script: ScriptStep[], overrides: Partial<AgentDeps> = {}) {
   return { model, deps };
 }
 
-const run = (deps: AgentDeps, extra: Partial<Parameters<typeof runAgent>[0]> = {}) =>
-  runAgent({ route: HUB, messages: ask, deadlineMs: 10_000, ...extra }, deps);
+/** The run's pipeline request, as the handler begins it. */
+const upstreamOf = (deps: Deps, mode: 'buffered' | 'stream' = 'buffered'): HubRequest =>
+  createPipeline(deps).begin({ consumer: 'anonymous', kind: 'agent run', route: '/', requestId: 'test', mode });
+
+const run = (deps: Deps, extra: Partial<Parameters<typeof runAgent>[0]> = {}) =>
+  runAgent(
+    { route: HUB, messages: ask, deadlineMs: 10_000, upstream: upstreamOf(deps, extra.onEvent ? 'stream' : 'buffered'), ...extra },
+    deps,
+  );
 
 describe('agent graph', () => {
   it('runs tool call → tool result → answer, summing tokens over both model calls', async () => {
@@ -239,7 +249,9 @@ describe('agent stream', () => {
 
   it('sends thinking, tool activity, content deltas and [DONE], in order', async () => {
     const { deps } = setup([{ toolCalls: [{ name: 'current_datetime', args: {} }] }, { content: 'It is ten o clock.' }]);
-    const frames = await collect(streamAgent({ route: HUB, messages: ask, deadlineMs: 10_000 }, deps));
+    const frames = await collect(
+      streamAgent({ route: HUB, messages: ask, deadlineMs: 10_000, upstream: upstreamOf(deps, 'stream') }, deps),
+    );
     expect(frames[0]).toEqual({ status: 'thinking' });
     expect(frames.slice(1, 3)).toEqual([
       { tool: { name: 'current_datetime', status: 'started' } },
@@ -253,7 +265,9 @@ describe('agent stream', () => {
 
   it('ends a failed run with an error event, then [DONE]', async () => {
     const { deps } = setup([{ error: new UpstreamHttpError('IONOS AI Model Hub', 500, { message: 'x' }) }]);
-    const frames = await collect(streamAgent({ route: HUB, messages: ask, deadlineMs: 10_000 }, deps));
+    const frames = await collect(
+      streamAgent({ route: HUB, messages: ask, deadlineMs: 10_000, upstream: upstreamOf(deps, 'stream') }, deps),
+    );
     expect(frames).toEqual([
       { status: 'thinking' },
       { error: 'IONOS AI Model Hub returned HTTP 500. Try again later.', type: 'upstream_error', code: 'upstream_error' },
@@ -264,7 +278,7 @@ describe('agent stream', () => {
   it('aborts the run as soon as the body is destroyed (the client went away)', async () => {
     const { model, deps } = setup([{ content: 'never sent' }]);
     model.shared.delayMs = 60_000;
-    const body = streamAgent({ route: HUB, messages: ask, deadlineMs: 120_000 }, deps);
+    const body = streamAgent({ route: HUB, messages: ask, deadlineMs: 120_000, upstream: upstreamOf(deps, 'stream') }, deps);
     await vi.waitFor(() => expect(model.shared.delayMs).toBe(60_000));
     await new Promise((r) => setTimeout(r, 20)); // the model call is waiting
     body.destroy(); // what a closed response stream does

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { localApiKeys } from '#infra/offline/api-gateway/server.ts';
 import { TooManyRequestsError, toErrorResponse } from '#shared/errors.ts';
-import { assertWithinBudgets, budgetedWindows, budgetStates, budgetWindowAt } from '#shared/usage/budgets.ts';
+import { assertWithinBudgets, budgetStates, budgetWindowAt } from '#shared/usage/budgets.ts';
 import { parseConsumers } from '#shared/usage/consumers.ts';
 
 describe('budget windows (UTC)', () => {
@@ -22,22 +22,40 @@ describe('budget windows (UTC)', () => {
 describe('budget check', () => {
   const at = new Date('2026-11-23T15:04:30.000Z');
   const budgets = { tokensPerMinute: 1_000, tokensPerDay: 10_000 };
+  /** The consumer's month item as the store holds it: this minute's tokens, today's, the month's. */
+  const item = (minute: number, day: number, month: number, minuteId = '2026-11-23T15:04') => ({
+    minute: { S: minuteId },
+    tokens_minute: { N: String(minute) },
+    tokens_23: { N: String(day) },
+    tokens: { N: String(month) },
+  });
 
-  it('reads only the budgeted windows, and states each with its use and reset', () => {
-    expect(budgetedWindows(budgets)).toEqual(['minute', 'day']);
-    expect(budgetedWindows({})).toEqual([]);
-    expect(budgetStates(budgets, { minute: 10, day: 200, month: 9_999 }, at)).toEqual([
+  it('states each budget with its use and reset, from the one item; another minute counts 0', () => {
+    expect(budgetStates(budgets, item(10, 200, 9_999), at)).toEqual([
       { budget: 'tokensPerMinute', limit: 1_000, used: 10, resetsAt: '2026-11-23T15:05:00.000Z' },
       { budget: 'tokensPerDay', limit: 10_000, used: 200, resetsAt: '2026-11-24T00:00:00.000Z' },
     ]);
+    expect(budgetStates(budgets, item(900, 200, 0, '2026-11-23T15:03'), at)[0]?.used).toBe(0);
+    expect(budgetStates({ imagesPerDay: 5 }, { images_23: { N: '4' } }, at)).toEqual([
+      { budget: 'imagesPerDay', limit: 5, used: 4, resetsAt: '2026-11-24T00:00:00.000Z' },
+    ]);
+  });
+
+  it('counts images and Studio jobs by what the request asks: room for all of them, not just room left', () => {
+    const states = budgetStates({ imagesPerDay: 5, studioJobsPerDay: 2 }, { images_23: { N: '4' }, jobs_23: { N: '1' } }, at);
+    const charge = (images: number, studioJobs: number) => ({ tokens: 0, images, studioJobs });
+    expect(() => assertWithinBudgets('alice', states, at, charge(1, 0))).not.toThrow();
+    expect(() => assertWithinBudgets('alice', states, at, charge(2, 0))).toThrow('imagesPerDay budget (4 of 5 images)');
+    expect(() => assertWithinBudgets('alice', states, at, charge(0, 1))).not.toThrow();
+    expect(() => assertWithinBudgets('alice', states, at, charge(0, 2))).toThrow('studioJobsPerDay budget (1 of 2 Studio jobs)');
   });
 
   it('lets a consumer under every budget through', () => {
-    expect(() => assertWithinBudgets('alice', budgetStates(budgets, { minute: 999, day: 9_999, month: 0 }, at), at)).not.toThrow();
+    expect(() => assertWithinBudgets('alice', budgetStates(budgets, item(999, 9_999, 0), at), at)).not.toThrow();
   });
 
   it('refuses at the budget with 429 budget_exceeded, naming it, Retry-After until its window resets', () => {
-    const refuse = () => assertWithinBudgets('alice', budgetStates(budgets, { minute: 1_000, day: 5, month: 0 }, at), at);
+    const refuse = () => assertWithinBudgets('alice', budgetStates(budgets, item(1_000, 5, 0), at), at);
     expect(refuse).toThrow(TooManyRequestsError);
     try {
       refuse();
@@ -58,7 +76,7 @@ describe('budget check', () => {
 
   it('when several are used up, waits for the one that resets last', () => {
     try {
-      assertWithinBudgets('alice', budgetStates(budgets, { minute: 5_000, day: 12_000, month: 0 }, at), at);
+      assertWithinBudgets('alice', budgetStates(budgets, item(5_000, 12_000, 0), at), at);
       expect.unreachable();
     } catch (err) {
       expect((err as TooManyRequestsError).message).toContain('tokensPerDay');
@@ -76,6 +94,15 @@ describe('budget settings', () => {
       'CONSUMERS: entry 0: "tokensPerMonth" must be a whole number of tokens greater than 0',
     );
     expect(() => parseConsumers('[{"apiKeyId":"k1","name":"alice","tokensPerMinute":"10"}]')).toThrow('"tokensPerMinute"');
+    expect(
+      parseConsumers('[{"apiKeyId":"k1","name":"alice","imagesPerDay":3,"studioJobsPerDay":2,"contractShare":0.25}]').get('k1'),
+    ).toEqual({
+      name: 'alice',
+      budgets: { imagesPerDay: 3, studioJobsPerDay: 2, contractShare: 0.25 },
+    });
+    expect(() => parseConsumers('[{"apiKeyId":"k1","name":"alice","contractShare":1.5}]')).toThrow(
+      '"contractShare" must be a number above 0 and at most 1',
+    );
   });
 
   it('gives named local keys their LOCAL_BUDGETS, and refuses a budget for no named key or a wrong one', () => {

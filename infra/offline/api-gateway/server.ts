@@ -91,7 +91,8 @@ function checkApiKey(req: IncomingMessage, keys: Map<string, string>): { denied:
  * `LOCAL_API_KEYS`: comma-separated keys, each optionally named (`alice:<key>`). API Gateway hands a function
  * the matched key's id; locally the key's fingerprint stands in for it, and named keys become the
  * functions' `CONSUMERS` (as the stack writes them from CDK context), so usage is recorded by name.
- * `LOCAL_BUDGETS` (JSON, name → `{ "tokensPerMinute", "tokensPerDay", "tokensPerMonth" }`) gives them budgets.
+ * `LOCAL_BUDGETS` (JSON, name → `{ "tokensPerDay", "imagesPerDay", "contractShare", … }`, the budget settings of
+ * `CONSUMERS`) gives them budgets and contract shares.
  * @throws Error naming a budget that is wrong or belongs to no named key.
  */
 export function localApiKeys(
