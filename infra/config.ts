@@ -7,9 +7,13 @@ import { z } from 'zod';
 import { isHubModelId } from '#shared/models/route-model.ts';
 import { parseStudioModelMap, type StudioModelMap } from '#shared/models/studio-map.ts';
 import type { FunctionName } from '#shared/routes.ts';
-import type { Budgets } from '#shared/usage/consumers.ts';
+import { BUDGET_KEYS, DEFAULT_CONTRACT_SHARE, type Budgets } from '#shared/usage/consumers.ts';
 
-/** A usage-plan consumer: its own API key, rate, burst and daily quota (gateway), and token budgets (functions). */
+/**
+ * A usage-plan consumer: its own API key, rate, burst and daily quota (gateway), and its budgets and share
+ * of the IONOS contract (functions). Rate and burst default to its share of the contract (one half unless
+ * `contractShare` says otherwise), the gateway's coarse guard of what the functions' limiter enforces.
+ */
 export interface Consumer extends Budgets {
   rateLimit: number;
   burstLimit: number;
@@ -106,12 +110,19 @@ const schema = z.object({
         z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'consumer names are 1-64 letters, digits or dashes'),
         z
           .object({
-            rateLimit: positive('requests per second'),
-            burstLimit: json(z.number().int().positive('must be a whole number greater than 0')),
+            rateLimit: z.optional(positive('requests per second')),
+            burstLimit: z.optional(json(z.number().int().positive('must be a whole number greater than 0'))),
             dailyQuota: json(z.number().int().positive('must be a whole number greater than 0')),
             tokensPerMinute: z.optional(tokens),
             tokensPerDay: z.optional(tokens),
             tokensPerMonth: z.optional(tokens),
+            imagesPerDay: z.optional(z.number().int('must be a whole number of images').positive('must be greater than 0 (images)')),
+            studioJobsPerDay: z.optional(
+              z.number().int('must be a whole number of Studio jobs').positive('must be greater than 0 (Studio jobs)'),
+            ),
+            contractShare: z.optional(
+              z.number().positive('must be above 0 (a fraction of the contract)').max(1, 'must be at most 1 (the whole contract)'),
+            ),
           })
           .strict(),
         { error: 'must be a JSON object of consumers' },
@@ -161,5 +172,21 @@ export function parseDeployConfig(context: Record<string, unknown>): DeployConfi
   }
   if (problems.length > 0 || !result.success)
     throw new Error(`Invalid deploy configuration (cdk.json context or -c):\n  ${problems.join('\n  ')}`);
-  return { ...result.data, studioModels };
+  const { ionosRateLimit, ionosBurstLimit } = result.data;
+  const consumers = Object.fromEntries(
+    Object.entries(result.data.consumers).map(([name, c]) => {
+      const share = c.contractShare ?? DEFAULT_CONTRACT_SHARE;
+      const rateLimit = c.rateLimit ?? Math.round(ionosRateLimit * share * 100) / 100;
+      const burstLimit = c.burstLimit ?? Math.max(1, Math.floor(ionosBurstLimit * share));
+      return [name, { ...c, rateLimit, burstLimit }];
+    }),
+  );
+  return { ...result.data, consumers, studioModels };
+}
+
+/** What the functions' consumer map holds of a consumer: its budgets and contract share (see `CONSUMERS`). */
+export function consumerBudgets(consumer: Consumer | undefined): Budgets {
+  const budgets: Budgets = {};
+  for (const key of [...BUDGET_KEYS, 'contractShare'] as const) if (consumer?.[key] !== undefined) budgets[key] = consumer[key];
+  return budgets;
 }

@@ -10,18 +10,18 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { DeployConfig } from '#infra/config.ts';
+import { consumerBudgets, type DeployConfig } from '#infra/config.ts';
 import type { BackendFunction } from '#infra/constructs/backend-function.ts';
 import { USAGE_TABLE_SCHEMA } from '#shared/usage/table.ts';
 
 /**
- * What the agent and the proxy do on the table: add to counters and take contract slots (UpdateItem), read
- * a consumer's windows (Query) and its budget totals (BatchGetItem).
+ * What the agent and the proxy do on the table: reserve and settle budgets, add to the ledger and take
+ * contract slots (UpdateItem), read a consumer's windows (Query) and its budget item (GetItem).
  */
-export const USAGE_TABLE_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'] as const;
+export const USAGE_TABLE_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:GetItem'] as const;
 
 /** What the proxy does besides, for stored Responses API responses. */
-export const RESPONSE_STORE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'] as const;
+export const RESPONSE_STORE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:DeleteItem'] as const;
 
 /** Props of the usage table. */
 export interface UsageTableProps {
@@ -51,13 +51,10 @@ export class UsageTable extends Construct {
     // API Gateway hands a function the key's id, never its name: the map of ids to names and budgets is
     // written here, where the ids exist. Not in the functions' environment: key → stage → deployment →
     // methods → function would be a dependency cycle; the functions read it by its fixed name instead.
-    const consumers = [...consumerKeys].map(([name, key]) => {
-      const { tokensPerMinute, tokensPerDay, tokensPerMonth } = config.consumers[name] ?? {};
-      return { apiKeyId: key.keyId, name, tokensPerMinute, tokensPerDay, tokensPerMonth };
-    });
+    const consumers = [...consumerKeys].map(([name, key]) => ({ apiKeyId: key.keyId, name, ...consumerBudgets(config.consumers[name]) }));
     this.consumersParameter = new StringParameter(this, 'Consumers', {
       parameterName: this.#parameterName,
-      description: 'API key id → consumer name and token budgets (CONSUMERS), written from CDK context consumers',
+      description: 'API key id → consumer name, budgets and contract share (CONSUMERS), written from CDK context consumers',
       stringValue: Stack.of(this).toJsonString(consumers),
     });
   }

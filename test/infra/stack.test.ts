@@ -141,9 +141,11 @@ describe('API', () => {
   });
 
   it('creates a usage plan and key per consumer, and keeps the smoke key out of the template', () => {
+    // Without a rate of its own, a key's plan is its share of the contract (one half of 5/s, burst 10), so
+    // no one key can take every slot the consumers share.
     template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
       UsagePlanName: 'IonosAgentBackend-default',
-      Throttle: { RateLimit: 5, BurstLimit: 10 },
+      Throttle: { RateLimit: 2.5, BurstLimit: 5 },
       Quota: { Limit: 20000, Period: 'DAY' },
     });
     const smokeKey = resources(template, 'AWS::ApiGateway::ApiKey').find(([, k]) => k.Properties.Name === 'IonosAgentBackend-smoke')?.[1];
@@ -368,6 +370,7 @@ describe('deploy configuration', () => {
     [{ logRetentionDays: 10 }, 'logRetentionDays: must be one of'],
     [{ ionosRateLimit: -1 }, 'ionosRateLimit: must be greater than 0'],
     [{ consumers: { team: { rateLimit: 5, burstLimit: 0, dailyQuota: 10 } } }, 'consumers.team.burstLimit'],
+    [{ consumers: { team: { dailyQuota: 10, contractShare: 1.5 } } }, 'consumers.team.contractShare: must be at most 1'],
     [{ consumers: {} }, 'consumers: must name at least one consumer'],
     [{ allowedOrigins: ['localhost:3000'] }, 'allowedOrigins.0: each origin must look like'],
     [{ smokeModel: 'gpt-4' }, 'smokeModel: must be a Hub model id'],

@@ -6,7 +6,7 @@ import { synth } from '#test/helpers/synth-stack.ts';
 
 const CONSUMERS = {
   alice: { rateLimit: 5, burstLimit: 10, dailyQuota: 20_000, tokensPerDay: 100_000, tokensPerMonth: 2_000_000 },
-  bob: { rateLimit: 2, burstLimit: 4, dailyQuota: 1_000 },
+  bob: { rateLimit: 2, burstLimit: 4, dailyQuota: 1_000, imagesPerDay: 50, studioJobsPerDay: 5, contractShare: 0.25 },
 };
 let template: Template;
 beforeAll(() => {
@@ -56,11 +56,11 @@ describe('usage table', () => {
       })),
     );
     expect(onTable).toHaveLength(2);
-    const base = ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
+    const base = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
     const actionsOf = (role: RegExp) => onTable.find((g) => g.roles.some((r) => role.test(r)))?.actions.sort();
     expect(actionsOf(/^Agent/)).toEqual(base);
     // The proxy also keeps stored Responses API responses.
-    expect(actionsOf(/^HubProxy/)).toEqual([...base, 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'].sort());
+    expect(actionsOf(/^HubProxy/)).toEqual([...base, 'dynamodb:DeleteItem', 'dynamodb:PutItem'].sort());
     expect(onTable.flatMap((g) => g.roles).sort()).toEqual([expect.stringMatching(/^Agent/), expect.stringMatching(/^HubProxy/)]);
   });
 
@@ -84,7 +84,15 @@ describe('usage table', () => {
     expect(param?.Properties.Name).toBe('/IonosAgentBackend/consumers');
     // Fn::Join of the JSON text around each key's Ref.
     const text = JSON.stringify(param?.Properties.Value);
-    for (const piece of ['\\"name\\":\\"alice\\"', '\\"tokensPerDay\\":100000', '\\"tokensPerMonth\\":2000000', '\\"name\\":\\"bob\\"']) {
+    for (const piece of [
+      '\\"imagesPerDay\\":50',
+      '\\"studioJobsPerDay\\":5',
+      '\\"contractShare\\":0.25',
+      '\\"name\\":\\"alice\\"',
+      '\\"tokensPerDay\\":100000',
+      '\\"tokensPerMonth\\":2000000',
+      '\\"name\\":\\"bob\\"',
+    ]) {
       expect(text).toContain(piece);
     }
     expect(text).not.toContain('tokensPerMinute');
