@@ -3,6 +3,9 @@
  * bound), a `tools` node runs the tool calls it asked for (in parallel; a failing tool becomes an error
  * result the model can read), and the loop ends when the model answers without tool calls.
  *
+ * The graph is compiled once per container; each run brings its model, tools, prompt and limits in its
+ * config (`agentRunConfig`), and counts against its limits there, never in the graph.
+ *
  * Limits, so one request cannot run up the bill: at most `maxToolCallsPerStep` calls of one model reply are
  * run (the rest are answered as skipped, so the model can go on); a run that wants more than
  * `maxToolCallsPerRun` tool calls, or more than `maxModelCalls` model calls, ends in a `stop` node whose
@@ -68,73 +71,108 @@ const lastToolCalls = (messages: BaseMessage[]) => {
   return last !== undefined && AIMessage.isInstance(last) ? (last.tool_calls ?? []) : [];
 };
 
-/** Builds and compiles the agent graph for one run (the limits count per graph). */
-export function buildAgentGraph(options: AgentGraphOptions) {
-  const { model, modelId, tools, toolLessModels, limits } = options;
-  const withTools = tools.length > 0 && model.bindTools !== undefined ? model.bindTools(tools) : undefined;
-  const toolNode = new ToolNode(tools);
-  let modelCalls = 0;
-  let toolCalls = 0;
+/** What one run carries through the graph: its options, and its counts against the limits. */
+interface RunContext extends AgentGraphOptions {
+  withTools: ReturnType<NonNullable<BaseChatModel['bindTools']>> | undefined;
+  toolNode: ToolNode;
+  modelCalls: number;
+  toolCalls: number;
+}
 
-  async function callModel(state: typeof AgentState.State, config: RunnableConfig) {
-    modelCalls++;
-    const history = (toolsEnabled: boolean): BaseMessage[] => [new SystemMessage(options.systemPrompt(toolsEnabled)), ...state.messages];
-    if (withTools !== undefined && !toolLessModels.has(modelId)) {
-      try {
-        return { messages: [await withTools.invoke(history(true), config)] };
-      } catch (err) {
-        if (!rejectedForTools(err)) throw err;
-        const answer = await model.invoke(history(false), config).catch(() => {
-          throw err; // without tools it fails too: the tools were not the problem, report the first error
-        });
-        toolLessModels.add(modelId);
-        return { messages: [answer] };
-      }
-    }
-    return { messages: [await model.invoke(history(false), config)] };
-  }
+const RUN_KEY = 'agentRun';
 
-  async function runTools(state: typeof AgentState.State, config: RunnableConfig) {
-    const calls = lastToolCalls(state.messages);
-    const allowed = Math.min(limits.maxToolCallsPerStep, limits.maxToolCallsPerRun - toolCalls);
-    const run = calls.slice(0, allowed);
-    toolCalls += run.length;
-    const last = state.messages.at(-1) as AIMessage;
-    const results =
-      run.length === 0
-        ? []
-        : (
-            (await toolNode.invoke({ messages: [new AIMessage({ content: last.content, id: last.id, tool_calls: run })] }, config)) as {
-              messages: BaseMessage[];
-            }
-          ).messages;
-    const skipped = calls.slice(allowed).map(
-      (call) =>
-        new ToolMessage({
-          tool_call_id: call.id ?? '',
-          name: call.name,
-          status: 'error',
-          content: `Not run: at most ${limits.maxToolCallsPerStep} tool calls are run per step. Ask for the most important ones first.`,
-        }),
-    );
-    return { messages: [...results, ...skipped] };
-  }
-
-  function stop() {
-    const reason =
-      toolCalls >= limits.maxToolCallsPerRun
-        ? `the limit of ${limits.maxToolCallsPerRun} tool calls (web searches and other tools) per request`
-        : `the limit of ${limits.maxModelCalls} model calls per request`;
-    const content = `I stopped before finishing: this request reached ${reason}. Ask a narrower question, or split it into several.`;
-    return { messages: [new AIMessage({ content, response_metadata: { finish_reason: STOPPED_BY_LIMIT } })] };
-  }
-
-  const next = (state: typeof AgentState.State) => {
-    if (lastToolCalls(state.messages).length === 0) return END;
-    return toolCalls >= limits.maxToolCallsPerRun || modelCalls >= limits.maxModelCalls ? 'stop' : 'tools';
+/**
+ * The run config that carries one run through the graph (merge it into the config of `stream`/`invoke`).
+ * The graph itself is compiled once per container (see {@link agentGraph}); everything that differs per run
+ * (the model, the tools, the prompt, the limits and the counts against them) travels here.
+ */
+export function agentRunConfig(options: AgentGraphOptions): { configurable: Record<string, unknown> } {
+  const { model, tools } = options;
+  const run: RunContext = {
+    ...options,
+    withTools: tools.length > 0 && model.bindTools !== undefined ? model.bindTools(tools) : undefined,
+    toolNode: new ToolNode(tools),
+    modelCalls: 0,
+    toolCalls: 0,
   };
+  return { configurable: { [RUN_KEY]: run } };
+}
 
-  return new StateGraph(AgentState)
+function runOf(config: RunnableConfig | undefined): RunContext {
+  const run = config?.configurable?.[RUN_KEY] as RunContext | undefined;
+  if (run === undefined) throw new Error('agent graph invoked without agentRunConfig()');
+  return run;
+}
+
+async function callModel(state: typeof AgentState.State, config: RunnableConfig) {
+  const run = runOf(config);
+  const { model, modelId, withTools, toolLessModels } = run;
+  run.modelCalls++;
+  const history = (toolsEnabled: boolean): BaseMessage[] => [new SystemMessage(run.systemPrompt(toolsEnabled)), ...state.messages];
+  if (withTools !== undefined && !toolLessModels.has(modelId)) {
+    try {
+      return { messages: [await withTools.invoke(history(true), config)] };
+    } catch (err) {
+      if (!rejectedForTools(err)) throw err;
+      const answer = await model.invoke(history(false), config).catch(() => {
+        throw err; // without tools it fails too: the tools were not the problem, report the first error
+      });
+      toolLessModels.add(modelId);
+      return { messages: [answer] };
+    }
+  }
+  return { messages: [await model.invoke(history(false), config)] };
+}
+
+async function runTools(state: typeof AgentState.State, config: RunnableConfig) {
+  const run = runOf(config);
+  const { limits } = run;
+  const calls = lastToolCalls(state.messages);
+  const allowed = Math.min(limits.maxToolCallsPerStep, limits.maxToolCallsPerRun - run.toolCalls);
+  const chosen = calls.slice(0, allowed);
+  run.toolCalls += chosen.length;
+  const last = state.messages.at(-1) as AIMessage;
+  const results =
+    chosen.length === 0
+      ? []
+      : (
+          (await run.toolNode.invoke(
+            { messages: [new AIMessage({ content: last.content, id: last.id, tool_calls: chosen })] },
+            config,
+          )) as {
+            messages: BaseMessage[];
+          }
+        ).messages;
+  const skipped = calls.slice(allowed).map(
+    (call) =>
+      new ToolMessage({
+        tool_call_id: call.id ?? '',
+        name: call.name,
+        status: 'error',
+        content: `Not run: at most ${limits.maxToolCallsPerStep} tool calls are run per step. Ask for the most important ones first.`,
+      }),
+  );
+  return { messages: [...results, ...skipped] };
+}
+
+function stop(_state: typeof AgentState.State, config: RunnableConfig) {
+  const { limits, toolCalls } = runOf(config);
+  const reason =
+    toolCalls >= limits.maxToolCallsPerRun
+      ? `the limit of ${limits.maxToolCallsPerRun} tool calls (web searches and other tools) per request`
+      : `the limit of ${limits.maxModelCalls} model calls per request`;
+  const content = `I stopped before finishing: this request reached ${reason}. Ask a narrower question, or split it into several.`;
+  return { messages: [new AIMessage({ content, response_metadata: { finish_reason: STOPPED_BY_LIMIT } })] };
+}
+
+function next(state: typeof AgentState.State, config: RunnableConfig) {
+  if (lastToolCalls(state.messages).length === 0) return END;
+  const { limits, toolCalls, modelCalls } = runOf(config);
+  return toolCalls >= limits.maxToolCallsPerRun || modelCalls >= limits.maxModelCalls ? 'stop' : 'tools';
+}
+
+const compile = () =>
+  new StateGraph(AgentState)
     .addNode('agent', callModel)
     .addNode('tools', runTools)
     .addNode('stop', stop)
@@ -143,4 +181,11 @@ export function buildAgentGraph(options: AgentGraphOptions) {
     .addEdge('tools', 'agent')
     .addEdge('stop', END)
     .compile();
+
+let compiled: ReturnType<typeof compile> | undefined;
+
+/** The agent graph, compiled on first use and shared by every run of the container. */
+export function agentGraph(): ReturnType<typeof compile> {
+  compiled ??= compile();
+  return compiled;
 }

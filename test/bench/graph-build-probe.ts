@@ -1,11 +1,13 @@
-// Run in a fresh process by the bench: prints how long the first agent graph build takes (ms).
-import { buildAgentGraph } from '#shared/agent/graph.ts';
+// Run in a fresh process by the bench: prints how long the first agent graph build takes (ms): the
+// container's one compile, and the first run's config (its model's tools bound).
+import { agentGraph, agentRunConfig } from '#shared/agent/graph.ts';
 import { createTools } from '#shared/agent/tools.ts';
 import { ToolLessModels } from '#shared/agent/tool-less.ts';
 import { ScriptedChatModel } from '#test/helpers/scripted-chat-model.ts';
 
 const started = performance.now();
-buildAgentGraph({
+agentGraph();
+agentRunConfig({
   model: new ScriptedChatModel([]),
   modelId: 'probe',
   systemPrompt: () => '',
