@@ -378,6 +378,109 @@ describe(`fuzzing every route (seed ${SEED})`, () => {
     );
   });
 
+  it('deep nesting anywhere in a JSON body: at most 64 levels, else a 400 json_too_deep before IONOS is asked', async () => {
+    const nested = (depth: number, leaf: 'array' | 'object') => {
+      let text = '1';
+      for (let i = 0; i < depth; i++) text = leaf === 'array' ? `[${text}]` : `{"a":${text}}`;
+      return text;
+    };
+    const places: Record<string, (v: string) => { path: string; body: string; headers?: [string, string][] }> = {
+      'responses metadata': (v) => ({ path: '/v1/responses', body: `{"model":"${HUB_MODELS[1]?.id}","input":"hi","metadata":{"k":${v}}}` }),
+      'responses tool parameters': (v) => ({
+        path: '/v1/responses',
+        body: `{"model":"${HUB_MODELS[1]?.id}","input":"hi","tools":[{"type":"function","name":"f","parameters":${v}}]}`,
+      }),
+      'responses text format schema': (v) => ({
+        path: '/v1/responses',
+        body: `{"model":"${HUB_MODELS[1]?.id}","input":"hi","text":{"format":{"type":"json_schema","name":"s","schema":${v}}}}`,
+      }),
+      'chat completions': (v) => ({ path: '/v1/chat/completions', body: `{"model":"${HUB_MODELS[1]?.id}","messages":[],"x":${v}}` }),
+      agent: (v) => ({
+        path: '/',
+        body: `{"messages":[{"type":"human","content":"hi"}],"x":${v}}`,
+        headers: [['x-model-id', String(HUB_MODELS[1]?.id)]],
+      }),
+    };
+    await check(
+      fc.asyncProperty(
+        fc
+          .record({
+            place: fc.constantFrom(...Object.keys(places)),
+            depth: fc.oneof(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 70, max: 6_000 })),
+            leaf: fc.constantFrom('array' as const, 'object' as const),
+          })
+          .map(({ place, depth, leaf }): Sent & { depth: number } => {
+            const {
+              path,
+              body,
+              headers = [],
+            } = (places[place] as (v: string) => { path: string; body: string; headers?: [string, string][] })(nested(depth, leaf));
+            return { method: 'POST', path, body: Buffer.from(body), headers: [['content-type', 'application/json'], ...headers], depth };
+          }),
+        async (sent) => {
+          const seen = stack.sim.control.requests.length;
+          await answersWell(sent);
+          // The body's own depth is the nesting plus its containers (2 to 6 levels): far past the limit, refused unsent.
+          if (sent.depth > 70) {
+            const res = await send(sent);
+            expect(res.status).toBe(400);
+            expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'json_too_deep' } });
+            expect(stack.sim.control.requests.length).toBe(seen);
+          }
+        },
+      ),
+    );
+  });
+
+  it('repeated multipart fields on /v1/images/edits: a 400 naming the field, never forwarded', async () => {
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(32, 1)]);
+    await check(
+      fc.asyncProperty(
+        fc
+          .record({
+            field: fc.constantFrom('model', 'n', 'prompt', 'size', 'response_format'),
+            values: fc.array(fc.oneof(printable, fc.constantFrom('1', '64', 'black-forest-labs/FLUX.1-schnell')), {
+              minLength: 2,
+              maxLength: 4,
+            }),
+          })
+          .map(({ field, values }): Sent & { field: string } => {
+            const boundary = 'fuzzboundary7MA4YWxk';
+            const part = (name: string, value: string) =>
+              `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+            const fields = { model: 'black-forest-labs/FLUX.1-schnell', prompt: 'a hat', n: '1' } as Record<string, string>;
+            delete fields[field];
+            const text =
+              Object.entries(fields)
+                .map(([k, v]) => part(k, v))
+                .join('') + values.map((v) => part(field, v)).join('');
+            const body = Buffer.concat([
+              Buffer.from(text),
+              Buffer.from(
+                `--${boundary}\r\ncontent-disposition: form-data; name="image"; filename="a.png"\r\ncontent-type: image/png\r\n\r\n`,
+              ),
+              png,
+              Buffer.from(`\r\n--${boundary}--\r\n`),
+            ]);
+            return {
+              method: 'POST',
+              path: '/v1/images/edits',
+              body,
+              headers: [['content-type', `multipart/form-data; boundary=${boundary}`]],
+              field,
+            };
+          }),
+        async (sent) => {
+          const seen = stack.sim.control.requests.length;
+          const res = await send(sent);
+          expect(res.status).toBe(400);
+          expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'duplicate_field', param: sent.field } });
+          expect(stack.sim.control.requests.length).toBe(seen);
+        },
+      ),
+    );
+  });
+
   it('GET /studio/models and the legacy /models routes', async () => {
     const path = fc.oneof(
       fc.constantFrom('/studio/models', '/models'),
