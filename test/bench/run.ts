@@ -113,12 +113,21 @@ try {
   add('  its CPU in the calling process (the SDK: signing, (de)serialising), per call', usage.sdkCpuMsPerCall, 'ms');
   add('proxy req/s at 64 without the usage table (reference)', usage.rpsWithout, 'req/s');
   add('proxy req/s at 64 with it, store on the same 2 cores (reference)', usage.rpsWith, 'req/s');
+  // The reservation is the budget check: 1 store call before the Hub call without budgets (the limiter), 2
+  // with (reservation, limiter); after it, 2 ledger writes and the settlement.
+  add(
+    'DynamoDB calls per proxied chat completion (consumer without budgets)',
+    usage.unbudgetedCalls.total,
+    `calls (${usage.unbudgetedCalls.byOperation})`,
+    3,
+  );
   add(
     'DynamoDB calls per proxied chat completion (consumer with 3 budgets)',
     usage.proxyCalls.total,
     `calls (${usage.proxyCalls.byOperation})`,
+    5,
   );
-  add('DynamoDB calls per agent run, one model call (same consumer)', usage.agentCalls.total, `calls (${usage.agentCalls.byOperation})`);
+  add('DynamoDB calls per agent run, one model call (same consumer)', usage.agentCalls.total, `calls (${usage.agentCalls.byOperation})`, 5);
 
   // What Lambda bills per request: the handler's CPU, in-process, next to a bare handler doing the minimum.
   const cost = await measureHandlerCost(sim, REQUESTS);

@@ -75,9 +75,11 @@ export interface UsageTableCost {
   /** Proxy req/s at 64 connections without the table and with it (all parts at work). */
   rpsWithout: number;
   rpsWith: number;
-  /** Calls per request, in total and by operation (`BatchGetItem 1, UpdateItem 6`). */
+  /** Calls per request, in total and by operation (`UpdateItem 5`), for a consumer with 3 budgets. */
   proxyCalls: { total: number; byOperation: string };
   agentCalls: { total: number; byOperation: string };
+  /** The same for a consumer without budgets (no reservation, no settlement). */
+  unbudgetedCalls: { total: number; byOperation: string };
 }
 
 const perRequest = (counts: Map<string, number>, n: number) => ({
@@ -148,17 +150,19 @@ export async function measureUsageTable(sim: Simulator, count: number, loadSecon
     const trip = await roundTrip(store, count / 2);
     const counter = await countingPassThrough(store.endpoint);
     const counted = await spawnApi(sim, { ...onStore, DYNAMODB_ENDPOINT: counter.url });
+    const unbudgeted = await spawnApi(sim, { ...onStore, DYNAMODB_ENDPOINT: counter.url, LOCAL_BUDGETS: '{}' });
     try {
-      const calls = async (req: LoadRequest) => {
-        await send(agent, counted.url, req); // the first call of each route loads the SDK
+      const calls = async (req: LoadRequest, on = counted) => {
+        await send(agent, on.url, req); // the first call of each route loads the SDK
         await new Promise((r) => setTimeout(r, 200));
         counter.counts.clear();
-        for (let i = 0; i < countCalls; i++) await send(agent, counted.url, req);
+        for (let i = 0; i < countCalls; i++) await send(agent, on.url, req);
         await new Promise((r) => setTimeout(r, 500)); // ledger writes follow each answer
         return perRequest(counter.counts, countCalls);
       };
       const proxyCalls = await calls(PROXIED);
       const agentCalls = await calls(AGENT);
+      const unbudgetedCalls = await calls(PROXIED, unbudgeted);
       return {
         unbudgeted: added(1),
         budgeted: added(2),
@@ -168,9 +172,10 @@ export async function measureUsageTable(sim: Simulator, count: number, loadSecon
         rpsWith,
         proxyCalls,
         agentCalls,
+        unbudgetedCalls,
       };
     } finally {
-      await counted.stop();
+      await Promise.all([counted.stop(), unbudgeted.stop()]);
       counter.close();
     }
   } finally {
