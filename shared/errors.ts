@@ -127,10 +127,11 @@ export interface UpstreamErrorDetail {
 }
 
 /**
- * An upstream (IONOS Hub or Studio) answered with an HTTP error. The status we answer is derived here, in
- * one place: 429 stays 429 with `Retry-After`; request errors (400, 404, 409, 413, 422) keep their status and
- * upstream's message so the client can fix the request; a rejected server credential (401/403) is our
- * misconfiguration, 502; 503 and 504 keep their meaning; any other failure is 502.
+ * An upstream (IONOS Hub or Studio) answered with an HTTP error. The one error policy for upstream answers,
+ * for the proxy, the Responses bridge and the agent alike: 429 stays 429 with `Retry-After`; a request error
+ * (any other 4xx but 401/403) keeps its status and upstream's message so the client can fix the request; a
+ * rejected server credential (401/403) is our misconfiguration, 502; 503 and 504 keep their meaning; any
+ * other failure is 502. {@link UpstreamHttpError.isClients} says which side has to act.
  */
 export class UpstreamHttpError extends HttpError {
   readonly upstreamStatus: number;
@@ -155,7 +156,7 @@ export class UpstreamHttpError extends HttpError {
         code: detail.code ?? 'rate_limit_exceeded',
         headers: retry,
       });
-    } else if ([400, 404, 409, 413, 422].includes(upstreamStatus)) {
+    } else if (upstreamStatus >= 400 && upstreamStatus < 500 && upstreamStatus !== 401 && upstreamStatus !== 403) {
       super(upstreamStatus, `${upstream} rejected the request: ${detail.message}`, { type: 'invalid_request_error', ...passed });
     } else if (upstreamStatus === 401 || upstreamStatus === 403) {
       super(
@@ -176,6 +177,11 @@ export class UpstreamHttpError extends HttpError {
     this.retryAfterSeconds = retryAfterSeconds;
     this.detail = detail;
     this.upstreamHeaders = upstreamHeaders;
+  }
+
+  /** True when the answer is the client's to act on (a request error or a rate limit), not our failure. */
+  get isClients(): boolean {
+    return this.status < 500;
   }
 }
 

@@ -3,10 +3,9 @@
  * wrapper → the OpenAI SDK → LangChain → LangGraph), each wrapping the last in `cause`, so the typed error
  * from the wrapper is looked for first.
  */
-import { BadGatewayError, GatewayTimeoutError, HttpError, RequestAbortedError, UpstreamHttpError } from '#shared/errors.ts';
-import { normaliseUpstreamError } from '#shared/ionos/error-body.ts';
+import { BadGatewayError, GatewayTimeoutError, HttpError, RequestAbortedError } from '#shared/errors.ts';
 import { findStreamFailure } from '#shared/http/upstream-fetch.ts';
-import { HUB, HUB_NAME } from '#shared/ionos/upstreams.ts';
+import { HUB } from '#shared/ionos/upstreams.ts';
 
 const MAX_DEPTH = 8;
 
@@ -38,7 +37,7 @@ export function toAgentError(err: unknown, { deadline, deadlineMs }: RunSignals)
   if (http !== undefined) return http;
   const streamFailure = findStreamFailure(HUB, err); // the model's stream stalled or was cut
   if (streamFailure !== undefined) return deadline.aborted ? timedOut() : streamFailure;
-  const e = err as { name?: string; status?: unknown; error?: unknown };
+  const e = err as { name?: string };
   if (e?.name === 'GraphRecursionError') {
     return new BadGatewayError(
       'The agent stopped after too many steps without a final answer (a tool loop). Rephrase the question or try another model.',
@@ -47,12 +46,9 @@ export function toAgentError(err: unknown, { deadline, deadlineMs }: RunSignals)
   }
   if (typeof e?.name === 'string' && /abort/i.test(e.name)) return deadline.aborted ? timedOut() : new RequestAbortedError(err);
   if (deadline.aborted) return timedOut();
-  // The OpenAI SDK reports our wrapper's timeout as its own timeout error, without the cause.
+  // The OpenAI SDK reports our wrapper's timeout as its own timeout error, without the cause. (An error
+  // status never reaches the SDK: the Hub client throws UpstreamHttpError for it, found above.)
   if (typeof e?.name === 'string' && /timeout/i.test(e.name))
     return new GatewayTimeoutError('IONOS AI Model Hub did not answer in time. Try again later.', err);
-  // An OpenAI SDK APIError: the Hub answered with an error status the SDK read itself.
-  if (typeof e?.status === 'number' && e.status >= 400) {
-    return new UpstreamHttpError(HUB_NAME, e.status, normaliseUpstreamError(e.status, JSON.stringify({ error: e.error ?? {} })));
-  }
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -9,7 +9,7 @@
  * lowered to the function's remaining time. A client that leaves aborts the upstream call either way.
  */
 import type { HandlerResult } from '#shared/http/handler.ts';
-import { BadRequestError, UpstreamHttpError } from '#shared/errors.ts';
+import { BadRequestError, toErrorBody, UpstreamHttpError } from '#shared/errors.ts';
 import { parseJsonAnswer } from '#shared/http/upstream-fetch.ts';
 import { HUB, HUB_PATHS } from '#shared/ionos/upstreams.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
@@ -55,22 +55,14 @@ function routeOf(body: Record<string, unknown>, endpoint: Endpoint, config: Prox
 }
 
 /**
- * The proxy's error policy, in one place: a request error of the Hub's (a 4xx other than 401/403) is the
- * client's to fix, so it is relayed with its status, IONOS's message (in the OpenAI envelope) and its
- * `Retry-After`; anything else (5xx, a 401/403 about our credentials, no answer) is ours, answered by the
- * error mapper as 502/503/504. The proxy never retries.
+ * An upstream error answer the client has to act on (see `UpstreamHttpError`, the one policy), relayed with
+ * the status and envelope that policy gives it and the upstream's `Retry-After` and request id; anything
+ * else (5xx, a 401/403 about our credentials, no answer) is thrown on, answered as 502/503/504.
  */
 function relayedError(err: unknown, requestId: string): HandlerResult | undefined {
-  if (!(err instanceof UpstreamHttpError)) return undefined;
-  const status = err.upstreamStatus;
-  if (status >= 500 || status === 401 || status === 403) return undefined;
-  const { message, type, code, param } = err.detail;
-  const headers = { ...passedResponseHeaders(err.upstreamHeaders, requestId), 'content-type': 'application/json' };
-  return {
-    statusCode: status,
-    headers,
-    body: JSON.stringify({ error: { message, type: type ?? null, code: code ?? null, param: param ?? null } }),
-  };
+  if (!(err instanceof UpstreamHttpError) || !err.isClients) return undefined;
+  const headers = { ...passedResponseHeaders(err.upstreamHeaders, requestId), ...err.headers, 'content-type': 'application/json' };
+  return { statusCode: err.status, headers, body: JSON.stringify(toErrorBody(err)) };
 }
 
 /** What forwarding needs besides the request. */
