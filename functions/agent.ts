@@ -17,7 +17,7 @@ import { sseResponse } from '#shared/http/sse.ts';
 import { createHubClient } from '#shared/ionos/hub-client.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
 import { routeModel } from '#shared/models/route-model.ts';
-import { modelCallCharge, STUDIO_JOB } from '#shared/pipeline/estimate.ts';
+import { modelCallEstimate, STUDIO_JOB } from '#shared/pipeline/estimate.ts';
 import { createPipeline } from '#shared/pipeline/hub-request.ts';
 import { workDeadlineMs } from '#shared/time.ts';
 
@@ -49,7 +49,7 @@ export const handler = createHandler('agent', async (event, context, { signal })
     const messages = limitConversation(parseAgentRequest(readJsonObject(event, config.maxRequestBytes)), config.agent);
     // The first call is reserved before a stream starts, so a consumer over budget gets a real 429.
     const bytes = Buffer.byteLength(JSON.stringify(messages));
-    await upstream.admitAhead(route.target === 'studio' ? STUDIO_JOB : modelCallCharge(bytes, config.agent.maxTokens));
+    await upstream.admitAhead(route.target === 'studio' ? STUDIO_JOB : modelCallEstimate(bytes, config.agent.maxTokens));
     const request = { route, messages, deadlineMs, signal, upstream };
     if (stream) return sseResponse(streamAgent(request, deps));
     return jsonResponse(200, await runAgent(request, deps));

@@ -20,8 +20,17 @@ export const BYTES_PER_TOKEN = 4;
 /** Output tokens reserved for a request that sets no limit of its own. */
 export const DEFAULT_OUTPUT_ESTIMATE = 1024;
 
+/**
+ * One call's estimate: what it is reserved against the budgets, and the prompt tokens it is charged when
+ * its own usage never arrives (the prompt part of `charge.tokens`; 0 for a call that costs no tokens).
+ */
+export interface Estimate {
+  charge: Charge;
+  promptTokens: number;
+}
+
 /** Nothing: a call that costs no tokens, images or jobs (`GET /v1/models`). */
-export const NO_CHARGE: Charge = { tokens: 0, images: 0, studioJobs: 0 };
+export const NO_COST: Estimate = { charge: { tokens: 0, images: 0, studioJobs: 0 }, promptTokens: 0 };
 
 /** The prompt tokens of a request body of `bytes` bytes. */
 export const promptEstimate = (bytes: number): number => Math.ceil(bytes / BYTES_PER_TOKEN);
@@ -35,25 +44,25 @@ const whole = (v: unknown): number | undefined => {
   return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
 };
 
-/** What a request to a Hub endpoint is reserved: its prompt and output estimate, or its images. */
-export function hubCharge(path: string, body: Record<string, unknown>, bytes: number): Charge {
-  if (IMAGE_PATHS.has(path)) return { tokens: 0, images: whole(body.n) ?? 1, studioJobs: 0 };
-  if (!COSTS_TOKENS.has(path)) return NO_CHARGE;
+/** A request to a Hub endpoint of `bytes` bytes: its prompt and output estimate, or its images. */
+export function hubEstimate(path: string, body: Record<string, unknown>, bytes: number): Estimate {
+  if (IMAGE_PATHS.has(path)) return { charge: { tokens: 0, images: whole(body.n) ?? 1, studioJobs: 0 }, promptTokens: 0 };
+  if (!COSTS_TOKENS.has(path)) return NO_COST;
   const output = GENERATES_TEXT.has(path)
     ? (whole(body.max_completion_tokens) ?? whole(body.max_tokens) ?? DEFAULT_OUTPUT_ESTIMATE) * (whole(body.n) ?? 1)
     : 0;
-  return { tokens: promptEstimate(bytes) + output, images: 0, studioJobs: 0 };
+  const promptTokens = promptEstimate(bytes);
+  return { charge: { tokens: promptTokens + output, images: 0, studioJobs: 0 }, promptTokens };
 }
 
-/** What an agent model call is reserved: its prompt and the agent's `maxTokens`. */
-export const modelCallCharge = (bytes: number, maxTokens: number): Charge => ({
-  tokens: promptEstimate(bytes) + maxTokens,
-  images: 0,
-  studioJobs: 0,
-});
+/** An agent model call of `bytes` bytes: its prompt and the agent's `maxTokens`. */
+export function modelCallEstimate(bytes: number, maxTokens: number): Estimate {
+  const promptTokens = promptEstimate(bytes);
+  return { charge: { tokens: promptTokens + maxTokens, images: 0, studioJobs: 0 }, promptTokens };
+}
 
-/** What a Studio job is reserved: one job (Studio reports no tokens). */
-export const STUDIO_JOB: Charge = { tokens: 0, images: 0, studioJobs: 1 };
+/** A Studio job: one job (Studio reports no tokens). */
+export const STUDIO_JOB: Estimate = { charge: { tokens: 0, images: 0, studioJobs: 1 }, promptTokens: 0 };
 
 /** SSE events in a chunk of a stream (`data:` at a line start): the completion estimate of a cut stream. */
 export function sseEvents(chunk: Uint8Array): number {

@@ -36,7 +36,7 @@ import {
   type Usage,
 } from '#shared/metrics.ts';
 import { logger } from '#shared/observability.ts';
-import { modelCallCharge, promptEstimate, sseEvents, STUDIO_JOB } from '#shared/pipeline/estimate.ts';
+import { modelCallEstimate, sseEvents, STUDIO_JOB, type Estimate } from '#shared/pipeline/estimate.ts';
 import { usageOf, UsageMeter } from '#shared/proxy/usage.ts';
 import { hasBudgets, reserve, settle, type Charge, type Reservation } from '#shared/usage/budgets.ts';
 import { currentConsumers } from '#shared/usage/consumer-map.ts';
@@ -80,14 +80,11 @@ class MeteredCall {
   #images: number | undefined;
   #relayed = 0;
 
-  readonly charge: Charge;
-  /** The prompt tokens the call is charged when its own usage never arrives. */
-  readonly promptTokens: number;
+  readonly estimate: Estimate;
   readonly reservation: Reservation | undefined;
 
-  constructor(charge: Charge, promptTokens: number, reservation: Reservation | undefined) {
-    this.charge = charge;
-    this.promptTokens = promptTokens;
+  constructor(estimate: Estimate, reservation: Reservation | undefined) {
+    this.estimate = estimate;
     this.reservation = reservation;
   }
 
@@ -101,38 +98,28 @@ class MeteredCall {
   answered(answer: unknown): void {
     this.#usage = usageOf(answer);
     const data = (answer as { data?: unknown } | undefined)?.data;
-    if (this.charge.images > 0) this.#images = Array.isArray(data) ? data.length : 0;
+    if (this.estimate.charge.images > 0) this.#images = Array.isArray(data) ? data.length : 0;
   }
 
   /** What the call used: its own usage, else the estimate (prompt + what was relayed). */
   used(): { charge: Charge; usage: Usage; estimated: boolean } {
-    const usage = this.#usage ?? this.#meter.usage;
     if (!this.reached || this.refused)
       return { charge: { tokens: 0, images: 0, studioJobs: 0 }, usage: { promptTokens: 0, completionTokens: 0 }, estimated: false };
-    const images = this.#images ?? this.charge.images;
-    if (usage !== undefined) {
-      return {
-        charge: { tokens: usage.promptTokens + usage.completionTokens, images, studioJobs: this.charge.studioJobs },
-        usage,
-        estimated: false,
-      };
-    }
-    const estimate = { promptTokens: this.promptTokens, completionTokens: this.#relayed };
-    const estimated = this.promptTokens > 0;
+    const { charge, promptTokens } = this.estimate;
+    const known = this.#usage ?? this.#meter.usage;
+    const usage = known ?? { promptTokens, completionTokens: this.#relayed };
     return {
-      charge: { tokens: estimate.promptTokens + estimate.completionTokens, images, studioJobs: this.charge.studioJobs },
-      usage: estimate,
-      estimated,
+      charge: { tokens: usage.promptTokens + usage.completionTokens, images: this.#images ?? charge.images, studioJobs: charge.studioJobs },
+      usage,
+      estimated: known === undefined && promptTokens > 0,
     };
   }
 }
 
 /** Options of one Hub call through the pipeline. */
 export interface PipelineHubCall extends Omit<HubCallOptions, 'slot'> {
-  /** What the call is reserved against the budgets (see estimate.ts). */
-  charge: Charge;
-  /** The prompt tokens a cut call is charged (the prompt part of `charge`). */
-  promptTokens: number;
+  /** What the call is reserved against the budgets, and charged if cut short (see estimate.ts). */
+  estimate: Estimate;
 }
 
 /** One client request on its way to IONOS; see the module comment. */
@@ -165,16 +152,16 @@ export class HubRequest {
    * Reserves the first call's estimate now, before a stream's 200 is sent, so a consumer over budget gets a
    * real 429; the next call uses this reservation. @throws TooManyRequestsError (`budget_exceeded`).
    */
-  async admitAhead(charge: Charge): Promise<void> {
-    this.#ahead = await this.#reserve(charge);
+  async admitAhead(estimate: Estimate): Promise<void> {
+    this.#ahead = await this.#reserve(estimate.charge);
   }
 
   /**
    * One Hub call. @returns the 2xx answer and its meter (feed it the body: see {@link meteredResponse}).
    * @throws TooManyRequestsError (budgets, the contract), UpstreamHttpError and the fetch wrapper's errors.
    */
-  async hubFetch(path: string, { charge, promptTokens, ...options }: PipelineHubCall): Promise<{ response: Response; call: MeteredCall }> {
-    const call = await this.#admit(charge, promptTokens);
+  async hubFetch(path: string, { estimate, ...options }: PipelineHubCall): Promise<{ response: Response; call: MeteredCall }> {
+    const call = await this.#admit(estimate);
     const buckets: ContractBucket[] = IMAGE_PATHS.has(path) ? ['requests', 'images'] : ['requests'];
     try {
       const response = await this.clients.hub.fetch(path, {
@@ -193,7 +180,7 @@ export class HubRequest {
 
   /** One Studio job (admitted as one job against `studioJobsPerDay`; Studio reports no tokens). */
   async studioJob(request: Omit<StudioGenerateRequest, 'slot'>): Promise<StudioGenerateResult> {
-    const call = await this.#admit(STUDIO_JOB, 0);
+    const call = await this.#admit(STUDIO_JOB);
     try {
       return await this.clients.studio.generate({
         ...request,
@@ -220,8 +207,7 @@ export class HubRequest {
         body,
         signal: init?.signal ?? undefined,
         retry,
-        charge: modelCallCharge(bytes, maxTokens),
-        promptTokens: promptEstimate(bytes),
+        estimate: modelCallEstimate(bytes, maxTokens),
       });
       return meteredResponse(response, call);
     };
@@ -317,10 +303,10 @@ export class HubRequest {
     }
   }
 
-  async #admit(charge: Charge, promptTokens: number): Promise<MeteredCall> {
+  async #admit(estimate: Estimate): Promise<MeteredCall> {
     const ahead = this.#ahead;
     this.#ahead = undefined;
-    const call = new MeteredCall(charge, promptTokens, ahead ?? (await this.#reserve(charge)));
+    const call = new MeteredCall(estimate, ahead ?? (await this.#reserve(estimate.charge)));
     this.#calls.push(call);
     return call;
   }
@@ -377,9 +363,7 @@ export function createPipeline(clients: PipelineClients): { begin(context: Reque
  */
 export async function meteredResponse(response: Response, call: MeteredCall): Promise<Response> {
   if ((response.headers.get('content-type') ?? '').includes('json')) {
-    const text = await response.text();
-    call.answered(text === '' ? undefined : parseJsonAnswer(HUB, text));
-    return new Response(text, { status: response.status, headers: response.headers });
+    return new Response(await readMeteredJson(response, call), { status: response.status, headers: response.headers });
   }
   if (response.body === null) return response;
   const observed = response.body.pipeThrough(
@@ -391,6 +375,13 @@ export async function meteredResponse(response: Response, call: MeteredCall): Pr
     }),
   );
   return new Response(observed, { status: response.status, headers: response.headers });
+}
+
+/** Reads a JSON answer whole, checks it (a malformed one is a 502, not a 200 no client can read) and meters it. */
+export async function readMeteredJson(response: Response, call: MeteredCall): Promise<string> {
+  const text = await response.text();
+  call.answered(text === '' ? undefined : parseJsonAnswer(HUB, text));
+  return text;
 }
 
 export type { MeteredCall };

@@ -10,12 +10,11 @@
  */
 import type { HandlerResult } from '#shared/http/handler.ts';
 import { BadRequestError, toErrorBody, UpstreamHttpError } from '#shared/errors.ts';
-import { parseJsonAnswer } from '#shared/http/upstream-fetch.ts';
-import { HUB, HUB_PATHS } from '#shared/ionos/upstreams.ts';
+import { HUB_PATHS } from '#shared/ionos/upstreams.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import { routeModel, type ModelRoute } from '#shared/models/route-model.ts';
-import { hubCharge, NO_CHARGE, promptEstimate } from '#shared/pipeline/estimate.ts';
-import type { HubRequest, MeteredCall } from '#shared/pipeline/hub-request.ts';
+import { hubEstimate, NO_COST } from '#shared/pipeline/estimate.ts';
+import { readMeteredJson, type HubRequest, type MeteredCall } from '#shared/pipeline/hub-request.ts';
 import { resolveEndpoint, type Endpoint } from '#shared/proxy/endpoints.ts';
 import { passedResponseHeaders } from '#shared/proxy/headers.ts';
 import { checkGenerationLimits } from '#shared/proxy/limits.ts';
@@ -79,13 +78,12 @@ export interface ProxyDeps {
 export async function forward(call: ProxyCall, request: HubRequest, { config, deadlineMs }: ProxyDeps): Promise<HandlerResult> {
   // Metric dimensions come from our tables only (the route table's path, models the Hub accepted), so
   // clients cannot create CloudWatch custom metrics at will with random paths or model names.
-  request.fields.path ??= call.path.slice(0, 200);
   const endpoint = resolveEndpoint(call.method, call.path, call.resource);
   if (request.context.route === 'unknown') request.context.route = endpoint.path;
   let streamed = false;
   let upstreamBody: Buffer | string = call.body;
   let hideUsage = false;
-  let charge = NO_CHARGE;
+  let estimate = NO_COST;
   if (endpoint.method === 'POST') {
     const body = await requestFields(call.body, call.headers['content-type'], endpoint);
     checkGenerationLimits(body, endpoint, config.proxyLimits);
@@ -103,7 +101,7 @@ export async function forward(call: ProxyCall, request: HubRequest, { config, de
       upstreamBody = withUsage;
       hideUsage = true;
     }
-    charge = hubCharge(endpoint.path, body, call.body.byteLength);
+    estimate = hubEstimate(endpoint.path, body, call.body.byteLength);
   } else {
     request.model = 'none';
   }
@@ -115,8 +113,7 @@ export async function forward(call: ProxyCall, request: HubRequest, { config, de
       headers: endpoint.method === 'POST' ? { 'content-type': 'application/json', ...call.headers } : call.headers,
       body: endpoint.method === 'POST' ? upstreamBody : undefined,
       timeoutMs: streamed ? config.upstreamTimeoutMs : deadlineMs,
-      charge,
-      promptTokens: charge.tokens === 0 ? 0 : promptEstimate(call.body.byteLength),
+      estimate,
     }));
   } catch (err) {
     const relayed = relayedError(err, request.context.requestId);
@@ -131,8 +128,7 @@ export async function forward(call: ProxyCall, request: HubRequest, { config, de
     // A JSON answer is only usable whole (and arrives whole from the wrapper, a cut one as a 502): as a
     // string it skips the chunk relay and middy's stream pipeline, a large share of the CPU per request. It is
     // parsed once, so a malformed answer becomes a 502 instead of a 200 no SDK can read.
-    const text = await response.text();
-    metered.answered(text === '' ? undefined : parseJsonAnswer(HUB, text));
+    const text = await readMeteredJson(response, metered);
     request.finish(response.status, 'complete');
     return { statusCode: response.status, headers, body: text };
   }

@@ -12,7 +12,7 @@ import { readJsonAnswer } from '#shared/http/upstream-fetch.ts';
 import { HUB, HUB_PATHS } from '#shared/ionos/upstreams.ts';
 import { routeModel } from '#shared/models/route-model.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
-import { hubCharge, NO_CHARGE, promptEstimate } from '#shared/pipeline/estimate.ts';
+import { hubEstimate, NO_COST } from '#shared/pipeline/estimate.ts';
 import type { HubRequest } from '#shared/pipeline/hub-request.ts';
 import { ENDPOINTS } from '#shared/proxy/endpoints.ts';
 import { checkGenerationLimits } from '#shared/proxy/limits.ts';
@@ -27,7 +27,7 @@ function deprecation(successor: string): Record<string, string> {
 /** `GET /models` → `GET /v1/models`, as a ModelsCollection. */
 export async function legacyListModels(request: HubRequest): Promise<JsonResponse> {
   request.model = 'none';
-  const { response, call } = await request.hubFetch(HUB_PATHS.models, { retry: { attempts: 3 }, charge: NO_CHARGE, promptTokens: 0 });
+  const { response, call } = await request.hubFetch(HUB_PATHS.models, { retry: { attempts: 3 }, estimate: NO_COST });
   const listed = (await readJsonAnswer(HUB, response)) as { data?: HubModel[] } | null;
   call.answered(listed);
   const models = Array.isArray(listed?.data) ? listed.data : [];
@@ -113,8 +113,7 @@ export async function legacyPredict(
     headers: { 'content-type': 'application/json' },
     body: chat,
     timeoutMs: bounds.deadlineMs,
-    charge: hubCharge(HUB_PATHS.chatCompletions, completionRequest, bytes),
-    promptTokens: promptEstimate(bytes),
+    estimate: hubEstimate(HUB_PATHS.chatCompletions, completionRequest, bytes),
   });
   const completion = (await readJsonAnswer(HUB, response)) as {
     choices?: { message?: { content?: string | null } }[];
