@@ -80,6 +80,8 @@ export interface LoadReport {
     warmup: number;
     requests: number;
     errors: number;
+    /** The first few errors, so a failed soak says what failed. */
+    samples: string[];
     rssAfterWarmupMb: number;
     rssAfterSoakMb: number;
     growth: number;
@@ -163,6 +165,7 @@ async function loadAndSoak(sim: Simulator, sizes: LoadSizes): Promise<Pick<LoadR
       warmup,
       requests: run.requests,
       errors: run.errors,
+      samples: run.samples,
       rssAfterWarmupMb: round(before, 1),
       rssAfterSoakMb: round(after, 1),
       growth: round((after - before) / before, 3),
@@ -231,7 +234,7 @@ export function formatReport(report: LoadReport, sizes: LoadSizes): string[] {
 export function failures(report: LoadReport): string[] {
   const out: string[] = [];
   for (const s of report.scenarios) if (s.errors > 0) out.push(`${s.name}: ${s.errors} errors, e.g. ${s.samples[0]}`);
-  if (report.soak.errors > 0) out.push(`soak: ${report.soak.errors} errors`);
+  if (report.soak.errors > 0) out.push(`soak: ${report.soak.errors} errors, e.g. ${report.soak.samples.join('; ')}`);
   if (!(report.soak.growth < MAX_RSS_GROWTH))
     out.push(`soak: RSS grew ${round(report.soak.growth * 100, 1)}% (limit ${MAX_RSS_GROWTH * 100}%)`);
   if (report.soak.ledgerFailures.soak > 0) out.push(`soak: ${report.soak.ledgerFailures.soak} usage ledger entries not written`);
