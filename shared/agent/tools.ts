@@ -8,9 +8,8 @@
 import { ToolMessage } from '@langchain/core/messages';
 import { tool, type StructuredToolInterface } from '@langchain/core/tools';
 import { HttpError, RequestAbortedError } from '#shared/errors.ts';
-import { readJsonAnswer, upstreamFetch } from '#shared/http/upstream-fetch.ts';
-import { TAVILY_SEARCH_PATH, tavilyUpstream } from '#shared/ionos/upstreams.ts';
 import { logger } from '#shared/observability.ts';
+import { formatSearchResults, searchFailureText, searchWeb } from '#shared/web-search.ts';
 
 /** What the tools need. */
 export interface ToolDeps {
@@ -21,51 +20,18 @@ export interface ToolDeps {
   now?: () => Date;
 }
 
-const SEARCH_RESULTS = 8;
-const MAX_RESULT_CHARS = 1_500;
-
-interface TavilyResult {
-  title?: string;
-  url?: string;
-  content?: string;
-}
-
-/** Formats Tavily results as numbered entries: title, URL, content. */
-export function formatSearchResults(raw: unknown): string {
-  const results = ((raw as { results?: TavilyResult[] })?.results ?? []).slice(0, SEARCH_RESULTS);
-  if (results.length === 0) return 'No results.';
-  return results
-    .map((r, i) => `[${i + 1}] ${r.title ?? '(untitled)'}\n${r.url ?? ''}\n${(r.content ?? '').slice(0, MAX_RESULT_CHARS)}`)
-    .join('\n\n');
-}
-
-/** Why a search failed, in words for the model (never the upstream's body). */
-function failureText(err: unknown): string {
-  const reason = err instanceof HttpError ? err.message : 'Tavily could not be reached.';
-  return `Web search failed: ${reason} Answer from what you know, and tell the user that web search was unavailable, so the answer may be out of date.`;
-}
-
 function webSearch(apiKey: string, deps: ToolDeps): StructuredToolInterface {
-  const upstream = tavilyUpstream(deps);
+  const search = { tavilyApiKey: apiKey, tavilyBaseUrl: deps.tavilyBaseUrl, timeoutMs: deps.timeoutMs };
   return tool(
     async ({ query }: { query: string }, config) => {
       try {
-        const response = await upstreamFetch(upstream, {
-          path: TAVILY_SEARCH_PATH,
-          method: 'POST',
-          token: apiKey,
-          timeoutMs: deps.timeoutMs,
-          signal: config?.signal,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ query, max_results: SEARCH_RESULTS }),
-        });
-        return formatSearchResults(await readJsonAnswer(upstream, response));
+        return formatSearchResults(await searchWeb(query, search, config?.signal));
       } catch (err) {
         if (err instanceof RequestAbortedError) throw err; // the run was cancelled: nothing to tell the model
         const http = err instanceof HttpError ? err : undefined;
         logger.warn('web search failed', { tool: 'web_search', status: http?.status, code: http?.code ?? 'unknown' });
         const id = (config as { toolCall?: { id?: string } } | undefined)?.toolCall?.id ?? '';
-        return new ToolMessage({ tool_call_id: id, name: 'web_search', status: 'error', content: failureText(err) });
+        return new ToolMessage({ tool_call_id: id, name: 'web_search', status: 'error', content: searchFailureText(err) });
       }
     },
     {
