@@ -10,6 +10,8 @@ export interface SimModel {
   kind: 'chat' | 'embedding' | 'image' | 'rerank';
   /** Chat models only: whether the model accepts `tools` (a 400 otherwise, as the Hub answers). */
   tools?: boolean;
+  /** Chat models only: a reasoning model, which answers with `reasoning_content` beside the text (as vLLM serves them). */
+  reasoning?: boolean;
   /** Embedding models only: vector length. */
   dimensions?: number;
 }
@@ -18,7 +20,7 @@ export interface SimModel {
 export const HUB_MODELS: readonly SimModel[] = [
   { id: 'meta-llama/Llama-3.3-70B-Instruct', owned_by: 'meta-llama', kind: 'chat', tools: true },
   { id: 'mistralai/Mistral-Small-24B-Instruct', owned_by: 'mistralai', kind: 'chat', tools: true },
-  { id: 'openai/gpt-oss-120b', owned_by: 'openai', kind: 'chat', tools: true },
+  { id: 'openai/gpt-oss-120b', owned_by: 'openai', kind: 'chat', tools: true, reasoning: true },
   // A chat model that refuses `tools`, so clients' tool-less fallbacks can be exercised.
   { id: 'meta-llama/Meta-Llama-3-70B-Instruct', owned_by: 'meta-llama', kind: 'chat', tools: false },
   { id: 'intfloat/e5-large-v2', owned_by: 'intfloat', kind: 'embedding', dimensions: 1024 },

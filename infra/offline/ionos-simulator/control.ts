@@ -37,6 +37,8 @@ export interface Fault {
 /** A scripted chat completion answer: text, tool calls, or both. */
 export interface ScriptedReply {
   content?: string;
+  /** Reasoning text (a reasoning model gives its own by default). */
+  reasoning?: string;
   toolCalls?: { name: string; arguments: unknown; id?: string }[];
   finishReason?: string;
   usage?: { prompt_tokens: number; completion_tokens: number };

@@ -83,15 +83,30 @@ export function chatCompletions(body: Body, control: SimulatorControl): SimAnswe
     function: { name: t.name, arguments: typeof t.arguments === 'string' ? t.arguments : JSON.stringify(t.arguments) },
   }));
   const content = reply.content ?? '';
+  // A reasoning model thinks first: its reasoning comes as `reasoning_content`, counted as reasoning tokens.
+  const reasoning =
+    reply.reasoning ?? (model.reasoning === true ? `The user wrote "${lastUserText(body.messages).slice(0, 80)}"; answer it.` : '');
   const finish = reply.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop');
   const prompt = reply.usage?.prompt_tokens ?? countTokens(JSON.stringify(body.messages));
-  const completion = reply.usage?.completion_tokens ?? countTokens(content + toolCalls.map((t) => t.function.arguments).join(''));
-  const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  const reasoningTokens = countTokens(reasoning);
+  const completion =
+    reply.usage?.completion_tokens ?? countTokens(content + toolCalls.map((t) => t.function.arguments).join('')) + reasoningTokens;
+  const usage = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    ...(reasoning === '' ? {} : { completion_tokens_details: { reasoning_tokens: reasoningTokens } }),
+  };
   const n = typeof body.n === 'number' && body.n > 1 ? Math.min(body.n, 8) : 1;
   const base = { id: newId('chatcmpl'), created: now(), model: model.id, system_fingerprint: 'fp_ionos_simulator' };
 
   if (body.stream !== true) {
-    const message = { role: 'assistant', content, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) };
+    const message = {
+      role: 'assistant',
+      content,
+      ...(reasoning === '' ? {} : { reasoning_content: reasoning }),
+      ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+    };
     const choices = Array.from({ length: n }, (_, index) => ({ index, message, finish_reason: finish, logprobs: null }));
     return { status: 200, json: { ...base, object: 'chat.completion', choices, usage } };
   }
@@ -99,6 +114,8 @@ export function chatCompletions(body: Body, control: SimulatorControl): SimAnswe
   const events: unknown[] = [];
   for (let index = 0; index < n; index++) {
     events.push(chunk([{ index, delta: { role: 'assistant', content: '' }, finish_reason: null }]));
+    for (const piece of reasoning.match(/\S+\s*|\s+/g) ?? [])
+      events.push(chunk([{ index, delta: { reasoning_content: piece }, finish_reason: null }]));
     for (const piece of content.match(/\S+\s*|\s+/g) ?? []) events.push(chunk([{ index, delta: { content: piece }, finish_reason: null }]));
     toolCalls.forEach((t, i) => {
       const half = Math.ceil(t.function.arguments.length / 2);
