@@ -71,6 +71,14 @@ export const handler = createHandler('hub-proxy', async (event, context, { signa
       headers: forwardedRequestHeaders(event),
     };
     const deps = { config, deadlineMs };
-    return operation === 'responses' ? responses(call, request, deps) : forward(call, request, deps);
+    if (operation !== 'responses') return forward(call, request, deps);
+    // The hosted web_search tool runs with the agent's search key and within the agent's tool-call bounds.
+    const { tavilyApiKey } = await credentials.get();
+    return responses(call, request, {
+      ...deps,
+      search:
+        tavilyApiKey === undefined ? undefined : { tavilyApiKey, tavilyBaseUrl: config.tavilyBaseUrl, timeoutMs: config.upstreamTimeoutMs },
+      searchLimits: { perCall: config.agent.maxToolCallsPerStep, perResponse: config.agent.maxToolCallsPerRun },
+    });
   });
 });

@@ -125,3 +125,21 @@ export function recordConsumerUsage(consumer: string, tokens: number): void {
 export function recordMonthlyBudgetUse(consumer: string, percent: number): void {
   publish({ consumer }, [['MonthlyBudgetUsedPercent', MetricUnit.Percent, Math.round(percent * 10) / 10]]);
 }
+
+/**
+ * Parameters of OpenAI's Responses API this API ignores by name (README: Responses API): they count under
+ * their own name; any other name counts as `other`, so a client cannot create metrics at will.
+ */
+const KNOWN_IGNORED = new Set(['context_management', 'moderation', 'text.verbosity', 'tools.web_search', 'tools.web_search_preview']);
+
+/** The metric dimension of an ignored parameter's name (`tools[2].web_search` → `tools.web_search`). */
+export function ignoredParameterDimension(name: string): string {
+  const normalised = name.replace(/\[\d+\]/g, '');
+  if (normalised.startsWith('include.')) return 'include';
+  return KNOWN_IGNORED.has(normalised) ? normalised : 'other';
+}
+
+/** Emits `IgnoredParameters` once per parameter a `/v1/responses` request sent that was ignored. */
+export function recordIgnoredParameters(names: readonly string[]): void {
+  for (const name of names) publish({ parameter: ignoredParameterDimension(name) }, [['IgnoredParameters', MetricUnit.Count, 1]]);
+}

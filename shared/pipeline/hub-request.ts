@@ -363,7 +363,7 @@ export function createPipeline(clients: PipelineClients): { begin(context: Reque
  */
 export async function meteredResponse(response: Response, call: MeteredCall): Promise<Response> {
   if ((response.headers.get('content-type') ?? '').includes('json')) {
-    return new Response(await readMeteredJson(response, call), { status: response.status, headers: response.headers });
+    return new Response((await readMeteredJson(response, call)).text, { status: response.status, headers: response.headers });
   }
   if (response.body === null) return response;
   const observed = response.body.pipeThrough(
@@ -377,11 +377,15 @@ export async function meteredResponse(response: Response, call: MeteredCall): Pr
   return new Response(observed, { status: response.status, headers: response.headers });
 }
 
-/** Reads a JSON answer whole, checks it (a malformed one is a 502, not a 200 no client can read) and meters it. */
-export async function readMeteredJson(response: Response, call: MeteredCall): Promise<string> {
+/**
+ * Reads a JSON answer whole, checks it (a malformed one is a 502, not a 200 no client can read) and meters
+ * it. @returns its text (to relay as it is) and its value (to translate).
+ */
+export async function readMeteredJson(response: Response, call: MeteredCall): Promise<{ text: string; value: unknown }> {
   const text = await response.text();
-  call.answered(text === '' ? undefined : parseJsonAnswer(HUB, text));
-  return text;
+  const value = text === '' ? undefined : parseJsonAnswer(HUB, text);
+  call.answered(value);
+  return { text, value };
 }
 
 export type { MeteredCall };

@@ -20,7 +20,7 @@ import { passedResponseHeaders } from '#shared/proxy/headers.ts';
 import { checkGenerationLimits } from '#shared/proxy/limits.ts';
 import { relay } from '#shared/proxy/relay.ts';
 import { requestFields } from '#shared/proxy/request-body.ts';
-import { studioChatCompletion } from '#shared/proxy/studio-chat.ts';
+import { studioChatCompletion, studioCompletion } from '#shared/proxy/studio-chat.ts';
 import { UsageChunkFilter, withUsageRequested } from '#shared/proxy/stream-usage.ts';
 
 /** One request to forward. */
@@ -128,7 +128,7 @@ export async function forward(call: ProxyCall, request: HubRequest, { config, de
     // A JSON answer is only usable whole (and arrives whole from the wrapper, a cut one as a 502): as a
     // string it skips the chunk relay and middy's stream pipeline, a large share of the CPU per request. It is
     // parsed once, so a malformed answer becomes a 502 instead of a 200 no SDK can read.
-    const text = await readMeteredJson(response, metered);
+    const { text } = await readMeteredJson(response, metered);
     request.finish(response.status, 'complete');
     return { statusCode: response.status, headers, body: text };
   }
@@ -144,4 +144,55 @@ export async function forward(call: ProxyCall, request: HubRequest, { config, de
     onDone: (outcome) => request.finish(outcome === 'failed' ? 502 : response.status, outcome),
   });
   return { statusCode: response.status, headers, body };
+}
+
+/** A chat completion the Hub (or Studio) answered, as values: for the Responses bridge, which translates them. */
+export type HubChatAnswer =
+  | { kind: 'completion'; headers: Record<string, string>; completion: unknown }
+  | { kind: 'stream'; headers: Record<string, string>; body: ReadableStream<Uint8Array>; call: MeteredCall }
+  /** An upstream error the client has to act on, in the proxy's answer for it (the one error policy). */
+  | { kind: 'refused'; answer: HandlerResult };
+
+/**
+ * One chat completion through the request's pipeline, with every rule of `/v1/chat/completions` (limits,
+ * model and Studio routing, estimate, budgets, contract, metering), its answer as a value. The request is
+ * not finished here: a caller that makes several calls (the bridge's hosted search) finishes it once.
+ */
+export async function hubChat(
+  chat: Record<string, unknown>,
+  request: HubRequest,
+  { config, deadlineMs }: ProxyDeps,
+  signal?: AbortSignal,
+): Promise<HubChatAnswer> {
+  const path = HUB_PATHS.chatCompletions;
+  const endpoint = resolveEndpoint('POST', path, path);
+  checkGenerationLimits(chat, endpoint, config.proxyLimits);
+  const target = routeOf(chat, endpoint, config);
+  request.model = target.modelId;
+  const streamed = chat.stream === true;
+  if (streamed) request.context.mode = 'stream';
+  if (target.target === 'studio') {
+    return { kind: 'completion', headers: {}, completion: await studioCompletion(chat, target.modelId, request, deadlineMs) };
+  }
+  const body = JSON.stringify(chat);
+  let response: Response;
+  let call: MeteredCall;
+  try {
+    ({ response, call } = await request.hubFetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      timeoutMs: streamed ? config.upstreamTimeoutMs : deadlineMs,
+      signal,
+      estimate: hubEstimate(path, chat, Buffer.byteLength(body)),
+    }));
+  } catch (err) {
+    const answer = relayedError(err, request.context.requestId);
+    if (answer === undefined) throw err;
+    return { kind: 'refused', answer };
+  }
+  const headers = passedResponseHeaders(response.headers, request.context.requestId);
+  if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream') && response.body !== null)
+    return { kind: 'stream', headers, body: response.body, call };
+  return { kind: 'completion', headers, completion: (await readMeteredJson(response, call)).value };
 }

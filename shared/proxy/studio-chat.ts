@@ -26,13 +26,13 @@ export function toStudioTurns(messages: unknown): StudioMessage[] {
   );
 }
 
-/** Answers one chat completion request with a Studio job (through the request's pipeline). */
-export async function studioChatCompletion(
+/** One chat completion request as a Studio job (through the request's pipeline): the `chat.completion` it answers. */
+export async function studioCompletion(
   body: Record<string, unknown>,
   modelId: string,
   request: HubRequest,
   deadlineMs: number,
-): Promise<HandlerResult> {
+): Promise<Record<string, unknown>> {
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
   const { jobId, text: answer } = await request.studioJob({
     modelId,
@@ -41,15 +41,27 @@ export async function studioChatCompletion(
     maxTokens: num(body.max_completion_tokens) ?? num(body.max_tokens),
     deadlineMs,
   });
-  const base = { id: `chatcmpl-${jobId}`, created: Math.floor(Date.now() / 1000), model: modelId };
-  if (body.stream !== true) {
-    return jsonResponse(200, {
-      ...base,
-      object: 'chat.completion',
-      choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop', logprobs: null }],
-    });
-  }
+  return {
+    id: `chatcmpl-${jobId}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: modelId,
+    choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop', logprobs: null }],
+  };
+}
+
+/** Answers one chat completion request with a Studio job: JSON, or one chunk and `[DONE]` when streamed. */
+export async function studioChatCompletion(
+  body: Record<string, unknown>,
+  modelId: string,
+  request: HubRequest,
+  deadlineMs: number,
+): Promise<HandlerResult> {
+  const completion = await studioCompletion(body, modelId, request, deadlineMs);
+  if (body.stream !== true) return jsonResponse(200, completion);
+  const { id, created, model } = completion;
   const chunk = (delta: object, finish: string | null) =>
-    sseEvent({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
-  return sseResponse(Readable.from([chunk({ role: 'assistant', content: answer }, null), chunk({}, 'stop'), SSE_DONE]));
+    sseEvent({ id, created, model, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
+  const content = (completion.choices as { message: { content: string } }[])[0]?.message.content ?? '';
+  return sseResponse(Readable.from([chunk({ role: 'assistant', content }, null), chunk({}, 'stop'), SSE_DONE]));
 }

@@ -1,29 +1,47 @@
 /**
  * `/v1/responses`: the Responses API on top of the Hub's chat completions. The request is translated
- * (see request.ts) and forwarded as a chat completion by the proxy itself, so it gets every rule of
- * `/v1/chat/completions`: model check, size and cost limits, budgets, the contract limiter, the usage
- * ledger, Studio UUIDs, the error policy. A 2xx answer is translated back, a stream event by event as it
- * arrives; an error answer passes as it is (the same OpenAI error envelope). Responses are stored (unless
- * `store: false`) so a conversation can continue by `previous_response_id` (see stored.ts).
+ * (see request.ts) and each model call made through the pipeline as a chat completion (`hubChat`), so it
+ * gets every rule of `/v1/chat/completions`: model check, size and cost limits, budgets, the contract
+ * limiter, the usage ledger, Studio UUIDs, the error policy. The answer comes back as a value and is
+ * translated, a stream event by event as it arrives; an error answer passes as the proxy gives it. A
+ * hosted `web_search` runs here: the model's search calls are searched (see web-search.ts) and the model
+ * called again with the results, each call admitted and metered, until it answers or the searches run out.
+ * Responses are stored (unless `store: false`) so a conversation can continue by `previous_response_id`.
+ * Parameters that were ignored are named in `x-ignored-parameters`, the log line and a metric.
  */
-import type { Readable } from 'node:stream';
-import { BadRequestError, HttpError, ServiceUnavailableError } from '#shared/errors.ts';
+import { once } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
+import { BadRequestError, HttpError, RequestAbortedError, ServiceUnavailableError, toErrorBody, toStatus } from '#shared/errors.ts';
 import { afterResponse } from '#shared/http/after-response.ts';
 import { parseJsonObject } from '#shared/http/event.ts';
 import type { HandlerResult } from '#shared/http/handler.ts';
 import { jsonResponse } from '#shared/http/response.ts';
-import { parseJsonAnswer } from '#shared/http/upstream-fetch.ts';
-import { HUB, HUB_PATHS } from '#shared/ionos/upstreams.ts';
+import { sseEvent } from '#shared/http/sse.ts';
+import { recordIgnoredParameters } from '#shared/metrics.ts';
 import { logger } from '#shared/observability.ts';
-import type { HubRequest } from '#shared/pipeline/hub-request.ts';
-import { forward, type ProxyCall, type ProxyDeps } from '#shared/proxy/forward.ts';
+import type { HubRequest, Outcome } from '#shared/pipeline/hub-request.ts';
+import { hubChat, type HubChatAnswer, type ProxyCall, type ProxyDeps } from '#shared/proxy/forward.ts';
+import { relay } from '#shared/proxy/relay.ts';
 import type { ChatMessage } from '#shared/responses/input.ts';
-import { previousResponseId, RESPONSE_ID, toChatRequest } from '#shared/responses/request.ts';
-import { fromChatCompletion } from '#shared/responses/response.ts';
+import { previousResponseId, RESPONSE_ID, toChatRequest, type TranslatedRequest } from '#shared/responses/request.ts';
+import {
+  addUsage,
+  newId,
+  outputOf,
+  responseObject,
+  toUsage,
+  webSearchItem,
+  type ChatChoice,
+  type ChatUsage,
+} from '#shared/responses/response.ts';
 import { deleteStored, putStored, readStored, responseNotFound, storePacker } from '#shared/responses/stored.ts';
-import { toResponsesStream } from '#shared/responses/stream.ts';
+import { ResponsesStreamTranslator } from '#shared/responses/stream.ts';
+import { searchQuery } from '#shared/responses/tools.ts';
 import { usageStore } from '#shared/usage/usage.ts';
 import type { UsageStore } from '#shared/usage/store.ts';
+import { formatSearchResults, searchFailureText, searchWeb, type SearchDeps, type SearchResult } from '#shared/web-search.ts';
+
+type Json = Record<string, unknown>;
 
 /** A store call whose failure (not a 404) is a 503: the stored response cannot be read or written now. */
 async function storeCall<T>(work: () => Promise<T>): Promise<T> {
@@ -48,8 +66,93 @@ function tableFor(param: string): UsageStore {
   return table;
 }
 
+/** What the bridge needs besides the proxy's deps. */
+export interface BridgeDeps extends ProxyDeps {
+  /** The hosted web search, when this deployment has a search key; without it `web_search` tools are not served. */
+  search: SearchDeps | undefined;
+  /** Bounds of the hosted search, as the agent's tool calls are bounded: per model call and per response. */
+  searchLimits: { perCall: number; perResponse: number };
+}
+
+type ChatCall = { id?: string; function?: { name?: string; arguments?: string } };
+type Completion = { model?: string; choices?: ChatChoice[]; usage?: unknown };
+
+/** The chat body for the next model call: without the search tool once the response used its searches. */
+function nextChat(chat: Json, webSearch: string | undefined, searchesLeft: boolean): Json {
+  if (searchesLeft || webSearch === undefined || !Array.isArray(chat.tools)) return chat;
+  const tools = (chat.tools as { function: { name: string } }[]).filter((t) => t.function.name !== webSearch);
+  const { tools: _tools, tool_choice: choice, parallel_tool_calls: _parallel, ...rest } = chat;
+  if (tools.length === 0) return rest;
+  const forcedSearch = (choice as { function?: { name?: string } } | undefined)?.function?.name === webSearch;
+  return { ...rest, tools, ...(choice === undefined || forcedSearch ? {} : { tool_choice: choice }) };
+}
+
+/** An assistant turn without the hosted search calls that were not run (a chat request needs an answer to each call). */
+function withoutUnrun(turn: ChatMessage, webSearch: string | undefined): ChatMessage {
+  const calls = (turn.tool_calls as ChatCall[] | undefined)?.filter((c) => c.function?.name !== webSearch);
+  const { tool_calls: _calls, ...rest } = turn;
+  return calls === undefined || calls.length === 0 ? (rest as ChatMessage) : { ...rest, tool_calls: calls };
+}
+
+/** A buffered chat completion as one stream chunk (a Studio model answers a stream so), for the translator. */
+function asStreamChunk(completion: Completion): string {
+  const choice = completion.choices?.[0] ?? {};
+  const { content, reasoning_content, reasoning, tool_calls } = choice.message ?? {};
+  const delta = {
+    content,
+    reasoning_content: reasoning_content ?? reasoning,
+    tool_calls: tool_calls?.map((call, index) => ({ index, ...call })),
+  };
+  return sseEvent({ model: completion.model, choices: [{ delta, finish_reason: choice.finish_reason }], usage: completion.usage });
+}
+
+/**
+ * Runs the searches of one model call, within the limits. @returns what each call answers the model, the
+ * results for the response's items (undefined when the search failed or was over the limit).
+ */
+class SearchRunner {
+  #done = 0;
+  readonly #deps: BridgeDeps;
+  readonly #limit: number;
+
+  constructor(deps: BridgeDeps, maxToolCalls: number | null) {
+    this.#deps = deps;
+    this.#limit = Math.min(deps.searchLimits.perResponse, maxToolCalls ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** Searches are left for another model call. */
+  get left(): boolean {
+    return this.#done < this.#limit;
+  }
+
+  async run(query: string, indexInCall: number, signal: AbortSignal | undefined): Promise<{ results?: SearchResult[]; text: string }> {
+    const search = this.#deps.search;
+    if (search === undefined || indexInCall >= this.#deps.searchLimits.perCall || !this.left)
+      return { text: 'Web search limit reached for this answer: answer from the results you already have.' };
+    this.#done++;
+    if (query === '') return { text: 'Web search failed: the call gave no query.' };
+    try {
+      const results = await searchWeb(query, search, signal);
+      return { results, text: formatSearchResults(results) };
+    } catch (err) {
+      if (err instanceof RequestAbortedError) throw err;
+      const http = err instanceof HttpError ? err : undefined;
+      logger.warn('web search failed', { tool: 'web_search', status: http?.status, code: http?.code ?? 'unknown' });
+      return { text: searchFailureText(err) };
+    }
+  }
+}
+
+/** The request's answer headers: the Hub's passed headers, and the parameters that were ignored. */
+function answerHeaders(upstream: Record<string, string>, ignored: string[], contentType: string): Record<string, string> {
+  const headers: Record<string, string> = { ...upstream, 'content-type': contentType };
+  delete headers['content-length'];
+  if (ignored.length > 0) headers['x-ignored-parameters'] = ignored.join(', ');
+  return headers;
+}
+
 /** Answers one `POST /v1/responses`. */
-export async function responses(call: ProxyCall, request: HubRequest, deps: ProxyDeps): Promise<HandlerResult> {
+export async function responses(call: ProxyCall, request: HubRequest, deps: BridgeDeps): Promise<HandlerResult> {
   const body = parseJsonObject(call.body.toString('utf8'));
   const { consumer } = request;
   const previous = previousResponseId(body);
@@ -57,13 +160,18 @@ export async function responses(call: ProxyCall, request: HubRequest, deps: Prox
     previous === null
       ? []
       : (await storeCall(() => readStored(tableFor('previous_response_id'), consumer, previous, 'previous_response_id'))).conversation;
-  const { chat, stream, echo, conversation } = toChatRequest(body, history);
+  const translated = toChatRequest(body, history, deps.search !== undefined);
+  const { chat, echo, tools, ignored } = translated;
+  if (ignored.length > 0) {
+    request.fields.ignoredParameters = ignored;
+    recordIgnoredParameters(ignored);
+  }
   // A continuation sends the stored conversation too: the Hub request is held to the proxy's body limit,
   // whatever the size of the client's own request.
-  const upstreamBody = Buffer.from(JSON.stringify(chat));
-  if (upstreamBody.byteLength > deps.config.proxyMaxRequestBytes) {
+  const bytes = Buffer.byteLength(JSON.stringify(chat));
+  if (bytes > deps.config.proxyMaxRequestBytes) {
     throw new BadRequestError(
-      `The conversation continued by previous_response_id is ${upstreamBody.byteLength} bytes with this input, over this API's limit of ${deps.config.proxyMaxRequestBytes}; start a new conversation or send a shorter one in "input".`,
+      `The conversation continued by previous_response_id is ${bytes} bytes with this input, over this API's limit of ${deps.config.proxyMaxRequestBytes}; start a new conversation or send a shorter one in "input".`,
       { param: previous === null ? 'input' : 'previous_response_id', code: 'conversation_too_large' },
     );
   }
@@ -72,7 +180,7 @@ export async function responses(call: ProxyCall, request: HubRequest, deps: Prox
   const pack = echo.store ? await storePacker() : undefined;
   // The response says whether it was stored (one too large for an item is not); the write runs after the
   // answer, as the ledger's: a store that fails loses the continuation, never the answer.
-  const keep = (response: Record<string, unknown>) => {
+  const keep = (response: Json, conversation: ChatMessage[]) => {
     if (pack === undefined || table === null) return;
     const item = pack(consumer, response, conversation);
     if (item === undefined) {
@@ -86,22 +194,160 @@ export async function responses(call: ProxyCall, request: HubRequest, deps: Prox
       ),
     );
   };
+  const searches = new SearchRunner(deps, echo.max_tool_calls);
+  // The messages of this response's model calls: the request's, then each search round's call and results.
+  const messages = [...(chat.messages as ChatMessage[])];
+  const searchRounds = () => messages.slice((chat.messages as ChatMessage[]).length);
 
-  const path = HUB_PATHS.chatCompletions;
-  const answer = await forward({ ...call, path, resource: path, body: upstreamBody }, request, deps);
-  if (answer.statusCode < 200 || answer.statusCode >= 300) return answer;
-  const headers = { ...answer.headers };
-  delete headers['content-length'];
-  if (!stream || typeof answer.body === 'string') {
-    // A Studio model answers a stream with a buffered chat completion too; it is translated as one.
-    const response = fromChatCompletion(parseJsonAnswer(HUB, typeof answer.body === 'string' ? answer.body : ''), echo);
-    keep(response);
-    return { statusCode: answer.statusCode, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(response) };
+  if (!translated.stream) {
+    const output: unknown[] = [];
+    let usage: ChatUsage | null = null;
+    let model: string | undefined;
+    for (;;) {
+      const offered = searches.left;
+      const answer = await hubChat({ ...nextChat(chat, tools.webSearch, offered), messages }, request, deps);
+      if (answer.kind === 'refused') {
+        request.finish(answer.answer.statusCode, 'complete');
+        return answer.answer;
+      }
+      const completion = (answer.kind === 'completion' ? answer.completion : {}) as Completion;
+      const choice = completion.choices?.[0] ?? {};
+      usage = addUsage(usage, completion.usage);
+      model = completion.model ?? model;
+      output.push(...outputOf(choice, tools));
+      const calls: ChatCall[] = choice.message?.tool_calls ?? [];
+      const hosted = calls.filter((c) => c.function?.name === tools.webSearch);
+      const turn: ChatMessage = {
+        role: 'assistant',
+        content: choice.message?.content ?? null,
+        ...(calls.length > 0 ? { tool_calls: calls } : {}),
+      };
+      if (hosted.length === 0 || hosted.length < calls.length || !offered) {
+        // The client's own calls go back to it first; searches asked for beside them, or once the search
+        // was withdrawn, are not run.
+        for (const h of hosted) output.push(webSearchItem(newId('ws'), searchQuery(h.function?.arguments ?? ''), 'failed'));
+        const status = choice.finish_reason === 'length' ? 'incomplete' : 'completed';
+        const response = responseObject(newId('resp'), Math.floor(Date.now() / 1000), echo, {
+          status,
+          output,
+          usage: toUsage(usage),
+          model,
+        });
+        keep(response, [...translated.conversation, ...searchRounds(), withoutUnrun(turn, tools.webSearch)]);
+        request.finish(200, 'complete');
+        return {
+          statusCode: 200,
+          headers: answerHeaders(answer.kind === 'completion' ? answer.headers : {}, ignored, 'application/json'),
+          body: JSON.stringify(response),
+        };
+      }
+      messages.push(turn);
+      for (const [i, h] of hosted.entries()) {
+        const query = searchQuery(h.function?.arguments ?? '');
+        const { results, text } = await searches.run(query, i, request.context.signal);
+        output.push(
+          webSearchItem(newId('ws'), query, results === undefined ? 'failed' : 'completed', echo.searchSources ? results : undefined),
+        );
+        messages.push({ role: 'tool', tool_call_id: h.id ?? '', content: text });
+      }
+    }
   }
+  return streamed(translated, request, deps, searches, keep);
+}
+
+/** A streamed response: the first model call answered before the 200 (so a refusal is a real status), the rest as events. */
+async function streamed(
+  translated: TranslatedRequest,
+  request: HubRequest,
+  deps: BridgeDeps,
+  searches: SearchRunner,
+  keep: (response: Json, conversation: ChatMessage[]) => void,
+): Promise<HandlerResult> {
+  const { chat, echo, tools, ignored } = translated;
+  const messages = [...(chat.messages as ChatMessage[])];
+  const leave = new AbortController();
+  const signal = request.context.signal === undefined ? leave.signal : AbortSignal.any([leave.signal, request.context.signal]);
+  let offered = searches.left;
+  const first = await hubChat({ ...nextChat(chat, tools.webSearch, offered), messages }, request, deps, signal);
+  if (first.kind === 'refused') {
+    request.finish(first.answer.statusCode, 'complete');
+    return first.answer;
+  }
+  const translator = new ResponsesStreamTranslator(echo, tools);
+  const out = new PassThrough();
+  let current: Readable | undefined;
+  let over = false;
+  out.on('close', () => {
+    if (over) return;
+    leave.abort();
+    current?.destroy();
+  });
+  const write = async (text: string) => {
+    if (out.destroyed) throw new RequestAbortedError();
+    if (text !== '' && !out.write(text)) await once(out, 'drain', { signal: leave.signal });
+  };
+  const run = async (): Promise<[number, Outcome]> => {
+    await write(translator.start());
+    let answer: HubChatAnswer = first;
+    for (;;) {
+      if (answer.kind === 'refused') {
+        const { error } = JSON.parse(String(answer.answer.body)) as { error: { message: string; code?: string | null } };
+        await write(translator.fail(error.message, error.code ?? 'upstream_error'));
+        return [answer.answer.statusCode, 'complete'];
+      }
+      if (answer.kind === 'completion') await write(translator.push(asStreamChunk(answer.completion as Completion)));
+      else {
+        const metered = answer.call;
+        const decoder = new TextDecoder();
+        current = relay(answer.body, { onChunk: (chunk) => metered.observe(chunk), onDone: () => undefined });
+        for await (const chunk of current) await write(translator.push(decoder.decode(chunk as Buffer, { stream: true })));
+      }
+      if (translator.ended) return [502, 'failed'];
+      const { events, end } = translator.endRound();
+      await write(events);
+      // Searches asked for once the search was withdrawn are not run: they end failed, and so does the loop.
+      if (!offered) for (const search of end.searches) await write(translator.searched(search.callId, undefined));
+      if (end.searches.length === 0 || !offered) {
+        const conversation = [
+          ...translated.conversation,
+          ...messages.slice((chat.messages as ChatMessage[]).length),
+          withoutUnrun(end.assistant, tools.webSearch),
+        ];
+        await write(translator.end((response) => keep(response, conversation)));
+        return [200, 'complete'];
+      }
+      messages.push(end.assistant);
+      for (const [i, search] of end.searches.entries()) {
+        await write(translator.searching(search.callId));
+        const { results, text } = await searches.run(search.query, i, signal);
+        await write(translator.searched(search.callId, results));
+        messages.push({ role: 'tool', tool_call_id: search.callId, content: text });
+      }
+      offered = searches.left;
+      answer = await hubChat({ ...nextChat(chat, tools.webSearch, offered), messages }, request, deps, signal);
+    }
+  };
+  run().then(
+    ([status, outcome]) => {
+      over = true;
+      out.end();
+      request.finish(status, outcome);
+    },
+    (err: unknown) => {
+      over = true;
+      if (leave.signal.aborted || out.destroyed) {
+        request.finish(200, 'aborted');
+        return;
+      }
+      const { error } = toErrorBody(err);
+      out.end(translator.fail(error.message, error.code ?? 'upstream_error'));
+      request.finish(toStatus(err), 'failed', err);
+    },
+  );
   return {
-    statusCode: answer.statusCode,
-    headers: { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
-    body: toResponsesStream(answer.body as Readable, echo, keep),
+    statusCode: 200,
+    headers: { ...answerHeaders(first.headers, ignored, 'text/event-stream'), 'cache-control': 'no-cache' },
+    body: out,
   };
 }
 

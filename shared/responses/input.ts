@@ -1,21 +1,17 @@
 /**
  * Responses API input items as Hub chat messages: messages of every role with their text and image parts,
- * function calls (consecutive ones merged into one assistant turn) and their outputs. Items the Hub cannot
- * take (reasoning, built-in tool calls, file parts) are refused with a 400 naming the item.
+ * function and custom tool calls (consecutive ones merged into one assistant turn, under the names the
+ * tools were offered by: see tools.ts) and their outputs. Reasoning and hosted search items a client sends
+ * back are dropped (the Hub cannot read them; the answer they led to is in the conversation). Items the Hub
+ * cannot take (file parts, other tools' calls, item references) are refused with a 400 naming the item.
  */
-import { BadRequestError } from '#shared/errors.ts';
+import { bad, invalid, isObject } from '#shared/responses/checks.ts';
+import { customArguments, type TranslatedTools } from '#shared/responses/tools.ts';
 
 type Json = Record<string, unknown>;
 
 /** A chat message of the Hub's API. */
 export type ChatMessage = Json & { role: 'system' | 'user' | 'assistant' | 'tool' };
-
-/** 400 for what the Hub cannot serve. */
-export const bad = (param: string, message: string) => new BadRequestError(message, { param, code: 'unsupported_parameter' });
-/** 400 for what is malformed. */
-export const invalid = (param: string, message: string) => new BadRequestError(message, { param, code: 'invalid_request' });
-/** A JSON object (not null, not a list). */
-export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Text of content parts (`input_text`, `output_text`), for the roles whose content the Hub takes as text. */
 function partText(part: unknown, param: string): string {
@@ -47,7 +43,7 @@ function outputText(output: unknown, param: string): string {
 }
 
 /** `input` (and `instructions`) as chat messages. Consecutive function calls become one assistant turn. */
-export function toMessages(input: unknown, instructions: unknown): ChatMessage[] {
+export function toMessages(input: unknown, instructions: unknown, tools: Pick<TranslatedTools, 'chatName'>): ChatMessage[] {
   const messages: ChatMessage[] = [];
   if (instructions !== undefined && instructions !== null) {
     if (typeof instructions !== 'string') throw invalid('instructions', '"instructions" must be a string.');
@@ -68,19 +64,23 @@ export function toMessages(input: unknown, instructions: unknown): ChatMessage[]
         if (parts === undefined) throw invalid(`${param}.content`, `${param}.content must be a string or a list of text parts.`);
         messages.push({ role, content: parts });
       } else throw invalid(`${param}.role`, `${param}.role must be user, assistant, system or developer.`);
-    } else if (type === 'function_call') {
-      if (typeof item.call_id !== 'string' || typeof item.name !== 'string' || typeof item.arguments !== 'string') {
-        throw invalid(param, `${param}: a function_call needs "call_id", "name" and "arguments" (strings).`);
+    } else if (type === 'function_call' || type === 'custom_tool_call') {
+      const body = type === 'function_call' ? item.arguments : item.input;
+      if (typeof item.call_id !== 'string' || typeof item.name !== 'string' || typeof body !== 'string') {
+        const field = type === 'function_call' ? 'arguments' : 'input';
+        throw invalid(param, `${param}: a ${type} needs "call_id", "name" and "${field}" (strings).`);
       }
-      const call = { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } };
+      const name = tools.chatName(item.name, typeof item.namespace === 'string' ? item.namespace : undefined);
+      const args = type === 'function_call' ? body : customArguments(body);
+      const call = { id: item.call_id, type: 'function', function: { name, arguments: args } };
       const last = messages.at(-1);
       if (last?.role === 'assistant' && Array.isArray(last.tool_calls)) last.tool_calls.push(call);
       else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
-    } else if (type === 'function_call_output') {
-      if (typeof item.call_id !== 'string') throw invalid(`${param}.call_id`, `${param}: a function_call_output needs "call_id".`);
+    } else if (type === 'function_call_output' || type === 'custom_tool_call_output') {
+      if (typeof item.call_id !== 'string') throw invalid(`${param}.call_id`, `${param}: a ${type} needs "call_id".`);
       messages.push({ role: 'tool', tool_call_id: item.call_id, content: outputText(item.output, `${param}.output`) });
-    } else if (type === 'reasoning') {
-      throw bad(param, `${param}: reasoning items are not supported: the Hub's models give none to send back.`);
+    } else if (type === 'reasoning' || type === 'web_search_call') {
+      continue; // what the Hub cannot read, sent back as clients do: dropped (see the module comment)
     } else {
       throw bad(`${param}.type`, `${param}: items of type ${JSON.stringify(type).slice(0, 60)} are not supported by the Hub.`);
     }

@@ -5,7 +5,7 @@
  * `/v1/responses/{id}` serve the consumer who created it and answer 404 to anyone else.
  */
 import { NotFoundError } from '#shared/errors.ts';
-import { toMessages, type ChatMessage } from '#shared/responses/input.ts';
+import type { ChatMessage } from '#shared/responses/input.ts';
 import { STORE_CALL_MS, within, type UsageStore } from '#shared/usage/store.ts';
 
 /** How long a stored response is kept. */
@@ -48,15 +48,14 @@ export async function readStored(store: UsageStore, consumer: string, id: string
 /** A response ready to store: the item to write. */
 export type StoredItem = Record<string, { S: string } | { B: Uint8Array } | { N: string }>;
 
-/** Packs a response with the conversation it ends (the conversation before it, then its output); undefined when too large to store. */
-export type StorePacker = (consumer: string, response: Record<string, unknown>, before: ChatMessage[]) => StoredItem | undefined;
+/** Packs a response with the conversation it ends (as chat messages, its answer last); undefined when too large to store. */
+export type StorePacker = (consumer: string, response: Record<string, unknown>, conversation: ChatMessage[]) => StoredItem | undefined;
 
 /** The packer, once zlib is loaded: it runs synchronously, so an answer can say whether it was stored before it is sent. */
 export async function storePacker(): Promise<StorePacker> {
   const { gzipSync } = await zlib();
-  return (consumer, response, before) => {
-    const output = Array.isArray(response.output) && response.output.length > 0 ? toMessages(response.output, undefined) : [];
-    const conversation = gzipSync(JSON.stringify([...before, ...output]));
+  return (consumer, response, messages) => {
+    const conversation = gzipSync(JSON.stringify(messages));
     const text = JSON.stringify(response);
     if (conversation.byteLength + Buffer.byteLength(text) > MAX_STORED_BYTES) return undefined;
     return {

@@ -20,18 +20,19 @@ export interface SpawnedApi {
   stop(): Promise<number | null>;
 }
 
-/** Spawns the API on an ephemeral port against `sim` and waits until it listens. */
-export async function spawnApi(sim: Simulator, env: Record<string, string> = {}): Promise<SpawnedApi> {
+/** Spawns the API on an ephemeral port against `sim` and waits until it listens; an `undefined` in `env` unsets that variable. */
+export async function spawnApi(sim: Simulator, env: Record<string, string | undefined> = {}): Promise<SpawnedApi> {
+  const merged: Record<string, string | undefined> = {
+    ...process.env,
+    PORT: '0',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    ...simulatorEnv(sim),
+    STUDIO_MODELS: JSON.stringify(STUDIO_MODELS),
+    ...env,
+  };
   const child = spawn(process.execPath, ['infra/offline/start.ts'], {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: '0',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      ...simulatorEnv(sim),
-      STUDIO_MODELS: JSON.stringify(STUDIO_MODELS),
-      ...env,
-    },
+    env: Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined)),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

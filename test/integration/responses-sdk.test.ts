@@ -191,11 +191,12 @@ describe('POST /v1/responses with the openai SDK', () => {
   });
 
   it.each([
-    ['tools[0].type', { tools: [{ type: 'web_search_preview' }] }],
+    ['tools[0].type', { tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] }],
     ['background', { background: true }],
     ['previous_response_id', { previous_response_id: 'resp_123' }],
-    ['input[0]', { input: [{ type: 'reasoning', id: 'rs_1', summary: [] }] }],
-    ['reasoning', { reasoning: { effort: 'high' } }],
+    ['conversation', { conversation: 'conv_1' }],
+    ['include[0]', { include: ['message.output_text.logprobs'] }],
+    ['input[0].content[0]', { input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file_1' }] }] }],
   ])('refuses what the Hub cannot serve with a 400 naming %s', async (param, extra) => {
     const err = await client.responses
       .create({ model: CHAT, input: 'x', ...extra } as OpenAI.Responses.ResponseCreateParamsNonStreaming)

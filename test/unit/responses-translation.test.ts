@@ -4,11 +4,27 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '#shared/errors.ts';
 import { toMessages } from '#shared/responses/input.ts';
-import { toChatRequest } from '#shared/responses/request.ts';
-import { fromChatCompletion } from '#shared/responses/response.ts';
+import { toChatRequest, type ResponsesRequestEcho } from '#shared/responses/request.ts';
+import type { ChatChoice } from '#shared/responses/response.ts';
+import { toChatTools } from '#shared/responses/tools.ts';
+import { outputOf, responseObject, toUsage, addUsage } from '#shared/responses/response.ts';
 import { ResponsesStreamTranslator } from '#shared/responses/stream.ts';
 
 const MODEL = 'mistralai/Mistral-Small-24B-Instruct';
+const NO_TOOLS = toChatTools(undefined, false);
+
+/** The response of one buffered chat completion, as the bridge builds it. */
+const fromChatCompletion = (
+  completion: { model?: string; choices: ChatChoice[]; usage?: unknown },
+  echo: ResponsesRequestEcho,
+  createdAt: number,
+) =>
+  responseObject('resp_x', createdAt, echo, {
+    status: completion.choices[0]?.finish_reason === 'length' ? 'incomplete' : 'completed',
+    output: outputOf(completion.choices[0] ?? {}, NO_TOOLS),
+    usage: toUsage(addUsage(null, completion.usage)),
+    model: completion.model,
+  });
 
 describe('request → chat', () => {
   it('turns input items into messages: roles, text and image parts, merged parallel calls, tool outputs', () => {
@@ -30,6 +46,7 @@ describe('request → chat', () => {
           { type: 'function_call_output', call_id: 'c2', output: [{ type: 'input_text', text: 'B' }] },
         ],
         'Be brief.',
+        NO_TOOLS,
       ),
     ).toEqual([
       { role: 'system', content: 'Be brief.' },
@@ -90,10 +107,15 @@ describe('request → chat', () => {
     [{ tools: [{ type: 'file_search' }] }, 'tools[0].type'],
     [{ tools: [{ type: 'computer_use_preview' }] }, 'tools[0].type'],
     [{ background: true }, 'background'],
-    [{ include: ['reasoning.encrypted_content'] }, 'include'],
+    [{ include: ['message.output_text.logprobs'] }, 'include[0]'],
+    [{ top_logprobs: 3 }, 'top_logprobs'],
+    [{ conversation: 'conv_1' }, 'conversation'],
+    [{ prompt: { id: 'pmpt_1' } }, 'prompt'],
+    [{ tools: [{ type: 'web_search' }] }, 'tools[0].type'],
+    [{ tools: [{ type: 'code_interpreter' }] }, 'tools[0].type'],
+    [{ tools: [{ type: 'namespace', name: 'n', tools: [{ type: 'mcp' }] }] }, 'tools[0].tools[0].type'],
     [{ input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'f' }] }] }, 'input[0].content[0]'],
-    [{ input: [{ type: 'web_search_call' }] }, 'input[0].type'],
-    [{ frobnicate: 1 }, 'frobnicate'],
+    [{ input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0].type'],
     [{ text: { format: { type: 'json_schema' } } }, 'text.format'],
     [{ input: [] }, 'input'],
     [{ model: '' }, 'model'],
