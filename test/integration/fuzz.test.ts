@@ -190,8 +190,24 @@ const responsesItem = fc.oneof(
     name: oddText,
     arguments: fc.oneof(oddText, fc.anything()),
   }),
-  fc.record({ type: fc.constant('function_call_output'), call_id: oddText, output: fc.oneof(oddText, fc.anything()) }),
-  fc.record({ type: fc.constantFrom('reasoning', 'web_search_call', 'item_reference') }),
+  fc.record({
+    type: fc.constantFrom('function_call_output', 'custom_tool_call_output'),
+    call_id: oddText,
+    output: fc.oneof(oddText, fc.anything()),
+  }),
+  fc.record({
+    type: fc.constantFrom('function_call', 'custom_tool_call'),
+    call_id: oddText,
+    name: oddText,
+    namespace: fc.oneof(oddText, fc.anything()),
+    input: fc.oneof(oddText, fc.anything()),
+    arguments: oddText,
+  }),
+  fc.record({
+    type: fc.constantFrom('reasoning', 'web_search_call', 'item_reference'),
+    summary: fc.anything(),
+    encrypted_content: fc.anything(),
+  }),
   fc.anything(),
 );
 const responsesBody = fc.record(
@@ -207,13 +223,44 @@ const responsesBody = fc.record(
     max_output_tokens: generation,
     tools: fc.oneof(
       fc.array(
-        fc.record({ type: fc.constantFrom('function', 'web_search_preview', 'file_search'), name: oddText, parameters: fc.anything() }),
-        {
-          maxLength: 2,
-        },
+        fc.oneof(
+          fc.record({
+            type: fc.constantFrom('function', 'custom', 'web_search', 'web_search_preview', 'file_search', 'mcp', 'x'),
+            name: oddText,
+            parameters: fc.anything(),
+            format: fc.oneof(fc.record({ type: fc.constant('grammar'), syntax: oddText, definition: oddText }), fc.anything()),
+            external_web_access: fc.anything(),
+          }),
+          fc.record({
+            type: fc.constant('namespace'),
+            name: oddText,
+            tools: fc.oneof(
+              fc.array(fc.record({ type: fc.constantFrom('function', 'custom', 'x'), name: oddText, parameters: fc.anything() }), {
+                maxLength: 3,
+              }),
+              fc.anything(),
+            ),
+          }),
+        ),
+        { maxLength: 3 },
       ),
       fc.anything(),
     ),
+    include: fc.oneof(
+      fc.array(
+        fc.oneof(fc.constantFrom('reasoning.encrypted_content', 'message.output_text.logprobs', 'web_search_call.action.sources'), oddText),
+      ),
+      fc.anything(),
+    ),
+    reasoning: fc.oneof(
+      fc.record({ effort: fc.oneof(fc.constantFrom('low', 'high'), fc.anything()), summary: fc.anything() }),
+      fc.anything(),
+    ),
+    max_tool_calls: fc.anything(),
+    top_logprobs: fc.anything(),
+    truncation: fc.anything(),
+    client_metadata: fc.anything(),
+    prompt_cache_key: fc.anything(),
     tool_choice: fc.oneof(fc.constantFrom('auto', 'none', 'required'), fc.anything()),
     text: fc.oneof(
       fc.record({

@@ -7,6 +7,8 @@ import { toMessages } from '#shared/responses/input.ts';
 import { toChatRequest, type ResponsesRequestEcho } from '#shared/responses/request.ts';
 import type { ChatChoice } from '#shared/responses/response.ts';
 import { toChatTools } from '#shared/responses/tools.ts';
+import { ignoredParameterDimension } from '#shared/metrics.ts';
+import { eventErrors } from '#test/helpers/open-responses.ts';
 import { outputOf, responseObject, toUsage, addUsage } from '#shared/responses/response.ts';
 import { ResponsesStreamTranslator } from '#shared/responses/stream.ts';
 
@@ -244,5 +246,171 @@ describe('chat stream → response events', () => {
       }),
       expect.objectContaining({ type: 'error', code: 'bad_gateway', message: 'IONOS broke off' }),
     ]);
+  });
+});
+
+describe('tools → chat tools', () => {
+  it('offers namespace members and custom tools under collision-free chat names, and maps calls back', () => {
+    const tools = toChatTools(
+      [
+        { type: 'function', name: 'ns__f' },
+        {
+          type: 'namespace',
+          name: 'ns',
+          tools: [
+            { type: 'function', name: 'f' },
+            { type: 'custom', name: 'patch' },
+          ],
+        },
+        { type: 'custom', name: 'has space', format: { type: 'grammar', syntax: 'lark', definition: 'start: "x"' } },
+        { type: 'web_search' },
+        { type: 'function', name: 'web_search' },
+      ],
+      true,
+    );
+    const names = tools.chat?.map((t) => (t.function as { name: string }).name);
+    expect(names).toEqual(['ns__f', 'ns__f_1', 'ns__patch', 'has_space', 'web_search', 'web_search_1']);
+    expect(new Set(names).size).toBe(names?.length);
+    expect(names?.every((n) => /^[A-Za-z0-9_-]{1,64}$/.test(n))).toBe(true);
+    expect(tools.webSearch).toBe('web_search');
+    expect(tools.chatName('f', 'ns')).toBe('ns__f_1');
+    expect(tools.chatName('web_search')).toBe('web_search_1');
+    expect(tools.origins.get('ns__patch')).toEqual({ kind: 'custom', name: 'patch', namespace: 'ns' });
+    expect((tools.chat?.[3]?.function as { description: string }).description).toContain('start: "x"');
+    expect(tools.echo[0]).toEqual({ type: 'function', name: 'ns__f', description: null, parameters: null, strict: null });
+  });
+
+  it('without a search key: leaves out a web_search that asks for no live access, refuses one that needs it', () => {
+    expect(toChatTools([{ type: 'web_search', external_web_access: false }], false)).toMatchObject({
+      chat: undefined,
+      ignored: ['tools[0].web_search'],
+    });
+    expect(() => toChatTools([{ type: 'web_search_preview' }], false)).toThrow(BadRequestError);
+  });
+});
+
+describe('chat stream → response events, the new item types', () => {
+  const tools = toChatTools(
+    [
+      { type: 'namespace', name: 'ns', tools: [{ type: 'function', name: 'f' }] },
+      { type: 'custom', name: 'patch' },
+      { type: 'web_search' },
+    ],
+    true,
+  );
+  const { echo } = toChatRequest({ model: MODEL, input: 'x', stream: true, include: ['web_search_call.action.sources'] });
+  const chunk = (delta: object, finish: string | null = null) =>
+    `data: ${JSON.stringify({ model: MODEL, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const parse = (sse: string) =>
+    sse
+      .split('\n\n')
+      .filter(Boolean)
+      .map((e) => JSON.parse(e.split('\n')[1]?.slice(6) ?? '{}') as { type: string; [k: string]: unknown });
+
+  it('reasoning, a namespaced call and a custom call: their events, valid against the specification where it defines them', () => {
+    const t = new ResponsesStreamTranslator(echo, tools);
+    const sse =
+      t.start() +
+      t.push(
+        chunk({ reasoning_content: 'Think' }) +
+          chunk({ reasoning_content: 'ing.' }) +
+          chunk({ tool_calls: [{ index: 0, id: 'c1', function: { name: 'ns__f', arguments: '{"a":' } }] }) +
+          chunk({ tool_calls: [{ index: 0, function: { arguments: '1}' } }] }) +
+          chunk({ tool_calls: [{ index: 1, id: 'c2', function: { name: 'patch', arguments: '{"input":"P"}' } }] }) +
+          chunk({}, 'tool_calls'),
+      ) +
+      t.end();
+    const events = parse(sse);
+    expect(events.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.reasoning.delta',
+      'response.reasoning.delta',
+      'response.reasoning.done',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.custom_tool_call_input.delta',
+      'response.custom_tool_call_input.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    for (const event of events) expect(eventErrors(event), event.type).toEqual([]);
+    expect((events.at(-1)?.response as { output: unknown[] }).output).toEqual([
+      {
+        id: expect.stringMatching(/^rs_/),
+        type: 'reasoning',
+        status: 'completed',
+        summary: [],
+        content: [{ type: 'reasoning_text', text: 'Thinking.' }],
+      },
+      {
+        id: expect.stringMatching(/^fc_/),
+        type: 'function_call',
+        status: 'completed',
+        call_id: 'c1',
+        name: 'f',
+        namespace: 'ns',
+        arguments: '{"a":1}',
+      },
+      { id: expect.stringMatching(/^ctc_/), type: 'custom_tool_call', status: 'completed', call_id: 'c2', name: 'patch', input: 'P' },
+    ]);
+  });
+
+  it('a hosted search over two rounds: one response, the search item between, the usage summed', () => {
+    const t = new ResponsesStreamTranslator(echo, tools);
+    const usage = (p: number, c: number) =>
+      `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: p, completion_tokens: c, total_tokens: p + c } })}\n\n`;
+    let sse =
+      t.start() +
+      t.push(chunk({ tool_calls: [{ index: 0, id: 's1', function: { name: 'web_search', arguments: '{"query":"q"}' } }] }) + usage(10, 2));
+    const round = t.endRound();
+    expect(round.end.searches).toEqual([{ callId: 's1', query: 'q' }]);
+    expect(round.end.assistant).toEqual({
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 's1', type: 'function', function: { name: 'web_search', arguments: '{"query":"q"}' } }],
+    });
+    sse += round.events + t.searching('s1') + t.searched('s1', [{ title: 'T', url: 'https://example.com/1', content: 'C' }]);
+    sse += t.push(chunk({ content: 'Answer' }, 'stop') + usage(20, 3)) + t.endRound().events + t.end();
+    const events = parse(sse);
+    for (const event of events) expect(eventErrors(event), event.type).toEqual([]);
+    expect(events.map((e) => e.type).filter((e) => e.includes('web_search_call'))).toEqual([
+      'response.web_search_call.in_progress',
+      'response.web_search_call.searching',
+      'response.web_search_call.completed',
+    ]);
+    expect(events.at(-1)?.response).toMatchObject({
+      output: [
+        {
+          type: 'web_search_call',
+          status: 'completed',
+          action: { type: 'search', query: 'q', sources: [{ type: 'url', url: 'https://example.com/1' }] },
+        },
+        { type: 'message', content: [{ text: 'Answer' }] },
+      ],
+      usage: { input_tokens: 30, output_tokens: 5, total_tokens: 35 },
+    });
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+  });
+
+  it('a failed stream: response.failed and an error event that both the SDKs and the specification read', () => {
+    const t = new ResponsesStreamTranslator(echo, tools);
+    const events = parse(t.start() + t.push(chunk({ content: 'Hi' })) + t.fail('IONOS broke off', 'bad_gateway'));
+    for (const event of events) expect(eventErrors(event), event.type).toEqual([]);
+    expect(events.at(-1)).toMatchObject({ type: 'error', code: 'bad_gateway', message: 'IONOS broke off', error: { code: 'bad_gateway' } });
+  });
+});
+
+describe('the IgnoredParameters metric', () => {
+  it('counts known names under their own name and anything else as other (bounded cardinality)', () => {
+    expect(
+      ['context_management', 'tools[3].web_search', 'include.x.y', 'frobnicate', 'a'.repeat(60)].map(ignoredParameterDimension),
+    ).toEqual(['context_management', 'tools.web_search', 'include', 'other', 'other']);
   });
 });
