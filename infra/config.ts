@@ -45,7 +45,7 @@ export interface DeployConfig {
   alarmEmail: string;
   /**
    * Reserved concurrency of the agent and the proxy: what one consumer (or all together) can hold at once,
-   * so they cannot exhaust the account's concurrency and starve the authorizer. See the README for sizing.
+   * so they cannot exhaust the account's concurrency and starve the authorizer. See docs/operations.md for sizing.
    */
   agentReservedConcurrency: number;
   proxyReservedConcurrency: number;

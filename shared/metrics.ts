@@ -91,7 +91,7 @@ export function recordFailure(f: FailureMetrics): void {
 }
 
 /**
- * The metric of each use of the usage table that can fail; all three fail open (README: Faults), so each
+ * The metric of each use of the usage table that can fail; all three fail open (docs/usage-and-limits.md: Faults of the usage table), so each
  * has an alarm instead: the ledger write (after the answer), the budget check and the contract limiter.
  */
 export const STORE_FAILURE_METRICS = {
@@ -127,7 +127,7 @@ export function recordMonthlyBudgetUse(consumer: string, percent: number): void 
 }
 
 /**
- * Parameters of OpenAI's Responses API this API ignores by name (README: Responses API): they count under
+ * Parameters of OpenAI's Responses API this API ignores by name (docs/api.md: the Responses API): they count under
  * their own name; any other name counts as `other`, so a client cannot create metrics at will.
  */
 const KNOWN_IGNORED = new Set(['context_management', 'moderation', 'text.verbosity', 'tools.web_search', 'tools.web_search_preview']);

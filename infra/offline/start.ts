@@ -68,7 +68,9 @@ async function startOfflineStore(): Promise<{ close(): Promise<void> }> {
 async function main(): Promise<void> {
   env.POWERTOOLS_SERVICE_NAME ??= 'ionos-agent-backend-local';
   env.POWERTOOLS_METRICS_DISABLED ??= 'true'; // EMF lines are for CloudWatch; set false to see them locally
-  env.ALLOWED_ORIGINS ??= 'http://localhost:3000,http://localhost:5173,http://localhost:8000'; // as cdk.json
+  // As cdk.json, and the port this server listens on (a page it serves itself, e.g. on PORT=9000).
+  const port = env.PORT ?? '8000';
+  env.ALLOWED_ORIGINS ??= [...new Set(['3000', '5173', '8000', port])].map((p) => `http://localhost:${p}`).join(',');
   const offline = env.IONOS_API_TOKEN === undefined && env.IONOS_SECRET_ID === undefined;
   const sim = offline ? await startOfflineSimulator() : undefined;
   const withoutTable = env.USAGE_TABLE === 'none';
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
     console.log('USAGE_TABLE=none: no usage table, so no ledger, budgets or contract limiter.');
   }
   const store = env.USAGE_TABLE === undefined && !withoutTable ? await startOfflineStore() : undefined;
-  const api = await startLocalApi({ port: Number(env.PORT ?? 8000), host: env.HOST ?? '127.0.0.1' });
+  const api = await startLocalApi({ port: Number(port), host: env.HOST ?? '127.0.0.1' });
   console.log(`API listening on ${api.url.replace('127.0.0.1', 'localhost')}; Ctrl-C stops it.`);
 
   let stopping = false;

@@ -34,7 +34,7 @@ export const GATEWAY_ERRORS = {
     'invalid_api_key',
     'Invalid API key: check the key sent in "Authorization: Bearer <api key>".',
   ),
-  MISSING_AUTHENTICATION_TOKEN: answer(404, 'invalid_request_error', 'not_found', "No such route. The README lists the API's routes."),
+  MISSING_AUTHENTICATION_TOKEN: answer(404, 'invalid_request_error', 'not_found', 'No such route: the routes are listed in docs/api.md.'),
   THROTTLED: answer(
     429,
     'rate_limit_error',

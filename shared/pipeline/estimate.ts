@@ -1,7 +1,7 @@
 /**
  * Estimates, in one place: what a request is reserved against its budgets before it goes to IONOS, and
  * what a call is charged when its own usage never arrives (a stream the client cut short, an answer that
- * broke off). The README (Budgets) states these rules; change them here and there.
+ * broke off). docs/usage-and-limits.md (Budgets) states these rules; change them here and there.
  *
  * - Prompt: one token per 4 bytes of the request body (JSON punctuation included, so it leans high for
  *   English text; a dense script can have more tokens than this).

@@ -55,7 +55,7 @@ export interface TranslatedRequest {
 }
 
 /**
- * The policy for every top-level parameter, in one place (the README's table says the same):
+ * The policy for every top-level parameter, in one place (docs/api.md says the same):
  * - served: translated for the Hub (or by this API itself: `store`, `previous_response_id`, hosted search);
  * - accepted: describes the client or tunes caching, safety or latency on OpenAI's side: nothing to do;
  * - refused (see REFUSED): would change the answer the client relies on and cannot be served: a 400;

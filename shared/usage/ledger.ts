@@ -4,7 +4,7 @@
  * `ADD` in one UpdateItem per window, so concurrent requests (across containers) never lose a count;
  * concurrent writes to one item within a process are summed into one (see coalesce.ts).
  *
- * Keys (one table, see the README): `pk = C#<consumer>`, `sk = D#<yyyy-mm-dd>#<model>` or
+ * Keys (one table, see docs/usage-and-limits.md): `pk = C#<consumer>`, `sk = D#<yyyy-mm-dd>#<model>` or
  * `M#<yyyy-mm>#<model>`. One Query on `pk` with an `sk` prefix reads a consumer's day or month, per model,
  * and nothing else: a consumer's items never share a partition with another's. Windows expire by TTL.
  * A consumer with budgets also has one budget item per month (`sk = B#<yyyy-mm>`, see budgets.ts).

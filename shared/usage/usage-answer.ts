@@ -9,7 +9,7 @@ import { logger } from '#shared/observability.ts';
 import type { BudgetState } from '#shared/usage/budgets.ts';
 import type { Ledger, UsageWindow } from '#shared/usage/ledger.ts';
 
-/** The answer's shape (documented in the README). */
+/** The answer's shape (documented in docs/usage-and-limits.md). */
 export interface UsageAnswer {
   object: 'usage';
   consumer: string;

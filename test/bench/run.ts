@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: measures on loopback, prints one table and writes test/bench/results.json.
+ * `npm run bench`: measures on loopback, prints one table, keeps it in docs/benchmarks.json and rewrites
+ * the table in docs/benchmarks.md from it.
  * Every loop is bounded; nothing leaves this machine. Each figure stands beside its target where an issue
  * gives one, and a missed target is printed as MISSED.
  */
@@ -17,21 +18,14 @@ import { spawnApi } from '#test/helpers/spawn-api.ts';
 import { peakRssMb, percentile, round, timeEach } from './stats.ts';
 import { measureAgentStreamDelay, measureProxyStreamDelay, measureResponsesStreamDelay } from './stream-delay.ts';
 import { measureBridgeLatency } from './responses.ts';
+import { renderReport, RESULTS_FILE, type BenchResults, type Row } from './report.ts';
+import { writeGeneratedDocs } from '#test/docs/generated.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 10);
 const STREAM_RUNS = Number(process.env.BENCH_STREAM_RUNS ?? 100);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 3);
 
-interface Row {
-  figure: string;
-  value: number;
-  unit: string;
-  /** Met when the value is at most this. */
-  target?: number;
-  /** Met when the value is at least this. */
-  atLeast?: number;
-}
 const rows: Row[] = [];
 const add = (figure: string, value: number, unit: string, target?: number, atLeast?: number) =>
   rows.push({ figure, value, unit, target, atLeast });
@@ -176,17 +170,14 @@ try {
 }
 add('peak RSS of the bench process (simulator, clients, bundling)', round(process.resourceUsage().maxRSS / 1024, 1), 'MB');
 
-const machine = `${cpus().length} cores, Node ${process.version}`;
-console.log(`bench ${new Date().toISOString().slice(0, 10)} on ${machine}; ${REQUESTS} sequential keep-alive requests per HTTP figure`);
-console.log(`costs: arm64 at $${PRICE.perGbSecond} per GB-second and $${PRICE.perMillionRequests} per million requests (${PRICE.asOf})`);
-const width = Math.max(...rows.map((r) => r.figure.length));
-for (const r of rows) {
-  let verdict = '';
-  if (r.target !== undefined) verdict = `  target <= ${r.target}: ${r.value <= r.target ? 'met' : 'MISSED'}`;
-  if (r.atLeast !== undefined) verdict = `  target >= ${r.atLeast}: ${r.value >= r.atLeast ? 'met' : 'MISSED'}`;
-  console.log(`${r.figure.padEnd(width)}  ${String(r.value).padStart(9)} ${r.unit}${verdict}`);
-}
-writeFileSync(
-  new URL('./results.json', import.meta.url),
-  `${JSON.stringify({ date: new Date().toISOString(), machine, requests: REQUESTS, rows }, null, 2)}\n`,
-);
+const results: BenchResults = {
+  date: new Date().toISOString(),
+  machine: `${cpus().length} cores, Node ${process.version}`,
+  requests: REQUESTS,
+  price: PRICE,
+  rows,
+};
+console.log(renderReport(results));
+writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+writeGeneratedDocs();
+console.log('docs/benchmarks.json and docs/benchmarks.md: updated');

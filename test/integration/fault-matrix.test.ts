@@ -1,12 +1,11 @@
 // Every cell of the route × upstream-fault matrix (fault-matrix.ts) against the simulator: the documented
 // status, error code and Retry-After, an error event instead of a quiet end for streams, and never a
 // half-sent success. The README's table must equal the rendering of the same matrix.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 import { parseSseData } from '#test/helpers/sse.ts';
-import { FAULTS, readmeWithFaultTable, ROUTES, type Outcome, type RouteKey } from './fault-matrix.ts';
+import { FAULTS, ROUTES, type Outcome, type RouteKey } from './fault-matrix.ts';
 
 const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
 let stack: LocalStack;
@@ -117,10 +116,5 @@ describe('route × upstream fault', () => {
     // The same route works again once the fault is gone: no state was left broken.
     const [againPath, againInit] = requests[route]();
     expect(await observe(route, await fetch(`${stack.api.url}${againPath}`, againInit))).toEqual({ status: 200 });
-  });
-
-  it('the README carries the same table', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    expect(readme, 'README.md differs from the matrix: run `npm run docs:faults`').toBe(readmeWithFaultTable(readme));
   });
 });

@@ -153,7 +153,7 @@ async function handle(
   if ('denied' in auth) return sendGatewayError(res, auth.denied, preflightHeaders(origin, allowed));
   const match = matchRoute(method, url.pathname);
   if (match === undefined)
-    return send(res, toErrorResponse(new NotFoundError(`No route for ${method} ${url.pathname}. The README lists the API's routes.`)));
+    return send(res, toErrorResponse(new NotFoundError(`No route for ${method} ${url.pathname}. The routes are listed in docs/api.md.`)));
   if ('allowed' in match) return send(res, toErrorResponse(new MethodNotAllowedError(method, url.pathname, match.allowed)));
 
   const body = await readRequestBody(req, GATEWAY_MAX_BODY_BYTES);
