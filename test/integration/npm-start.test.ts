@@ -1,5 +1,7 @@
 // `npm start` as a user runs it: a real process, offline against the simulator, stopped with Ctrl-C.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 
@@ -36,6 +38,43 @@ describe('npm start', () => {
     child.kill('SIGINT');
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);
+  });
+
+  it("runs the README's Quickstart as shown: the curl requests answer as printed, the OpenAI snippet prints the answer", async () => {
+    const { child, url } = start({});
+    const base = await url;
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const quickstart = readme.slice(readme.indexOf('## Quickstart'), readme.indexOf('## Architecture'));
+    // Each curl with its printed answer: the answer's start (up to the first "…") is what the server says.
+    const shell = [...quickstart.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] as string).find((b) => b.startsWith('curl')) ?? '';
+    // Each curl (with its continuation lines) and the comment line right after it: what it prints.
+    const pairs: [string, string][] = [];
+    const lines = shell.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      if (!lines[i]?.startsWith('curl')) continue;
+      let call = lines[i] as string;
+      while (call.endsWith('\\')) call = `${call.slice(0, -1)} ${lines[++i]?.trim()}`;
+      const next = lines[i + 1] ?? '';
+      if (next.startsWith('# ')) pairs.push([call, next.slice(2)]);
+    }
+    expect(pairs.length).toBeGreaterThanOrEqual(4);
+    for (const [call, printed] of pairs) {
+      const args = call.replace(/localhost:8000/g, base.replace('http://', ''));
+      const out = execFileSync('sh', ['-c', args], { encoding: 'utf8' });
+      expect(out.startsWith(printed.split('…')[0] as string), `${args}\nprinted ${out.slice(0, 300)}`).toBe(true);
+    }
+    const snippet = /```js\n([\s\S]*?)```/.exec(quickstart)?.[1] ?? '';
+    const file = join(ROOT, 'node_modules', '.cache', `quickstart-${process.pid}.mjs`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, snippet.replace('http://localhost:8000', base));
+    try {
+      const printed = execFileSync(process.execPath, [file], { encoding: 'utf8' });
+      expect(printed.trim()).toBe(/\/\/ (.+)$/m.exec(snippet.split('console.log')[1] ?? '')?.[1]);
+    } finally {
+      rmSync(file, { force: true });
+    }
+    child.kill('SIGINT');
+    await once(child, 'exit');
   });
 
   it('uses the real IONOS settings when a token is configured, without a simulator', async () => {
