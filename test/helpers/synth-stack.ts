@@ -14,9 +14,13 @@ export const CDK_JSON = JSON.parse(readFileSync(new URL('../../cdk.json', import
 /** The Studio model map the tests deploy with. */
 export const MAP = { 'qwen-gdpr': '7b19cae7-0983-4a6b-a03c-a647db48f00b' };
 
-/** The stack, with context overrides. */
+/**
+ * The stack, with context overrides. Its functions are not bundled (CDK's `aws:cdk:bundling-stacks` empty):
+ * a template test reads the template, and the bundles have tests of their own (test/infra/bundles.test.ts,
+ * `npm run synth`), so each synth here skips five esbuild runs and their output.
+ */
 export function synthStack(overrides: Record<string, unknown> = {}): BackendStack {
-  const app = new App();
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const config = parseDeployConfig({ ...CDK_JSON.context, studioModels: MAP, ...overrides });
   return new BackendStack(app, 'Test', { config });

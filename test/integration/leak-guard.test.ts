@@ -3,11 +3,13 @@
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { logger } from '#shared/observability.ts';
-import { leaks, watchResponses } from '#test/helpers/leak-guard.ts';
+import { guard, leaks, watchResponses } from '#test/helpers/leak-guard.ts';
 import { SENTINELS } from '#test/helpers/sentinels.ts';
 
+beforeAll(() => (guard.silenceLeaks = true));
+afterAll(() => (guard.silenceLeaks = false));
 afterEach(() => {
   leaks.length = 0; // this file leaks on purpose; the setup's check still runs after it
 });

@@ -1,7 +1,7 @@
 // At every log level the functions support, a whole `npm start` process holding the sentinel credentials
 // serves successes, streams, the agent with its search tool, Studio, and upstream errors that echo the
 // token; no sentinel appears in any response (status line, headers, body) or anything the process printed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
 import { SENTINEL_VALUES, SENTINELS, startTestSimulator } from '#test/helpers/sentinels.ts';
@@ -10,15 +10,8 @@ import { spawnApi } from '#test/helpers/spawn-api.ts';
 const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
 const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
 const STUDIO_UUID = STUDIO_MODELS['qwen-gdpr-demo'] as string;
-let sim: Simulator;
-
-beforeAll(async () => {
-  sim = await startTestSimulator();
-});
-afterAll(() => sim.close());
-
-/** The requests each level serves; returns every response rendered as text. */
-async function workload(base: string): Promise<string[]> {
+/** The requests each level serves (against its own simulator); returns every response rendered as text. */
+async function workload(base: string, sim: Simulator): Promise<string[]> {
   const seen: string[] = [];
   const call = async (path: string, init: RequestInit = {}) => {
     const res = await fetch(`${base}${path}`, { method: 'POST', ...init });
@@ -54,14 +47,18 @@ async function workload(base: string): Promise<string[]> {
   return seen;
 }
 
-describe('no sentinel credential at any log level', () => {
-  it.each(LEVELS)('POWERTOOLS_LOG_LEVEL=%s', async (level) => {
+// The levels run at once, each with a simulator and a process of its own: a level's time is mostly the
+// agent's retry back-off on the injected faults, not work, so seven in parallel take about as long as one.
+describe.concurrent('no sentinel credential at any log level', () => {
+  it.each(LEVELS)('POWERTOOLS_LOG_LEVEL=%s', { timeout: 90_000 }, async (level) => {
+    const sim = await startTestSimulator();
     const api = await spawnApi(sim, { POWERTOOLS_LOG_LEVEL: level, UPSTREAM_TIMEOUT_MS: '2000' });
     let responses: string[] = [];
     try {
-      responses = await workload(api.url);
+      responses = await workload(api.url, sim);
     } finally {
       expect(await api.stop()).toBe(0);
+      await sim.close();
     }
     expect(responses).toHaveLength(20);
     // Successes: models, chat, chat stream, Studio listing, Studio chat, agent with search, agent stream.
