@@ -4,7 +4,7 @@
  * as strings, so JSON and numbers are parsed here.
  */
 import { z } from 'zod';
-import { isHubModelId } from '#shared/models/route-model.ts';
+import { isHubModelId } from '#shared/models/model-ids.ts';
 import { parseStudioModelMap, type StudioModelMap } from '#shared/models/studio-map.ts';
 import type { FunctionName } from '#shared/routes.ts';
 import { BUDGET_KEYS, DEFAULT_CONTRACT_SHARE, type Budgets } from '#shared/usage/consumers.ts';

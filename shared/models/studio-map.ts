@@ -2,7 +2,7 @@
  * The fine-tuned Studio model map (display name → model UUID). Studio has no listing endpoint, so the
  * map is configuration: CDK context at deploy time, an env var or a JSON file for local runs.
  */
-import { isStudioModelId } from '#shared/models/route-model.ts';
+import { isStudioModelId } from '#shared/models/model-ids.ts';
 
 /** Display name → Studio model UUID. */
 export type StudioModelMap = Record<string, string>;
