@@ -12,7 +12,7 @@ import { createCredentialStore } from '#shared/credentials.ts';
 import { BadRequestError, toStatus } from '#shared/errors.ts';
 import { getHeader, queryFlag, readJsonObject } from '#shared/http/event.ts';
 import { consumerOf, createHandler } from '#shared/http/handler.ts';
-import { jsonResponse } from '#shared/http/response.ts';
+import { jsonResponse } from '#shared/http/json-response.ts';
 import { sseResponse } from '#shared/http/sse.ts';
 import { createHubClient } from '#shared/ionos/hub-client.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';

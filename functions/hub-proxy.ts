@@ -18,8 +18,8 @@ import { forwardedRequestHeaders } from '#shared/proxy/headers.ts';
 import { legacyListModels, legacyPredict } from '#shared/proxy/legacy.ts';
 import { fillPath, operationOf } from '#shared/routes.ts';
 import { workDeadlineMs } from '#shared/time.ts';
-import { usageAnswer } from '#shared/usage/usage-answer.ts';
-import { budgetUse, usageLedger } from '#shared/usage/usage.ts';
+import { usageAnswer } from '#shared/usage/usage-route.ts';
+import { budgetUse, usageLedger } from '#shared/usage/usage-parts.ts';
 
 const config = getConfig();
 const credentials = createCredentialStore(config);

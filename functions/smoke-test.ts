@@ -9,7 +9,7 @@ import { getConfig } from '#shared/config.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
 import { tokenDaysToExpiry } from '#shared/ionos/token-expiry.ts';
 import { recordTokenExpiry } from '#shared/metrics.ts';
-import { logger } from '#shared/observability.ts';
+import { logger } from '#shared/logger.ts';
 import { SecretsManagerSource } from '#shared/secrets-source.ts';
 import { runSmokeChecks, tokenExpiryCheck, type CheckResult } from '#shared/smoke/checks.ts';
 

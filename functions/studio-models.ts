@@ -4,7 +4,7 @@
  */
 import { getConfig } from '#shared/config.ts';
 import { createHandler } from '#shared/http/handler.ts';
-import { jsonResponse } from '#shared/http/response.ts';
+import { jsonResponse } from '#shared/http/json-response.ts';
 
 const { studioModels } = getConfig();
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { isHubModelId } from '#shared/models/model-ids.ts';
 import { parseStudioModelMap, type StudioModelMap } from '#shared/models/studio-map.ts';
 import type { FunctionName } from '#shared/routes.ts';
-import { BUDGET_KEYS, DEFAULT_CONTRACT_SHARE, type Budgets } from '#shared/usage/consumers.ts';
+import { BUDGET_KEYS, DEFAULT_CONTRACT_SHARE, type Budgets } from '#shared/usage/consumer-settings.ts';
 
 /**
  * A usage-plan consumer: its own API key, rate, burst and daily quota (gateway), and its budgets and share

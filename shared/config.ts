@@ -6,7 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { parseStudioModelMapJson, type StudioModelMap } from '#shared/models/studio-map.ts';
-import { parseConsumers, type ConsumerMap } from '#shared/usage/consumers.ts';
+import { parseConsumers, type ConsumerMap } from '#shared/usage/consumer-settings.ts';
 import type { ContractLimits } from '#shared/usage/contract.ts';
 
 // zod/mini keeps function bundles small; every check carries its own message, so errors read well.

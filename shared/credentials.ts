@@ -8,7 +8,7 @@
 import { ServiceUnavailableError, UpstreamHttpError } from '#shared/errors.ts';
 import { createExpiryWatcher } from '#shared/ionos/token-expiry.ts';
 import { recordTokenExpiry } from '#shared/metrics.ts';
-import { logger } from '#shared/observability.ts';
+import { logger } from '#shared/logger.ts';
 import { SecretsManagerSource } from '#shared/secrets-source.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 

@@ -8,7 +8,7 @@
 import { ToolMessage } from '@langchain/core/messages';
 import { tool, type StructuredToolInterface } from '@langchain/core/tools';
 import { HttpError, RequestAbortedError } from '#shared/errors.ts';
-import { logger } from '#shared/observability.ts';
+import { logger } from '#shared/logger.ts';
 import { formatSearchResults, searchFailureText, searchWeb } from '#shared/web-search.ts';
 
 /** What the tools need. */

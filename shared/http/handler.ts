@@ -17,10 +17,10 @@ import { getConfig } from '#shared/config.ts';
 import { toErrorResponse, toStatus } from '#shared/errors.ts';
 import { settleAfterResponse } from '#shared/http/after-response.ts';
 import { corsHeaders } from '#shared/http/cors.ts';
-import { currentConsumers, refreshConsumers } from '#shared/usage/consumer-map.ts';
-import { consumerName } from '#shared/usage/consumers.ts';
+import { currentConsumers, refreshConsumers } from '#shared/usage/current-consumers.ts';
+import { consumerName } from '#shared/usage/consumer-settings.ts';
 import { getHeader } from '#shared/http/event.ts';
-import { logger } from '#shared/observability.ts';
+import { logger } from '#shared/logger.ts';
 import { FUNCTIONS, type FunctionName } from '#shared/routes.ts';
 
 /** What a handler returns: a proxy result whose body may be a stream for streaming functions. */

@@ -9,7 +9,7 @@ import { BadGatewayError, BadRequestError, GatewayTimeoutError, ServiceUnavailab
 import { readJsonAnswer, upstreamFetch } from '#shared/http/upstream-fetch.ts';
 import { redact } from '#shared/ionos/error-body.ts';
 import { STUDIO_PATHS, studioUpstream } from '#shared/ionos/upstreams.ts';
-import { logger } from '#shared/observability.ts';
+import { logger } from '#shared/logger.ts';
 import { sleep } from '#shared/time.ts';
 
 /** A Studio chat turn. Studio knows only these two roles. */

@@ -35,14 +35,14 @@ import {
   type RejectReason,
   type Usage,
 } from '#shared/metrics.ts';
-import { logger } from '#shared/observability.ts';
+import { logger } from '#shared/logger.ts';
 import { modelCallEstimate, sseEvents, STUDIO_JOB, type Estimate } from '#shared/pipeline/estimate.ts';
-import { usageOf, UsageMeter } from '#shared/proxy/usage.ts';
+import { usageOf, UsageMeter } from '#shared/pipeline/usage-meter.ts';
 import { hasBudgets, reserve, settle, type Charge, type Reservation } from '#shared/usage/budgets.ts';
-import { currentConsumers } from '#shared/usage/consumer-map.ts';
-import { budgetsOf, shareOf, type Budgets } from '#shared/usage/consumers.ts';
+import { currentConsumers } from '#shared/usage/current-consumers.ts';
+import { budgetsOf, shareOf, type Budgets } from '#shared/usage/consumer-settings.ts';
 import type { ContractBucket } from '#shared/usage/contract.ts';
-import { contractLimiter, usageLedger, usageStore } from '#shared/usage/usage.ts';
+import { contractLimiter, usageLedger, usageStore } from '#shared/usage/usage-parts.ts';
 
 /** The IONOS clients the pipeline calls through, created once per container. */
 export interface PipelineClients {

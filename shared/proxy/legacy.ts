@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { BadRequestError } from '#shared/errors.ts';
-import { jsonResponse } from '#shared/http/response.ts';
+import { jsonResponse } from '#shared/http/json-response.ts';
 import type { JsonResponse } from '#shared/errors.ts';
 import type { HubModel } from '#shared/ionos/hub-client.ts';
 import { readJsonAnswer } from '#shared/http/upstream-fetch.ts';

@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import type { HandlerResult } from '#shared/http/handler.ts';
-import { jsonResponse } from '#shared/http/response.ts';
+import { jsonResponse } from '#shared/http/json-response.ts';
 import { SSE_DONE, sseEvent, sseResponse } from '#shared/http/sse.ts';
 import { toStudioConversation, type StudioMessage, type TurnInput } from '#shared/ionos/studio-client.ts';
 import type { HubRequest } from '#shared/pipeline/hub-request.ts';

@@ -15,10 +15,10 @@ import { BadRequestError, HttpError, RequestAbortedError, ServiceUnavailableErro
 import { afterResponse } from '#shared/http/after-response.ts';
 import { parseJsonObject } from '#shared/http/event.ts';
 import type { HandlerResult } from '#shared/http/handler.ts';
-import { jsonResponse } from '#shared/http/response.ts';
+import { jsonResponse } from '#shared/http/json-response.ts';
 import { sseEvent } from '#shared/http/sse.ts';
 import { recordIgnoredParameters } from '#shared/metrics.ts';
-import { logger } from '#shared/observability.ts';
+import { logger } from '#shared/logger.ts';
 import type { HubRequest, Outcome } from '#shared/pipeline/hub-request.ts';
 import { hubChat, type HubChatAnswer, type ProxyCall, type ProxyDeps } from '#shared/proxy/forward.ts';
 import { relay } from '#shared/proxy/relay.ts';
@@ -33,11 +33,11 @@ import {
   webSearchItem,
   type ChatChoice,
   type ChatUsage,
-} from '#shared/responses/response.ts';
+} from '#shared/responses/response-object.ts';
 import { deleteStored, putStored, readStored, responseNotFound, storePacker } from '#shared/responses/stored.ts';
 import { ResponsesStreamTranslator } from '#shared/responses/stream.ts';
 import { searchQuery } from '#shared/responses/tools.ts';
-import { usageStore } from '#shared/usage/usage.ts';
+import { usageStore } from '#shared/usage/usage-parts.ts';
 import type { UsageStore } from '#shared/usage/store.ts';
 import { formatSearchResults, searchFailureText, searchWeb, type SearchDeps, type SearchResult } from '#shared/web-search.ts';
 

@@ -25,7 +25,7 @@ import {
   toUsage,
   webSearchItem,
   type ChatUsage,
-} from '#shared/responses/response.ts';
+} from '#shared/responses/response-object.ts';
 import { customInput, searchQuery, type TranslatedTools } from '#shared/responses/tools.ts';
 import type { SearchResult } from '#shared/web-search.ts';
 

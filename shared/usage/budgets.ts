@@ -22,7 +22,7 @@
  */
 import { TooManyRequestsError } from '#shared/errors.ts';
 import { WriteCoalescer } from '#shared/usage/coalesce.ts';
-import { BUDGET_KEYS, BUDGET_UNIT, type BudgetKey, type Budgets } from '#shared/usage/consumers.ts';
+import { BUDGET_KEYS, BUDGET_UNIT, type BudgetKey, type Budgets } from '#shared/usage/consumer-settings.ts';
 import { itemAtFailure, STORE_CALL_MS, within, type UsageStore } from '#shared/usage/store.ts';
 import { WINDOW_TTL_SECONDS } from '#shared/usage/table.ts';
 

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { logger } from '#shared/observability.ts';
+import { logger } from '#shared/logger.ts';
 import { guard, leaks, watchResponses } from '#test/helpers/leak-guard.ts';
 import { SENTINELS } from '#test/helpers/sentinels.ts';
 

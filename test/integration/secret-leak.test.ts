@@ -5,9 +5,9 @@ import type { Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { buildContext } from '#infra/offline/api-gateway/lambda-event.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
 import { createHandler } from '#shared/http/handler.ts';
-import { jsonResponse } from '#shared/http/response.ts';
+import { jsonResponse } from '#shared/http/json-response.ts';
 import { createHubClient } from '#shared/ionos/hub-client.ts';
-import { logger } from '#shared/observability.ts';
+import { logger } from '#shared/logger.ts';
 import { SENTINELS, startTestSimulator } from '#test/helpers/sentinels.ts';
 
 const SENTINEL = SENTINELS.ionosApiToken;

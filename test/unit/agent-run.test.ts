@@ -8,7 +8,7 @@ import { ToolLessModels } from '#shared/agent/tool-less.ts';
 import { loadConfig } from '#shared/config.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
 import { STOPPED_BY_LIMIT } from '#shared/agent/graph.ts';
-import { logger } from '#shared/observability.ts';
+import { logger } from '#shared/logger.ts';
 import { GatewayTimeoutError, RequestAbortedError, UpstreamHttpError } from '#shared/errors.ts';
 import type { HubClient } from '#shared/ionos/hub-client.ts';
 import type { StudioClient } from '#shared/ionos/studio-client.ts';

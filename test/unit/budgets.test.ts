@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { localApiKeys } from '#infra/offline/api-gateway/server.ts';
 import { TooManyRequestsError, toErrorResponse } from '#shared/errors.ts';
 import { assertWithinBudgets, budgetStates, budgetWindowAt } from '#shared/usage/budgets.ts';
-import { parseConsumers } from '#shared/usage/consumers.ts';
+import { parseConsumers } from '#shared/usage/consumer-settings.ts';
 
 describe('budget windows (UTC)', () => {
   it.each([

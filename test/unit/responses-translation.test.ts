@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '#shared/errors.ts';
 import { toMessages } from '#shared/responses/input.ts';
 import { toChatRequest, type ResponsesRequestEcho } from '#shared/responses/request.ts';
-import type { ChatChoice } from '#shared/responses/response.ts';
+import type { ChatChoice } from '#shared/responses/response-object.ts';
 import { toChatTools } from '#shared/responses/tools.ts';
 import { ignoredParameterDimension } from '#shared/metrics.ts';
 import { eventErrors } from '#test/helpers/open-responses.ts';
-import { outputOf, responseObject, toUsage, addUsage } from '#shared/responses/response.ts';
+import { outputOf, responseObject, toUsage, addUsage } from '#shared/responses/response-object.ts';
 import { ResponsesStreamTranslator } from '#shared/responses/stream.ts';
 
 const MODEL = 'mistralai/Mistral-Small-24B-Instruct';

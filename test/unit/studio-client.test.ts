@@ -3,7 +3,7 @@ import { createCredentialStore, type Credentials } from '#shared/credentials.ts'
 import { BadGatewayError, GatewayTimeoutError, RequestAbortedError, ServiceUnavailableError } from '#shared/errors.ts';
 import { transport, type TransportRequest } from '#shared/http/transport.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
-import { logger } from '#shared/observability.ts';
+import { logger } from '#shared/logger.ts';
 
 const MODEL = '7b19cae7-0983-4a6b-a03c-a647db48f00b';
 const FAST_POLL = { initialMs: 1, factor: 2, maxMs: 4 };

@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createCredentialStore } from '#shared/credentials.ts';
 import { createExpiryWatcher, tokenDaysToExpiry } from '#shared/ionos/token-expiry.ts';
-import { logger } from '#shared/observability.ts';
+import { logger } from '#shared/logger.ts';
 import { tokenExpiryCheck } from '#shared/smoke/checks.ts';
 import { jwtExpiringIn } from '#test/helpers/jwt.ts';
 

@@ -21,7 +21,7 @@ import { preflightHeaders } from '#shared/http/cors.ts';
 import { keyFingerprint } from '#shared/http/api-key.ts';
 import { GATEWAY_ERRORS, type GatewayError } from '#shared/http/gateway-errors.ts';
 import { FUNCTIONS, matchRoute, ROUTES, type FunctionName } from '#shared/routes.ts';
-import { parseBudgets, type Budgets } from '#shared/usage/consumers.ts';
+import { parseBudgets, type Budgets } from '#shared/usage/consumer-settings.ts';
 import { installAwsLambdaShim, isStreamingHandler, LocalResponseStream } from '#infra/offline/api-gateway/awslambda-shim.ts';
 import { buildContext, buildProxyEvent } from '#infra/offline/api-gateway/lambda-event.ts';
 import { readRequestBody } from '#infra/offline/api-gateway/read-body.ts';

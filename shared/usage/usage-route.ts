@@ -4,8 +4,8 @@
  * consumer cannot read another's usage.
  */
 import { ServiceUnavailableError, type JsonResponse } from '#shared/errors.ts';
-import { jsonResponse } from '#shared/http/response.ts';
-import { logger } from '#shared/observability.ts';
+import { jsonResponse } from '#shared/http/json-response.ts';
+import { logger } from '#shared/logger.ts';
 import type { BudgetState } from '#shared/usage/budgets.ts';
 import type { Ledger, UsageWindow } from '#shared/usage/ledger.ts';
 

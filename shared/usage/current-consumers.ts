@@ -6,9 +6,9 @@
  * budgets; usage is then recorded by API key id) and the failure is logged.
  */
 import { getConfig } from '#shared/config.ts';
-import { logger } from '#shared/observability.ts';
+import { logger } from '#shared/logger.ts';
 import { SsmParameterSource } from '#shared/secrets-source.ts';
-import { parseConsumers, type ConsumerMap } from '#shared/usage/consumers.ts';
+import { parseConsumers, type ConsumerMap } from '#shared/usage/consumer-settings.ts';
 
 const MAX_AGE_SECONDS = 300;
 let current: ConsumerMap | undefined;

@@ -6,10 +6,10 @@
  */
 import { getConfig } from '#shared/config.ts';
 import { recordStoreFailure } from '#shared/metrics.ts';
-import { logger } from '#shared/observability.ts';
+import { logger } from '#shared/logger.ts';
 import { readBudgets, type BudgetState } from '#shared/usage/budgets.ts';
-import { currentConsumers } from '#shared/usage/consumer-map.ts';
-import { budgetsOf } from '#shared/usage/consumers.ts';
+import { currentConsumers } from '#shared/usage/current-consumers.ts';
+import { budgetsOf } from '#shared/usage/consumer-settings.ts';
 import { createContractLimiter, type ContractLimiter } from '#shared/usage/contract.ts';
 import { createLedger, type Ledger } from '#shared/usage/ledger.ts';
 import { openUsageStore, type UsageStore } from '#shared/usage/store.ts';

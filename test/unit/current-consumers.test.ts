@@ -15,7 +15,7 @@ async function load(env: Record<string, string>) {
   vi.resetModules();
   vi.stubEnv('AWS_REGION', 'eu-central-1');
   for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
-  return import('#shared/usage/consumer-map.ts');
+  return import('#shared/usage/current-consumers.ts');
 }
 
 beforeEach(() => ssm.reset());
