@@ -21,7 +21,7 @@ import { modelCallEstimate, STUDIO_JOB } from '#shared/pipeline/estimate.ts';
 import { createPipeline } from '#shared/pipeline/hub-request.ts';
 import { workDeadlineMs } from '#shared/time.ts';
 
-const config = getConfig();
+const config = getConfig('agent');
 const credentials = createCredentialStore(config);
 // The IONOS clients belong to the pipeline: every model call and Studio job is admitted, limited and recorded there.
 const pipeline = createPipeline({ hub: createHubClient(config, credentials), studio: createStudioClient(config, credentials) });

@@ -21,7 +21,7 @@ import { workDeadlineMs } from '#shared/time.ts';
 import { usageAnswer } from '#shared/usage/usage-route.ts';
 import { budgetUse, usageLedger } from '#shared/usage/usage-parts.ts';
 
-const config = getConfig();
+const config = getConfig('hub-proxy');
 const credentials = createCredentialStore(config);
 // The IONOS clients belong to the pipeline: every call to IONOS is admitted, limited and recorded there.
 const pipeline = createPipeline({ hub: createHubClient(config, credentials), studio: createStudioClient(config, credentials) });

@@ -15,7 +15,8 @@ import { runSmokeChecks, tokenExpiryCheck, type CheckResult } from '#shared/smok
 
 const metrics = new Metrics();
 const secrets = new SecretsManagerSource();
-const credentials = createCredentialStore(getConfig());
+const config = getConfig('smoke-test');
+const credentials = createCredentialStore(config);
 
 /**
  * The token's days to expiry as a check, and as the metric on every run (the store reports it at most
@@ -31,16 +32,16 @@ async function tokenCheck(): Promise<CheckResult> {
   }
 }
 
-function env(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value === '') throw new Error(`Smoke test misconfigured: ${name} is not set.`);
+function required(value: string | undefined, name: string): string {
+  if (value === undefined) throw new Error(`Smoke test misconfigured: ${name} is not set.`);
   return value;
 }
 
 export async function handler(): Promise<{ ok: true; checks: number }> {
-  const apiKey = String(await secrets.get(env('SMOKE_KEY_SECRET_ARN'), { maxAge: 3_600 }));
+  const { apiUrl, keySecretArn, model } = config.smoke;
+  const apiKey = String(await secrets.get(required(keySecretArn, 'SMOKE_KEY_SECRET_ARN'), { maxAge: 3_600 }));
   const results = [
-    ...(await runSmokeChecks({ baseUrl: env('API_URL'), apiKey, model: env('SMOKE_MODEL'), timeoutMs: 60_000 })),
+    ...(await runSmokeChecks({ baseUrl: required(apiUrl, 'API_URL'), apiKey, model: required(model, 'SMOKE_MODEL'), timeoutMs: 60_000 })),
     await tokenCheck(),
   ];
   for (const r of results) {

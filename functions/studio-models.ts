@@ -6,7 +6,7 @@ import { getConfig } from '#shared/config.ts';
 import { createHandler } from '#shared/http/handler.ts';
 import { jsonResponse } from '#shared/http/json-response.ts';
 
-const { studioModels } = getConfig();
+const { studioModels } = getConfig('studio-models');
 
 // The map changes only with a deploy; a few minutes in the browser cache keeps dropdowns cheap.
 const CACHE_CONTROL = 'private, max-age=300';

@@ -7,6 +7,7 @@ import { Annotations, CfnOutput, RemovalPolicy, SecretValue, Stack, Validations,
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { FUNCTIONS, ROUTES, type FunctionName } from '#shared/routes.ts';
+import { settingsOf } from '#shared/settings.ts';
 import { RESERVED_CONCURRENCY, type DeployConfig } from '#infra/config.ts';
 import { BackendApi } from '#infra/constructs/api.ts';
 import { BackendFunction } from '#infra/constructs/backend-function.ts';
@@ -44,13 +45,13 @@ export class BackendStack extends Stack {
       if (routed.has(name)) fn.bindAllowedOrigins(config.allowedOrigins).bindStudioModels(config.studioModels);
       functions.set(name, fn);
     }
-    functions.get('agent')?.bindSettings({
-      AGENT_MAX_TOOL_CALLS_PER_STEP: config.agentMaxToolCallsPerStep,
-      AGENT_MAX_TOOL_CALLS_PER_RUN: config.agentMaxToolCallsPerRun,
-    });
-    functions
-      .get('hub-proxy')
-      ?.bindSettings({ PROXY_MAX_OUTPUT_TOKENS: config.proxyMaxOutputTokens, PROXY_MAX_CHOICES: config.proxyMaxChoices });
+    // Each function gets the runtime settings the deployer set that it reads (shared/settings.ts), and no other.
+    for (const [name, fn] of functions) {
+      for (const setting of settingsOf(name)) {
+        const value = config.settings[setting.name];
+        if (value !== undefined) fn.addEnvironment(setting.name, value);
+      }
+    }
     warnOfLocalOrigins(this, config.allowedOrigins);
 
     this.api = new BackendApi(this, 'Http', { config, functions });

@@ -6,69 +6,16 @@
  */
 import * as z from 'zod/mini';
 import { parseStudioModelMapJson, type StudioModelMap } from '#shared/models/studio-map.ts';
+import type { FunctionName } from '#shared/routes.ts';
+import { SETTINGS, settingsOf } from '#shared/settings.ts';
 import { parseConsumers, type ConsumerMap } from '#shared/usage/consumer-settings.ts';
 import type { ContractLimits } from '#shared/usage/contract.ts';
 
-// zod/mini keeps function bundles small; every check carries its own message, so errors read well.
-const url = z.pipe(
-  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-  z.transform((u: string) => u.replace(/\/+$/, '')),
-);
-const optionalText = z.optional(z.string().check(z.trim(), z.minLength(1, 'must not be empty')));
-const intInRange = (min: number, max: number, fallback: number) =>
-  z._default(
-    z.coerce
-      .number({ error: 'must be a number' })
-      .check(z.int('must be a whole number'), z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`)),
-    fallback,
-  );
-const numberInRange = (min: number, max: number, fallback: number) =>
-  z._default(
-    z.coerce.number({ error: 'must be a number' }).check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`)),
-    fallback,
-  );
-
-const schema = z.object({
-  IONOS_HUB_BASE_URL: z._default(url, 'https://openai.inference.de-txl.ionos.com'),
-  IONOS_STUDIO_BASE_URL: z._default(url, 'https://studio.ionos.de/api/v1'),
-  IONOS_SECRET_ID: optionalText,
-  IONOS_API_TOKEN: optionalText,
-  IONOS_STUDIO_API_KEY: optionalText,
-  IONOS_STUDIO_ORG_ID: optionalText,
-  TAVILY_API_KEY: optionalText,
-  SECRET_CACHE_SECONDS: intInRange(0, 86_400, 300),
-  UPSTREAM_TIMEOUT_MS: intInRange(100, 900_000, 30_000),
-  MAX_REQUEST_BYTES: intInRange(1_024, 10 * 1024 * 1024, 1024 * 1024),
-  PROXY_MAX_REQUEST_BYTES: intInRange(1_024, 10 * 1024 * 1024, 5 * 1024 * 1024),
-  TAVILY_BASE_URL: z._default(url, 'https://api.tavily.com'),
-  AGENT_MAX_MESSAGES: intInRange(1, 500, 50),
-  AGENT_MAX_TOKENS: intInRange(1, 32_768, 1024),
-  AGENT_TEMPERATURE: z._default(
-    z.coerce.number({ error: 'must be a number' }).check(z.gte(0, 'must be at least 0'), z.lte(2, 'must be at most 2')),
-    0,
-  ),
-  AGENT_RECURSION_LIMIT: intInRange(3, 100, 12),
-  AGENT_MAX_CHARS: intInRange(1_000, 2_000_000, 200_000),
-  AGENT_MAX_TOOL_CALLS_PER_STEP: intInRange(1, 32, 4),
-  AGENT_MAX_TOOL_CALLS_PER_RUN: intInRange(1, 100, 8),
-  AGENT_TOOLLESS_TTL_SECONDS: intInRange(0, 86_400, 900),
-  PROXY_DEADLINE_MS: intInRange(1_000, 900_000, 290_000),
-  PROXY_MAX_OUTPUT_TOKENS: intInRange(1, 1_000_000, 16_384),
-  PROXY_MAX_CHOICES: intInRange(1, 128, 4),
-  AGENT_DEADLINE_MS: intInRange(1_000, 900_000, 240_000),
-  ALLOWED_ORIGINS: z.optional(z.string()),
-  STUDIO_MODELS: z.optional(z.string()),
-  STUDIO_MODELS_FILE: optionalText,
-  CONSUMERS: optionalText,
-  CONSUMERS_PARAMETER: optionalText,
-  USAGE_TABLE: optionalText,
-  // The IONOS contract (defaults: IONOS's standard limits); 0 per second/minute turns that limit off.
-  IONOS_RATE_LIMIT: numberInRange(0, 10_000, 5),
-  IONOS_BURST_LIMIT: intInRange(1, 100_000, 10),
-  IONOS_IMAGES_PER_MINUTE: numberInRange(0, 100_000, 10),
-  IONOS_IMAGES_BURST: intInRange(1, 100_000, 20),
-  DYNAMODB_ENDPOINT: z.optional(url),
-});
+/** The validator of the settings `fn` reads (all of them for `all`: npm start and the tests run every function). */
+function schemaOf(fn: FunctionName | 'all') {
+  const settings = fn === 'all' ? SETTINGS : settingsOf(fn);
+  return z.object(Object.fromEntries(settings.map((s) => [s.name, s.schema])));
+}
 
 /** Typed runtime configuration. */
 export interface RuntimeConfig {
@@ -107,8 +54,10 @@ export interface RuntimeConfig {
   usageTable: string | undefined;
   /** A DynamoDB-compatible endpoint instead of AWS's (`DYNAMODB_ENDPOINT`: npm start's embedded store). */
   dynamoDbEndpoint: string | undefined;
-  /** The IONOS contract's limits, held in the usage table (`IONOS_RATE_LIMIT`, `IONOS_BURST_LIMIT`, `IONOS_IMAGES_*`). */
+  /** The IONOS contract's limits, held in the usage table (`IONOS_REQUESTS_PER_SECOND`, `IONOS_REQUESTS_BURST`, `IONOS_IMAGES_*`). */
   contract: ContractLimits;
+  /** The smoke test's target, key and model (set by the stack). */
+  smoke: { apiUrl: string | undefined; keySecretArn: string | undefined; model: string | undefined };
   agent: {
     /** Conversation messages kept (the most recent), leading system messages included. */
     maxMessages: number;
@@ -129,22 +78,73 @@ export interface RuntimeConfig {
   };
 }
 
+/** The parsed settings by name (numbers, strings, or unset). */
+type Settings = {
+  [
+    K in
+      | 'SECRET_CACHE_SECONDS'
+      | 'UPSTREAM_TIMEOUT_MS'
+      | 'AGENT_MAX_REQUEST_BYTES'
+      | 'PROXY_MAX_REQUEST_BYTES'
+      | 'PROXY_DEADLINE_MS'
+      | 'PROXY_MAX_OUTPUT_TOKENS'
+      | 'PROXY_MAX_CHOICES'
+      | 'AGENT_MAX_MESSAGES'
+      | 'AGENT_MAX_CHARS'
+      | 'AGENT_MAX_TOOL_CALLS_PER_STEP'
+      | 'AGENT_MAX_TOOL_CALLS_PER_RUN'
+      | 'AGENT_TOOLLESS_TTL_SECONDS'
+      | 'AGENT_MAX_TOKENS'
+      | 'AGENT_TEMPERATURE'
+      | 'AGENT_RECURSION_LIMIT'
+      | 'AGENT_DEADLINE_MS'
+      | 'IONOS_REQUESTS_PER_SECOND'
+      | 'IONOS_REQUESTS_BURST'
+      | 'IONOS_IMAGES_PER_MINUTE'
+      | 'IONOS_IMAGES_BURST'
+  ]: number;
+} & {
+  [K in 'IONOS_HUB_BASE_URL' | 'IONOS_STUDIO_BASE_URL' | 'TAVILY_BASE_URL']: string;
+} & {
+  [
+    K in
+      | 'IONOS_SECRET_ID'
+      | 'IONOS_API_TOKEN'
+      | 'IONOS_STUDIO_API_KEY'
+      | 'IONOS_STUDIO_ORG_ID'
+      | 'TAVILY_API_KEY'
+      | 'ALLOWED_ORIGINS'
+      | 'STUDIO_MODELS'
+      | 'STUDIO_MODELS_FILE'
+      | 'CONSUMERS'
+      | 'CONSUMERS_PARAMETER'
+      | 'USAGE_TABLE'
+      | 'API_URL'
+      | 'SMOKE_KEY_SECRET_ARN'
+      | 'SMOKE_MODEL'
+      | 'DYNAMODB_ENDPOINT'
+  ]: string | undefined;
+};
+
 /** Thrown at cold start when the environment is invalid. */
 export class ConfigError extends Error {}
 
 /**
- * Parses and validates configuration from an environment.
+ * Parses and validates the settings `fn` reads (shared/settings.ts) from an environment; the others keep
+ * their defaults, so a function never fails on, nor follows, a setting that is not its own.
  * @throws ConfigError naming every invalid variable.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): RuntimeConfig {
+export function loadConfig(env: Record<string, string | undefined> = process.env, fn: FunctionName | 'all' = 'all'): RuntimeConfig {
+  const own = new Set((fn === 'all' ? SETTINGS : settingsOf(fn)).map((s) => s.name));
   // Empty strings mean "unset": CDK and shells often produce them for optional values.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = schema.safeParse(present);
-  if (!result.success) {
-    const details = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => own.has(k) && v !== undefined && v !== ''));
+  const result = schemaOf(fn).safeParse(present);
+  const defaults = schemaOf('all').safeParse({});
+  if (!result.success || !defaults.success) {
+    const details = (result.error ?? defaults.error)?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
     throw new ConfigError(`Invalid configuration: ${details.join('; ')}`);
   }
-  const e = result.data;
+  const e = { ...defaults.data, ...result.data } as Record<string, unknown> as Settings;
   return {
     hubBaseUrl: e.IONOS_HUB_BASE_URL,
     studioBaseUrl: e.IONOS_STUDIO_BASE_URL,
@@ -157,7 +157,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     secretCacheSeconds: e.SECRET_CACHE_SECONDS,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
-    maxRequestBytes: e.MAX_REQUEST_BYTES,
+    maxRequestBytes: e.AGENT_MAX_REQUEST_BYTES,
     proxyMaxRequestBytes: e.PROXY_MAX_REQUEST_BYTES,
     proxyDeadlineMs: e.PROXY_DEADLINE_MS,
     proxyLimits: { maxOutputTokens: e.PROXY_MAX_OUTPUT_TOKENS, maxChoices: e.PROXY_MAX_CHOICES },
@@ -169,9 +169,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     usageTable: e.USAGE_TABLE,
     dynamoDbEndpoint: e.DYNAMODB_ENDPOINT,
     contract: {
-      requests: { perSecond: e.IONOS_RATE_LIMIT, burst: e.IONOS_BURST_LIMIT },
+      requests: { perSecond: e.IONOS_REQUESTS_PER_SECOND, burst: e.IONOS_REQUESTS_BURST },
       images: { perSecond: e.IONOS_IMAGES_PER_MINUTE / 60, burst: e.IONOS_IMAGES_BURST },
     },
+    smoke: { apiUrl: e.API_URL, keySecretArn: e.SMOKE_KEY_SECRET_ARN, model: e.SMOKE_MODEL },
     agent: {
       maxMessages: e.AGENT_MAX_MESSAGES,
       maxChars: e.AGENT_MAX_CHARS,
@@ -223,10 +224,15 @@ function loadStudioModels(inline: string | undefined, file: string | undefined):
   }
 }
 
-let cached: RuntimeConfig | undefined;
+const cached = new Map<FunctionName | 'all', RuntimeConfig>();
 
-/** The process-wide configuration, validated on first use (the cold start). */
-export function getConfig(): RuntimeConfig {
-  cached ??= loadConfig();
-  return cached;
+/**
+ * The configuration of `fn`, validated on first use (the cold start). Shared code that does not know its
+ * function asks for `all`: in Lambda only the function's own settings are in its environment (the stack
+ * sets no other), and npm start runs every function in one process.
+ */
+export function getConfig(fn: FunctionName | 'all' = 'all'): RuntimeConfig {
+  let config = cached.get(fn);
+  if (config === undefined) cached.set(fn, (config = loadConfig(process.env, fn)));
+  return config;
 }

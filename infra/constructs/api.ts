@@ -29,7 +29,7 @@ import { GATEWAY_ERRORS } from '#shared/http/gateway-errors.ts';
 import { BINARY_MEDIA_TYPES } from '#shared/http/multipart.ts';
 import { IMAGE_PATHS } from '#shared/ionos/upstreams.ts';
 import { FUNCTIONS, ROUTES, type FunctionName } from '#shared/routes.ts';
-import type { Consumer, DeployConfig } from '#infra/config.ts';
+import { deployedNumber, type Consumer, type DeployConfig } from '#infra/config.ts';
 import type { BackendFunction } from '#infra/constructs/backend-function.ts';
 
 /** Props of the API. */
@@ -168,9 +168,14 @@ export class BackendApi extends Construct {
     for (const route of ROUTES) {
       if (route.function !== 'agent' && route.function !== 'hub-proxy') continue;
       const images = IMAGE_PATHS.has(route.path);
+      // A contract limit of 0 is one that is not held (shared/settings.ts): no method throttling for it.
+      if (deployedNumber(config, images ? 'IONOS_IMAGES_PER_MINUTE' : 'IONOS_REQUESTS_PER_SECOND') === 0) continue;
       throttles[`${route.path}/${route.method === 'ANY' ? '*' : route.method}`] = images
-        ? { throttlingRateLimit: config.ionosImagesPerMinute / 60, throttlingBurstLimit: 2 }
-        : { throttlingRateLimit: config.ionosRateLimit, throttlingBurstLimit: config.ionosBurstLimit };
+        ? { throttlingRateLimit: deployedNumber(config, 'IONOS_IMAGES_PER_MINUTE') / 60, throttlingBurstLimit: 2 }
+        : {
+            throttlingRateLimit: deployedNumber(config, 'IONOS_REQUESTS_PER_SECOND'),
+            throttlingBurstLimit: deployedNumber(config, 'IONOS_REQUESTS_BURST'),
+          };
     }
     return throttles;
   }

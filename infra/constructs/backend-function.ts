@@ -96,12 +96,6 @@ export class BackendFunction extends NodejsFunction {
     return this;
   }
 
-  /** Runtime settings (env var → value), e.g. the per-request cost limits. */
-  bindSettings(settings: Record<string, number | string>): this {
-    for (const [name, value] of Object.entries(settings)) this.addEnvironment(name, String(value));
-    return this;
-  }
-
   /** Origins whose browser requests get CORS headers. */
   bindAllowedOrigins(origins: readonly string[]): this {
     this.addEnvironment('ALLOWED_ORIGINS', origins.join(','));

@@ -63,17 +63,10 @@ export class UsageTable extends Construct {
     return `/${this.#config.stackName}/consumers`;
   }
 
-  /** Lets a function record and read usage, check budgets and hold the IONOS contract; tells it the table, limits and consumers. */
+  /** Lets a function record and read usage, check budgets and hold the IONOS contract; tells it the table and the consumers. */
   bind(fn: BackendFunction, actions: readonly string[] = USAGE_TABLE_ACTIONS): void {
-    const config = this.#config;
     this.table.grant(fn, ...actions);
     fn.addEnvironment('USAGE_TABLE', this.table.tableName);
-    fn.bindSettings({
-      IONOS_RATE_LIMIT: config.ionosRateLimit,
-      IONOS_BURST_LIMIT: config.ionosBurstLimit,
-      IONOS_IMAGES_PER_MINUTE: config.ionosImagesPerMinute,
-      IONOS_IMAGES_BURST: config.ionosImagesBurst,
-    });
     fn.addEnvironment('CONSUMERS_PARAMETER', this.#parameterName);
     // The parameter's ARN from its fixed name, not from the resource: a reference would close the cycle above.
     fn.addToRolePolicy(

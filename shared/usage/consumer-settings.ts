@@ -77,8 +77,14 @@ export function parseBudgets(entry: Record<string, unknown>, where: string): Bud
 /** API key id → consumer. */
 export type ConsumerMap = ReadonlyMap<string, ConsumerInfo>;
 
-/** A consumer name: letters, digits, `.`, `_`, `-` (it is part of the ledger's keys and of log lines). */
-export const CONSUMER_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/**
+ * A consumer name, wherever one is given (CDK context, `CONSUMERS`, `LOCAL_API_KEYS`): letters, digits and
+ * `-`, as it is part of the ledger's keys, of log lines, and of the stack's API key and output names.
+ */
+export const CONSUMER_NAME_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
+
+/** What CONSUMER_NAME_PATTERN asks for, in words. */
+export const CONSUMER_NAME_RULE = '1 to 64 letters, digits or "-"';
 
 /**
  * Parses `CONSUMERS`.
@@ -98,7 +104,7 @@ export function parseConsumers(json: string | undefined): ConsumerMap {
     const { apiKeyId, name } = (entry ?? {}) as { apiKeyId?: unknown; name?: unknown };
     if (typeof apiKeyId !== 'string' || apiKeyId === '') throw new Error(`CONSUMERS: entry ${i}: "apiKeyId" must be a non-empty string`);
     if (typeof name !== 'string' || !CONSUMER_NAME_PATTERN.test(name)) {
-      throw new Error(`CONSUMERS: entry ${i}: "name" must be 1 to 64 letters, digits, ".", "_" or "-"`);
+      throw new Error(`CONSUMERS: entry ${i}: "name" must be ${CONSUMER_NAME_RULE}`);
     }
     map.set(apiKeyId, { name, budgets: parseBudgets(entry as Record<string, unknown>, `CONSUMERS: entry ${i}`) });
   }

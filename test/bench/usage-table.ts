@@ -26,8 +26,8 @@ const AGENT: LoadRequest = {
 const WITH_TABLE = {
   LOCAL_API_KEYS: `bench:${KEY}`,
   LOCAL_BUDGETS: JSON.stringify({ bench: { tokensPerMinute: 1e12, tokensPerDay: 1e12, tokensPerMonth: 1e12 } }),
-  IONOS_RATE_LIMIT: '10000',
-  IONOS_BURST_LIMIT: '100000',
+  IONOS_REQUESTS_PER_SECOND: '10000',
+  IONOS_REQUESTS_BURST: '100000',
   ...EMBEDDED_AWS_ENV,
 };
 

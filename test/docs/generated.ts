@@ -1,13 +1,14 @@
 /**
  * The generated parts of the docs, each between `<!-- name:start … -->` and `<!-- name:end -->` in its
- * page, rendered from where the facts live: the upstream fault table from the fault matrix's data, the bench
- * table from docs/benchmarks.json (written by `npm run bench`). `npm run docs` rewrites them; a test fails
+ * page, rendered from where the facts live: the settings tables from their definitions, the upstream fault
+ * table from the fault matrix's data, the bench table from docs/benchmarks.json (written by `npm run bench`). `npm run docs` rewrites them; a test fails
  * when a page differs from its rendering.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readResults, renderReport } from '#test/bench/report.ts';
 import { renderFaultTable } from '#test/integration/fault-matrix.ts';
+import { renderLocalSettings, renderRuntimeSettings, renderStackKeys } from '#test/docs/configuration.ts';
 
 /** One generated block. */
 export interface GeneratedBlock {
@@ -20,6 +21,14 @@ export interface GeneratedBlock {
 }
 
 export const GENERATED: readonly GeneratedBlock[] = [
+  { page: 'docs/configuration.md', name: 'runtime-settings', by: 'npm run docs, from shared/settings.ts', render: renderRuntimeSettings },
+  { page: 'docs/configuration.md', name: 'stack-keys', by: 'npm run docs, from infra/config.ts and cdk.json', render: renderStackKeys },
+  {
+    page: 'docs/configuration.md',
+    name: 'local-settings',
+    by: 'npm run docs, from infra/offline/local-settings.ts',
+    render: renderLocalSettings,
+  },
   { page: 'docs/reliability.md', name: 'fault-matrix', by: 'npm run docs', render: renderFaultTable },
   {
     page: 'docs/benchmarks.md',

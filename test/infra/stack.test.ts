@@ -1,10 +1,11 @@
 // The synthesized template, with cdk-nag on (an unacknowledged finding makes Template.fromStack throw).
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseDeployConfig } from '#infra/config.ts';
+import { DEPLOY_SETTINGS, parseDeployConfig } from '#infra/config.ts';
+import { deployKey } from '#shared/settings.ts';
 import { CDK_JSON, MAP, synth, synthStack } from '#test/helpers/synth-stack.ts';
 import { GATEWAY_ERRORS } from '#shared/http/gateway-errors.ts';
-import { FUNCTIONS, ROUTES } from '#shared/routes.ts';
+import { FUNCTIONS, ROUTES, type FunctionName } from '#shared/routes.ts';
 
 type Resource = { Properties: Record<string, unknown> };
 const resources = (t: Template, type: string) => Object.entries(t.findResources(type)) as [string, Resource][];
@@ -132,7 +133,7 @@ describe('API', () => {
     expect(at('/~1v1~1{proxy+}', '*')).toMatchObject({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
     expect(at('/~1v1~1images~1generations', 'POST')).toMatchObject({ ThrottlingRateLimit: 10 / 60 });
     expect(at('/~1v1~1images~1edits', 'POST')).toMatchObject({ ThrottlingRateLimit: 10 / 60 });
-    const custom = (resources(synth({ ionosRateLimit: 20, ionosBurstLimit: 40 }), 'AWS::ApiGateway::Stage')[0]?.[1].Properties
+    const custom = (resources(synth({ ionosRequestsPerSecond: 20, ionosRequestsBurst: 40 }), 'AWS::ApiGateway::Stage')[0]?.[1].Properties
       .MethodSettings ?? []) as Record<string, unknown>[];
     expect(custom.find((s) => s.ResourcePath === '/' && s.HttpMethod === 'POST')).toMatchObject({
       ThrottlingRateLimit: 20,
@@ -309,24 +310,35 @@ describe('what one consumer can cost', () => {
     }
   });
 
-  it('gives the functions the per-request limits and the Studio allowlist from config', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Description: FUNCTIONS['hub-proxy'].description,
-      Environment: {
-        Variables: Match.objectLike({ PROXY_MAX_OUTPUT_TOKENS: '16384', PROXY_MAX_CHOICES: '4', STUDIO_MODELS: JSON.stringify(MAP) }),
-      },
-    });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Description: FUNCTIONS.agent.description,
-      Environment: {
-        Variables: Match.objectLike({
-          AGENT_MAX_TOOL_CALLS_PER_STEP: '4',
-          AGENT_MAX_TOOL_CALLS_PER_RUN: '8',
-          STUDIO_MODELS: JSON.stringify(MAP),
-        }),
-      },
-    });
+  it('gives the functions the Studio allowlist, and each deploy setting to exactly the functions that read it', () => {
+    for (const fn of ['hub-proxy', 'agent'] as const) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: FUNCTIONS[fn].description,
+        Environment: { Variables: Match.objectLike({ STUDIO_MODELS: JSON.stringify(MAP) }) },
+      });
+    }
+    // Unset, a setting is not in any environment: the function applies its one default (shared/settings.ts).
+    const defaults = Object.values(template.findResources('AWS::Lambda::Function')).flatMap((f) =>
+      Object.keys((f as { Properties: { Environment?: { Variables?: object } } }).Properties.Environment?.Variables ?? {}),
+    );
+    expect(defaults.filter((name) => DEPLOY_SETTINGS.some((s) => s.name === name))).toEqual([]);
+    // Set, each reaches the functions that read it, and no other.
+    const values = Object.fromEntries(DEPLOY_SETTINGS.map((s) => [deployKey(s.name), s.default ?? 'https://example.com']));
+    const functions = Object.values(synth(values).findResources('AWS::Lambda::Function')) as {
+      Properties: { Description: string; Environment?: { Variables?: Record<string, string> } };
+    }[];
+    for (const [name, spec] of Object.entries(FUNCTIONS)) {
+      const env = functions.find((f) => f.Properties.Description === spec.description)?.Properties.Environment?.Variables ?? {};
+      const expected = DEPLOY_SETTINGS.filter((s) => s.readBy.includes(name as FunctionName)).map((s) => s.name);
+      expect(
+        Object.keys(env)
+          .filter((k) => DEPLOY_SETTINGS.some((s) => s.name === k))
+          .sort(),
+        name,
+      ).toEqual(expected.sort());
+    }
     synth({ proxyMaxOutputTokens: 2048 }).hasResourceProperties('AWS::Lambda::Function', {
+      Description: FUNCTIONS['hub-proxy'].description,
       Environment: { Variables: Match.objectLike({ PROXY_MAX_OUTPUT_TOKENS: '2048' }) },
     });
   });
@@ -357,18 +369,19 @@ describe('deploy configuration', () => {
       ...CDK_JSON.context,
       logRetentionDays: '90',
       studioModels: JSON.stringify(MAP),
-      ionosRateLimit: '7',
+      ionosRequestsPerSecond: '7',
       '@aws-cdk/core:checkSecretUsage': true,
     });
     expect(config.logRetentionDays).toBe(90);
     expect(config.studioModels).toEqual(MAP);
-    expect(config.ionosRateLimit).toBe(7);
+    expect(config.settings.IONOS_REQUESTS_PER_SECOND).toBe('7');
   });
 
   it.each([
     [{ studioModels: { qwen: 'uuid-1234' } }, 'studioModels: entry "qwen": "uuid-1234" is not a UUID'],
     [{ logRetentionDays: 10 }, 'logRetentionDays: must be one of'],
-    [{ ionosRateLimit: -1 }, 'ionosRateLimit: must be greater than 0'],
+    [{ ionosRequestsPerSecond: -1 }, 'ionosRequestsPerSecond: must be at least 0'],
+    [{ agentMaxTokens: 'lots' }, 'agentMaxTokens: must be a number'],
     [{ consumers: { team: { rateLimit: 5, burstLimit: 0, dailyQuota: 10 } } }, 'consumers.team.burstLimit'],
     [{ consumers: { team: { dailyQuota: 10, contractShare: 1.5 } } }, 'consumers.team.contractShare: must be at most 1'],
     [{ consumers: {} }, 'consumers: must name at least one consumer'],

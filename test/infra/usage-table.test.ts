@@ -10,7 +10,13 @@ const CONSUMERS = {
 };
 let template: Template;
 beforeAll(() => {
-  template = synth({ consumers: CONSUMERS, ionosRateLimit: 7, ionosBurstLimit: 14, ionosImagesPerMinute: 12, ionosImagesBurst: 24 });
+  template = synth({
+    consumers: CONSUMERS,
+    ionosRequestsPerSecond: 7,
+    ionosRequestsBurst: 14,
+    ionosImagesPerMinute: 12,
+    ionosImagesBurst: 24,
+  });
 });
 
 const tableRef = () => Object.keys(template.findResources('AWS::DynamoDB::Table'))[0] as string;
@@ -70,8 +76,8 @@ describe('usage table', () => {
       expect(
         (fn?.[1] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables,
       ).toMatchObject({
-        IONOS_RATE_LIMIT: '7',
-        IONOS_BURST_LIMIT: '14',
+        IONOS_REQUESTS_PER_SECOND: '7',
+        IONOS_REQUESTS_BURST: '14',
         IONOS_IMAGES_PER_MINUTE: '12',
         IONOS_IMAGES_BURST: '24',
         CONSUMERS_PARAMETER: '/IonosAgentBackend/consumers',

@@ -102,7 +102,11 @@ describe('budgets that hold', () => {
 
 describe("the contract's shares", () => {
   it("holds one consumer's burst to its share (one half by default), so another consumer is still served", async () => {
-    const api = await spawnWith({ LOCAL_API_KEYS: `alice:${ALICE},bob:${BOB}`, IONOS_RATE_LIMIT: '0.5', IONOS_BURST_LIMIT: '6' });
+    const api = await spawnWith({
+      LOCAL_API_KEYS: `alice:${ALICE},bob:${BOB}`,
+      IONOS_REQUESTS_PER_SECOND: '0.5',
+      IONOS_REQUESTS_BURST: '6',
+    });
     try {
       const chat = (key: string) => post(api, key, '/v1/chat/completions', { model: CHAT, messages: [{ role: 'user', content: 'Hi' }] });
       const alice = await Promise.all(Array.from({ length: 6 }, () => chat(ALICE)));

@@ -135,7 +135,7 @@ describe('budgets', () => {
 
 describe('the IONOS contract', () => {
   it('is held by two API processes together: no more requests reach IONOS than the burst and the rate allow', async () => {
-    const env = { IONOS_RATE_LIMIT: '2', IONOS_BURST_LIMIT: '4' };
+    const env = { IONOS_REQUESTS_PER_SECOND: '2', IONOS_REQUESTS_BURST: '4' };
     const [a, b] = await Promise.all([spawnOnStore(env), spawnOnStore(env)]);
     try {
       sim.control.reset();
@@ -173,8 +173,8 @@ describe('the IONOS contract, Studio jobs', () => {
       ...EMBEDDED_AWS_ENV,
       USAGE_TABLE: own.tableName,
       DYNAMODB_ENDPOINT: own.endpoint,
-      IONOS_RATE_LIMIT: '0.2',
-      IONOS_BURST_LIMIT: '1',
+      IONOS_REQUESTS_PER_SECOND: '0.2',
+      IONOS_REQUESTS_BURST: '1',
     });
     try {
       sim.control.reset();
@@ -204,7 +204,7 @@ describe('a usage table that fails', () => {
         ...budgeted,
         USAGE_TABLE: 'usage',
         DYNAMODB_ENDPOINT: faulty?.endpoint ?? 'http://127.0.0.1:9',
-        IONOS_RATE_LIMIT: '5', // a contract to hold (the simulator here has none)
+        IONOS_REQUESTS_PER_SECOND: '5', // a contract to hold (the simulator here has none)
       });
       try {
         const res = await chat(api, CAROL);

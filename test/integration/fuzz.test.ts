@@ -23,7 +23,7 @@ beforeAll(async () => {
   stack = await startLocalStack({
     STUDIO_MODELS: JSON.stringify({ demo: STUDIO_UUID }),
     UPSTREAM_TIMEOUT_MS: '5000',
-    MAX_REQUEST_BYTES: '65536',
+    AGENT_MAX_REQUEST_BYTES: '65536',
     PROXY_MAX_REQUEST_BYTES: '65536',
   });
   stack.sim.control.studioPollsBeforeDone = 0;

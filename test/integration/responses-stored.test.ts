@@ -21,7 +21,7 @@ beforeAll(async () => {
     USAGE_TABLE: store.tableName,
     DYNAMODB_ENDPOINT: store.endpoint,
     LOCAL_API_KEYS: `alice:${ALICE},bob:${BOB}`,
-    IONOS_RATE_LIMIT: '0',
+    IONOS_REQUESTS_PER_SECOND: '0',
     PROXY_MAX_REQUEST_BYTES: '65536',
   });
   const client = (key: string) => new OpenAI({ baseURL: `${stack.api.url}/v1`, apiKey: key, maxRetries: 0 });

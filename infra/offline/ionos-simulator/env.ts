@@ -12,8 +12,8 @@ export function simulatorEnv(sim: Simulator): Record<string, string> {
     TAVILY_API_KEY: sim.tavilyApiKey,
     TAVILY_BASE_URL: sim.tavilyBaseUrl,
     // The simulated contract is the simulator's limit: the API holds it as it holds a real one (off when off).
-    IONOS_RATE_LIMIT: String(sim.limiter.limit.rps),
-    IONOS_BURST_LIMIT: String(Math.max(1, sim.limiter.limit.burst)),
+    IONOS_REQUESTS_PER_SECOND: String(sim.limiter.limit.rps),
+    IONOS_REQUESTS_BURST: String(Math.max(1, sim.limiter.limit.burst)),
     ...(sim.limiter.limit.rps <= 0 ? { IONOS_IMAGES_PER_MINUTE: '0' } : {}),
   };
 }
