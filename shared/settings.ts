@@ -85,6 +85,8 @@ function num(
 export const SETTINGS: readonly Setting[] = [
   // Logs (read by Powertools itself; validated here so a typo fails the cold start instead of logging at INFO).
   { name: 'POWERTOOLS_LOG_LEVEL', unit: 'text', default: 'INFO', schema: z._default(z.string().check(z.refine((v) => LOG_LEVELS.includes(v.toUpperCase()), `must be one of ${LOG_LEVELS.join(', ')}`)), 'INFO'), readBy: ALL, source: 'deploy', about: 'log level of the functions: TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL or SILENT' },
+  { name: 'POWERTOOLS_SERVICE_NAME', unit: 'text', default: undefined, schema: text, readBy: ALL, source: 'stack', about: "the `service` of every log line and metric: the function's name (`npm start`: ionos-agent-backend-local)" },
+  { name: 'POWERTOOLS_METRICS_NAMESPACE', unit: 'text', default: 'IonosAgentBackend', schema: text, readBy: ALL, source: 'stack', about: 'the CloudWatch namespace of the metrics, which the alarms read' },
   // Where IONOS and Tavily are.
   { name: 'IONOS_HUB_BASE_URL', unit: 'URL', default: 'https://openai.inference.de-txl.ionos.com', schema: z._default(url, 'https://openai.inference.de-txl.ionos.com'), readBy: CALLERS, source: 'deploy', about: "the Hub's OpenAI-compatible API"},
   { name: 'IONOS_STUDIO_BASE_URL', unit: 'URL', default: 'https://studio.ionos.de/api/v1', schema: z._default(url, 'https://studio.ionos.de/api/v1'), readBy: CALLERS, source: 'deploy', about: "Studio's job API"},

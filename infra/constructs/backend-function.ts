@@ -6,7 +6,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -75,6 +75,8 @@ export class BackendFunction extends NodejsFunction {
         // Mapping a stack trace back needs the mappings, not the original sources (the bulk of a map).
         sourcesContent: false,
         externalModules: ['@aws-sdk/*'],
+        // esbuild's size table for every function on every synth is noise; its warnings and errors still show.
+        logLevel: LogLevel.WARNING,
       },
     });
     Validations.of(role).acknowledge({

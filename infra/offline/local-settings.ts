@@ -28,5 +28,6 @@ export const LOCAL_SETTINGS: readonly LocalSetting[] = [
   { name: 'SIMULATOR_PORT', default: 'ephemeral', about: 'port of the IONOS simulator' },
   { name: 'SIMULATOR_RATE_LIMIT', default: 'on (5 per second, burst 10)', about: '`off`: the simulator does not hold a contract' },
   { name: 'SIMULATOR_STREAM_DELAY_MS', default: '0', about: "pause between the simulator's stream events, in ms" },
+  { name: 'SMOKE_API_KEY', default: 'none', about: '`npm run smoke`: the API key of the API it checks (or `--api-key`)' },
   { name: 'POWERTOOLS_METRICS_DISABLED', default: 'true', about: '`false` prints the EMF metric lines CloudWatch would read' },
 ];
