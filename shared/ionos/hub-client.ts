@@ -12,8 +12,8 @@
  */
 import { credentialValues, type CredentialStore } from '#shared/credentials.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
-import { readJsonAnswer, upstreamFetch, type RetryPolicy } from '#shared/http/upstream-fetch.ts';
-import { HUB_PATHS, hubUpstream } from '#shared/ionos/upstreams.ts';
+import { upstreamFetch, type RetryPolicy } from '#shared/http/upstream-fetch.ts';
+import { hubUpstream } from '#shared/ionos/upstreams.ts';
 
 /** Options of one Hub call. */
 export interface HubCallOptions {
@@ -43,8 +43,6 @@ export interface HubClient {
    * @throws UpstreamHttpError for an error answer, and the fetch wrapper's typed errors.
    */
   fetch(path: string, options?: HubCallOptions): Promise<Response>;
-  /** `GET /v1/models`. */
-  listModels(signal?: AbortSignal): Promise<HubModel[]>;
 }
 
 /** Creates a Hub client over the given configuration and credentials. */
@@ -61,12 +59,5 @@ export function createHubClient(config: Pick<RuntimeConfig, 'hubBaseUrl' | 'upst
         timeoutMs: options.timeoutMs ?? config.upstreamTimeoutMs,
       }),
     );
-  return {
-    fetch: call,
-    async listModels(signal) {
-      const response = await call(HUB_PATHS.models, { signal, retry: { attempts: 3 } });
-      const body = (await readJsonAnswer(upstream, response)) as { data?: HubModel[] } | null;
-      return Array.isArray(body?.data) ? body.data : [];
-    },
-  };
+  return { fetch: call };
 }

@@ -26,7 +26,7 @@ export async function measureAgentOverhead(runs: number): Promise<{ p50: number;
     createModel: () => model,
   };
   const pipeline = createPipeline({
-    hub: { fetch: () => Promise.reject(new Error('not used')), listModels: () => Promise.reject(new Error('not used')) },
+    hub: { fetch: () => Promise.reject(new Error('not used')) },
     studio: { generate: () => Promise.reject(new Error('not used')) },
   });
   const once = async () => {

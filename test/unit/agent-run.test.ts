@@ -28,7 +28,6 @@ function setup(script: ScriptStep[], overrides: Partial<Deps> = {}) {
     credentials: createCredentialStore({ secretId: undefined, envCredentials: { ionosApiToken: 'tok' }, secretCacheSeconds: 300 }),
     hub: {
       fetch: () => Promise.reject(new Error('the scripted model makes no HTTP calls')),
-      listModels: async () => [],
     } satisfies HubClient,
     studio: { generate: async () => ({ jobId: 'job-1', text: 'fine-tuned answer' }) } satisfies StudioClient,
     toolLessModels: new ToolLessModels(900_000),
