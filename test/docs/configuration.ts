@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { STACK_KEYS } from '#infra/config.ts';
 import { LOCAL_SETTINGS } from '#infra/offline/local-settings.ts';
-import { deployKey, SETTINGS } from '#shared/settings.ts';
+import { deployKey, SETTING_DOCS, SETTINGS } from '#shared/settings.ts';
 
 const code = (v: string) => `\`${v}\``;
 const cell = (v: string) => v.replace(/\|/g, '\\|');
@@ -22,7 +22,7 @@ export function renderRuntimeSettings(): string {
       SOURCE[s.source],
       s.source === 'deploy' ? code(deployKey(s.name)) : '–',
       s.readBy.join(', '),
-      cell(s.about),
+      cell(`${SETTING_DOCS[s.name] ?? ''}${s.range === undefined ? '' : ` (${s.range})`}`),
     ].join(' | '),
   );
   return [
