@@ -139,7 +139,9 @@ export function ignoredParameterDimension(name: string): string {
   return KNOWN_IGNORED.has(normalised) ? normalised : 'other';
 }
 
-/** Emits `IgnoredParameters` once per parameter a `/v1/responses` request sent that was ignored. */
+/** Emits `IgnoredParameters` for the parameters a `/v1/responses` request sent that were ignored: one record per dimension. */
 export function recordIgnoredParameters(names: readonly string[]): void {
-  for (const name of names) publish({ parameter: ignoredParameterDimension(name) }, [['IgnoredParameters', MetricUnit.Count, 1]]);
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(ignoredParameterDimension(name), (counts.get(ignoredParameterDimension(name)) ?? 0) + 1);
+  for (const [parameter, count] of counts) publish({ parameter }, [['IgnoredParameters', MetricUnit.Count, count]]);
 }

@@ -147,9 +147,16 @@ class SearchRunner {
 function answerHeaders(upstream: Record<string, string>, ignored: string[], contentType: string): Record<string, string> {
   const headers: Record<string, string> = { ...upstream, 'content-type': contentType };
   delete headers['content-length'];
-  if (ignored.length > 0) headers['x-ignored-parameters'] = ignored.join(', ');
+  if (ignored.length > 0) headers['x-ignored-parameters'] = namedIgnored(ignored).join(', ');
   return headers;
 }
+
+/** At most this many ignored names are named (a header and a log line stay small whatever a client sends). */
+const NAMED_IGNORED = 20;
+
+/** The ignored names as named: the first ones, then how many more. */
+const namedIgnored = (ignored: string[]) =>
+  ignored.length <= NAMED_IGNORED ? ignored : [...ignored.slice(0, NAMED_IGNORED), `(${ignored.length - NAMED_IGNORED} more)`];
 
 /** Answers one `POST /v1/responses`. */
 export async function responses(call: ProxyCall, request: HubRequest, deps: BridgeDeps): Promise<HandlerResult> {
@@ -163,7 +170,7 @@ export async function responses(call: ProxyCall, request: HubRequest, deps: Brid
   const translated = toChatRequest(body, history, deps.search !== undefined);
   const { chat, echo, tools, ignored } = translated;
   if (ignored.length > 0) {
-    request.fields.ignoredParameters = ignored;
+    request.fields.ignoredParameters = namedIgnored(ignored);
     recordIgnoredParameters(ignored);
   }
   // A continuation sends the stored conversation too: the Hub request is held to the proxy's body limit,
@@ -341,7 +348,9 @@ async function streamed(
       }
       const { error } = toErrorBody(err);
       out.end(translator.fail(error.message, error.code ?? 'upstream_error'));
-      request.finish(toStatus(err), 'failed', err);
+      // After the 200: a later model call refused (a budget spent, the contract full) or IONOS failing.
+      const status = toStatus(err);
+      request.finish(status, status >= 500 ? 'failed' : 'error', err);
     },
   );
   return {

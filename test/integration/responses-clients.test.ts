@@ -441,6 +441,15 @@ describe('parameters this API ignores', () => {
     });
   });
 
+  it('names at most 20 of them, whatever a client sends', async () => {
+    const many = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`unknown_${i}`, i]));
+    const res = await post({ model: CHAT, input: 'x', ...many });
+    expect(res.status).toBe(200);
+    const named = res.headers.get('x-ignored-parameters')?.split(', ') ?? [];
+    expect(named).toHaveLength(21);
+    expect(named.at(-1)).toBe('(480 more)');
+  });
+
   it('refuses with a 400 naming it what would change the answer and cannot be served', async () => {
     for (const [param, extra] of [
       ['background', { background: true }],
