@@ -16,7 +16,6 @@ import { afterResponse } from '#shared/http/after-response.ts';
 import { parseJsonObject } from '#shared/http/event.ts';
 import type { HandlerResult } from '#shared/http/handler.ts';
 import { jsonResponse } from '#shared/http/json-response.ts';
-import { sseEvent } from '#shared/http/sse.ts';
 import { recordIgnoredParameters } from '#shared/metrics.ts';
 import { logger } from '#shared/logger.ts';
 import type { HubRequest, Outcome } from '#shared/pipeline/hub-request.ts';
@@ -24,19 +23,8 @@ import { hubChat, type HubChatAnswer, type ProxyCall, type ProxyDeps } from '#sh
 import { relay } from '#shared/proxy/relay.ts';
 import type { ChatMessage } from '#shared/responses/input.ts';
 import { previousResponseId, RESPONSE_ID, toChatRequest, type TranslatedRequest } from '#shared/responses/request.ts';
-import {
-  addUsage,
-  newId,
-  outputOf,
-  responseObject,
-  toUsage,
-  webSearchItem,
-  type ChatChoice,
-  type ChatUsage,
-} from '#shared/responses/response-object.ts';
 import { deleteStored, putStored, readStored, responseNotFound, storePacker } from '#shared/responses/stored.ts';
 import { ResponsesStreamTranslator } from '#shared/responses/stream.ts';
-import { searchQuery } from '#shared/responses/tools.ts';
 import { usageStore } from '#shared/usage/usage-parts.ts';
 import type { UsageStore } from '#shared/usage/store.ts';
 import { formatSearchResults, searchFailureText, searchWeb, type SearchDeps, type SearchResult } from '#shared/web-search.ts';
@@ -75,7 +63,6 @@ export interface BridgeDeps extends ProxyDeps {
 }
 
 type ChatCall = { id?: string; function?: { name?: string; arguments?: string } };
-type Completion = { model?: string; choices?: ChatChoice[]; usage?: unknown };
 
 /** The chat body for the next model call: without the search tool once the response used its searches. */
 function nextChat(chat: Json, webSearch: string | undefined, searchesLeft: boolean): Json {
@@ -92,18 +79,6 @@ function withoutUnrun(turn: ChatMessage, webSearch: string | undefined): ChatMes
   const calls = (turn.tool_calls as ChatCall[] | undefined)?.filter((c) => c.function?.name !== webSearch);
   const { tool_calls: _calls, ...rest } = turn;
   return calls === undefined || calls.length === 0 ? (rest as ChatMessage) : { ...rest, tool_calls: calls };
-}
-
-/** A buffered chat completion as one stream chunk (a Studio model answers a stream so), for the translator. */
-function asStreamChunk(completion: Completion): string {
-  const choice = completion.choices?.[0] ?? {};
-  const { content, reasoning_content, reasoning, tool_calls } = choice.message ?? {};
-  const delta = {
-    content,
-    reasoning_content: reasoning_content ?? reasoning,
-    tool_calls: tool_calls?.map((call, index) => ({ index, ...call })),
-  };
-  return sseEvent({ model: completion.model, choices: [{ delta, finish_reason: choice.finish_reason }], usage: completion.usage });
 }
 
 /**
@@ -202,143 +177,40 @@ export async function responses(call: ProxyCall, request: HubRequest, deps: Brid
     );
   };
   const searches = new SearchRunner(deps, echo.max_tool_calls);
-  // The messages of this response's model calls: the request's, then each search round's call and results.
-  const messages = [...(chat.messages as ChatMessage[])];
-  const searchRounds = () => messages.slice((chat.messages as ChatMessage[]).length);
-
-  if (!translated.stream) {
-    const output: unknown[] = [];
-    let usage: ChatUsage | null = null;
-    let model: string | undefined;
-    for (;;) {
-      const offered = searches.left;
-      const answer = await hubChat({ ...nextChat(chat, tools.webSearch, offered), messages }, request, deps);
-      if (answer.kind === 'refused') {
-        request.finish(answer.answer.statusCode, 'complete');
-        return answer.answer;
-      }
-      const completion = (answer.kind === 'completion' ? answer.completion : {}) as Completion;
-      const choice = completion.choices?.[0] ?? {};
-      usage = addUsage(usage, completion.usage);
-      model = completion.model ?? model;
-      output.push(...outputOf(choice, tools));
-      const calls: ChatCall[] = choice.message?.tool_calls ?? [];
-      const hosted = calls.filter((c) => c.function?.name === tools.webSearch);
-      const turn: ChatMessage = {
-        role: 'assistant',
-        content: choice.message?.content ?? null,
-        ...(calls.length > 0 ? { tool_calls: calls } : {}),
-      };
-      if (hosted.length === 0 || hosted.length < calls.length || !offered) {
-        // The client's own calls go back to it first; searches asked for beside them, or once the search
-        // was withdrawn, are not run.
-        for (const h of hosted) output.push(webSearchItem(newId('ws'), searchQuery(h.function?.arguments ?? ''), 'failed'));
-        const status = choice.finish_reason === 'length' ? 'incomplete' : 'completed';
-        const response = responseObject(newId('resp'), Math.floor(Date.now() / 1000), echo, {
-          status,
-          output,
-          usage: toUsage(usage),
-          model,
-        });
-        keep(response, [...translated.conversation, ...searchRounds(), withoutUnrun(turn, tools.webSearch)]);
-        request.finish(200, 'complete');
-        return {
-          statusCode: 200,
-          headers: answerHeaders(answer.kind === 'completion' ? answer.headers : {}, ignored, 'application/json'),
-          body: JSON.stringify(response),
-        };
-      }
-      messages.push(turn);
-      for (const [i, h] of hosted.entries()) {
-        const query = searchQuery(h.function?.arguments ?? '');
-        const { results, text } = await searches.run(query, i, request.context.signal);
-        output.push(
-          webSearchItem(newId('ws'), query, results === undefined ? 'failed' : 'completed', echo.searchSources ? results : undefined),
-        );
-        messages.push({ role: 'tool', tool_call_id: h.id ?? '', content: text });
-      }
-    }
-  }
-  return streamed(translated, request, deps, searches, keep);
-}
-
-/** A streamed response: the first model call answered before the 200 (so a refusal is a real status), the rest as events. */
-async function streamed(
-  translated: TranslatedRequest,
-  request: HubRequest,
-  deps: BridgeDeps,
-  searches: SearchRunner,
-  keep: (response: Json, conversation: ChatMessage[]) => void,
-): Promise<HandlerResult> {
-  const { chat, echo, tools, ignored } = translated;
-  const messages = [...(chat.messages as ChatMessage[])];
   const leave = new AbortController();
   const signal = request.context.signal === undefined ? leave.signal : AbortSignal.any([leave.signal, request.context.signal]);
-  let offered = searches.left;
-  const first = await hubChat({ ...nextChat(chat, tools.webSearch, offered), messages }, request, deps, signal);
+  // The first model call is answered before the response's status is: a refusal is a real 4xx/429 status.
+  const first = await hubChat({ ...nextChat(chat, tools.webSearch, searches.left), messages: chat.messages }, request, deps, signal);
   if (first.kind === 'refused') {
     request.finish(first.answer.statusCode, 'complete');
     return first.answer;
   }
-  const translator = new ResponsesStreamTranslator(echo, tools);
+  const response = new ResponseRounds({ translated, request, deps, searches, signal, keep });
+  if (!translated.stream) {
+    const ended = await response.run(first, async () => undefined);
+    if (ended.refused !== undefined) {
+      request.finish(ended.refused.statusCode, 'complete');
+      return ended.refused; // a later model call refused: the answer is that refusal, as it would be alone
+    }
+    request.finish(ended.status, ended.outcome);
+    return { statusCode: 200, headers: answerHeaders(first.headers, ignored, 'application/json'), body: JSON.stringify(ended.response) };
+  }
   const out = new PassThrough();
-  let current: Readable | undefined;
   let over = false;
   out.on('close', () => {
     if (over) return;
     leave.abort();
-    current?.destroy();
+    response.abort();
   });
   const write = async (text: string) => {
     if (out.destroyed) throw new RequestAbortedError();
     if (text !== '' && !out.write(text)) await once(out, 'drain', { signal: leave.signal });
   };
-  const run = async (): Promise<[number, Outcome]> => {
-    await write(translator.start());
-    let answer: HubChatAnswer = first;
-    for (;;) {
-      if (answer.kind === 'refused') {
-        const { error } = JSON.parse(String(answer.answer.body)) as { error: { message: string; code?: string | null } };
-        await write(translator.fail(error.message, error.code ?? 'upstream_error'));
-        return [answer.answer.statusCode, 'complete'];
-      }
-      if (answer.kind === 'completion') await write(translator.push(asStreamChunk(answer.completion as Completion)));
-      else {
-        const metered = answer.call;
-        const decoder = new TextDecoder();
-        current = relay(answer.body, { onChunk: (chunk) => metered.observe(chunk), onDone: () => undefined });
-        for await (const chunk of current) await write(translator.push(decoder.decode(chunk as Buffer, { stream: true })));
-      }
-      if (translator.ended) return [502, 'failed'];
-      const { events, end } = translator.endRound();
-      await write(events);
-      // Searches asked for once the search was withdrawn are not run: they end failed, and so does the loop.
-      if (!offered) for (const search of end.searches) await write(translator.searched(search.callId, undefined));
-      if (end.searches.length === 0 || !offered) {
-        const conversation = [
-          ...translated.conversation,
-          ...messages.slice((chat.messages as ChatMessage[]).length),
-          withoutUnrun(end.assistant, tools.webSearch),
-        ];
-        await write(translator.end((response) => keep(response, conversation)));
-        return [200, 'complete'];
-      }
-      messages.push(end.assistant);
-      for (const [i, search] of end.searches.entries()) {
-        await write(translator.searching(search.callId));
-        const { results, text } = await searches.run(search.query, i, signal);
-        await write(translator.searched(search.callId, results));
-        messages.push({ role: 'tool', tool_call_id: search.callId, content: text });
-      }
-      offered = searches.left;
-      answer = await hubChat({ ...nextChat(chat, tools.webSearch, offered), messages }, request, deps, signal);
-    }
-  };
-  run().then(
-    ([status, outcome]) => {
+  response.run(first, write).then(
+    (ended) => {
       over = true;
       out.end();
-      request.finish(status, outcome);
+      request.finish(ended.refused?.statusCode ?? ended.status, ended.outcome);
     },
     (err: unknown) => {
       over = true;
@@ -346,8 +218,7 @@ async function streamed(
         request.finish(200, 'aborted');
         return;
       }
-      const { error } = toErrorBody(err);
-      out.end(translator.fail(error.message, error.code ?? 'upstream_error'));
+      out.end(response.fail(err));
       // After the 200: a later model call refused (a budget spent, the contract full) or IONOS failing.
       const status = toStatus(err);
       request.finish(status, status >= 500 ? 'failed' : 'error', err);
@@ -358,6 +229,108 @@ async function streamed(
     headers: { ...answerHeaders(first.headers, ignored, 'text/event-stream'), 'cache-control': 'no-cache' },
     body: out,
   };
+}
+
+/** What the rounds of one response run with. */
+interface RoundsContext {
+  translated: TranslatedRequest;
+  request: HubRequest;
+  deps: BridgeDeps;
+  searches: SearchRunner;
+  signal: AbortSignal;
+  keep: (response: Json, conversation: ChatMessage[]) => void;
+}
+
+/** How a response's rounds ended. */
+interface RoundsEnd {
+  status: number;
+  outcome: Outcome;
+  /** The final response (completed, incomplete or failed). */
+  response: Json;
+  /** A later model call's refusal, for a buffered answer to give as it is. */
+  refused?: HandlerResult;
+}
+
+/**
+ * The model calls of one response ("rounds"): each through the pipeline, a hosted search run between them,
+ * until the model answers, calls the client's tools, or the searches run out. One translator builds the
+ * response for both modes; a streamed response writes its events as they come, a buffered one drops them.
+ */
+class ResponseRounds {
+  readonly #translator: ResponsesStreamTranslator;
+  readonly #messages: ChatMessage[];
+  #current: Readable | undefined;
+
+  readonly #ctx: RoundsContext;
+
+  constructor(ctx: RoundsContext) {
+    this.#ctx = ctx;
+    this.#translator = new ResponsesStreamTranslator(ctx.translated.echo, ctx.translated.tools);
+    this.#messages = [...(ctx.translated.chat.messages as ChatMessage[])];
+  }
+
+  /** Stops the upstream stream being read (the client left). */
+  abort(): void {
+    this.#current?.destroy();
+  }
+
+  /** The closing events of a response that failed with `err`. */
+  fail(err: unknown): string {
+    const { error } = toErrorBody(err);
+    return this.#translator.fail(error.message, error.code ?? 'upstream_error');
+  }
+
+  async run(first: HubChatAnswer, emit: (events: string) => Promise<void>): Promise<RoundsEnd> {
+    const { translated, request, deps, searches, signal, keep } = this.#ctx;
+    const { chat, tools, conversation } = translated;
+    const t = this.#translator;
+    await emit(t.start());
+    let answer = first;
+    let offered = searches.left;
+    for (;;) {
+      if (answer.kind === 'refused') {
+        const { error } = JSON.parse(String(answer.answer.body)) as { error: { message: string; code?: string | null } };
+        await emit(t.fail(error.message, error.code ?? 'upstream_error'));
+        return { status: answer.answer.statusCode, outcome: 'complete', response: t.response('failed'), refused: answer.answer };
+      }
+      if (answer.kind === 'completion') await emit(t.completion(answer.completion));
+      else {
+        const metered = answer.call;
+        const decoder = new TextDecoder();
+        this.#current = relay(answer.body, { onChunk: (chunk) => metered.observe(chunk), onDone: () => undefined });
+        for await (const chunk of this.#current) await emit(t.push(decoder.decode(chunk as Buffer, { stream: true })));
+      }
+      if (t.ended) return { status: 502, outcome: 'failed', response: t.response('failed') };
+      const { events, end } = t.endRound();
+      await emit(events);
+      // Searches asked for once the search was withdrawn are not run: they end failed, and so does the loop.
+      if (!offered) for (const search of end.searches) await emit(t.searched(search.callId, undefined));
+      if (end.searches.length === 0 || !offered) {
+        const kept = [
+          ...conversation,
+          ...this.#messages.slice((chat.messages as ChatMessage[]).length),
+          withoutUnrun(end.assistant, tools.webSearch),
+        ];
+        let response: Json = {};
+        await emit(
+          t.end((final) => {
+            keep(final, kept);
+            response = final;
+          }),
+        );
+        return { status: 200, outcome: 'complete', response };
+      }
+      this.#messages.push(end.assistant);
+      for (const [i, search] of end.searches.entries()) {
+        await emit(t.searching(search.callId));
+        const { results, text } = await searches.run(search.query, i, signal);
+        await emit(t.searched(search.callId, results));
+        this.#messages.push({ role: 'tool', tool_call_id: search.callId, content: text });
+      }
+      offered = searches.left;
+      answer = await hubChat({ ...nextChat(chat, tools.webSearch, offered), messages: this.#messages }, request, deps, signal);
+    }
+  }
 }
 
 /** `GET` or `DELETE /v1/responses/{id}` for the consumer who made it. */

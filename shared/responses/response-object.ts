@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ResponsesRequestEcho } from '#shared/responses/request.ts';
-import { customInput, type ToolOrigin, type TranslatedTools } from '#shared/responses/tools.ts';
+import { customInput, type ToolOrigin } from '#shared/responses/tools.ts';
 import type { SearchResult } from '#shared/web-search.ts';
 
 type Json = Record<string, unknown>;
@@ -170,40 +170,6 @@ export function responseObject(
   };
 }
 
-/** A chat completion's choice, as far as the bridge reads it. */
-export interface ChatChoice {
-  finish_reason?: string | null;
-  message?: {
-    content?: string | null;
-    /** vLLM-style servers' reasoning text (older ones call it `reasoning_content`). */
-    reasoning_content?: string | null;
-    reasoning?: string | null;
-    tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[];
-  };
-}
-
 /** The reasoning text of a chat message or stream delta, whichever field the server uses. */
 export const reasoningOf = (m: { reasoning_content?: string | null; reasoning?: string | null } | undefined): string =>
   (typeof m?.reasoning_content === 'string' ? m.reasoning_content : typeof m?.reasoning === 'string' ? m.reasoning : '') ?? '';
-
-/**
- * The output items of one buffered chat answer: reasoning, then the message, then the client's tool calls.
- * Hosted search calls are not among them (the bridge runs those and adds their items itself).
- */
-export function outputOf(choice: ChatChoice, tools: Pick<TranslatedTools, 'origins' | 'webSearch'>): unknown[] {
-  const status = choice.finish_reason === 'length' ? 'incomplete' : 'completed';
-  const output: unknown[] = [];
-  const reasoning = reasoningOf(choice.message);
-  if (reasoning !== '') output.push(reasoningItem(newId('rs'), reasoning));
-  const text = choice.message?.content;
-  if (typeof text === 'string' && text !== '') output.push(messageItem(newId('msg'), text, status));
-  for (const call of choice.message?.tool_calls ?? []) {
-    const name = call.function?.name ?? '';
-    if (name === tools.webSearch) continue;
-    const origin = tools.origins.get(name);
-    output.push(
-      toolCallItem(newId(origin?.kind === 'custom' ? 'ctc' : 'fc'), call.id ?? newId('fc'), origin, name, call.function?.arguments ?? ''),
-    );
-  }
-  return output;
-}

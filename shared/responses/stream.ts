@@ -48,6 +48,7 @@ type Item =
 
 type SearchStatus = 'in_progress' | 'searching' | 'completed' | 'failed';
 
+/** One chat completion stream chunk, as far as the translator reads it. */
 interface ChatChunk {
   model?: string;
   usage?: unknown;
@@ -250,6 +251,30 @@ export class ResponsesStreamTranslator {
       if (choice.finish_reason) this.#finish = choice.finish_reason;
     }
     return out;
+  }
+
+  /**
+   * Translates a whole (buffered) chat completion, as the one chunk it would be streamed as: a buffered
+   * response is built by the same translator as a streamed one, so the two cannot differ.
+   */
+  completion(completion: unknown): string {
+    const c = (completion ?? {}) as {
+      model?: string;
+      usage?: unknown;
+      choices?: { finish_reason?: string | null; message?: Record<string, unknown> }[];
+    };
+    const choice = c.choices?.[0] ?? {};
+    const { content, reasoning_content, reasoning, tool_calls } = (choice.message ?? {}) as NonNullable<
+      NonNullable<ChatChunk['choices']>[number]['delta']
+    > & {
+      tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[];
+    };
+    const delta = {
+      content,
+      reasoning_content: reasoning_content ?? reasoning,
+      tool_calls: tool_calls?.map((call, index) => ({ index, ...call })),
+    };
+    return this.#chunk({ model: c.model, usage: c.usage, choices: [{ delta, finish_reason: choice.finish_reason }] });
   }
 
   /** Translates the complete SSE events in `text` (a partial event waits for the rest). */

@@ -325,7 +325,7 @@ describe('the hosted web_search tool, with a search key', () => {
     expect(first?.tools).toEqual([expect.objectContaining({ function: expect.objectContaining({ name: 'web_search' }) })]);
     expect(second?.messages).toEqual([
       { role: 'user', content: 'What is new at IONOS?' },
-      { role: 'assistant', content: '', tool_calls: [expect.objectContaining({ id: 'call_s' })] },
+      { role: 'assistant', content: null, tool_calls: [expect.objectContaining({ id: 'call_s' })] },
       { role: 'tool', tool_call_id: 'call_s', content: expect.stringContaining('https://example.com/ionos-news/1') },
     ]);
     // Both model calls are in the usage (one request, the tokens of both).

@@ -1,32 +1,27 @@
 // The Responses bridge's translation both ways, on golden cases: request items to chat messages (roles,
 // images, a tool-call round trip), refusals, a chat completion to a response, and a chat stream to the
 // Responses events, cut at every byte so events split across chunks translate the same.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BadRequestError } from '#shared/errors.ts';
 import { toMessages } from '#shared/responses/input.ts';
 import { toChatRequest, type ResponsesRequestEcho } from '#shared/responses/request.ts';
-import type { ChatChoice } from '#shared/responses/response-object.ts';
 import { toChatTools } from '#shared/responses/tools.ts';
 import { ignoredParameterDimension } from '#shared/metrics.ts';
 import { eventErrors } from '#test/helpers/open-responses.ts';
-import { outputOf, responseObject, toUsage, addUsage } from '#shared/responses/response-object.ts';
 import { ResponsesStreamTranslator } from '#shared/responses/stream.ts';
 
 const MODEL = 'mistralai/Mistral-Small-24B-Instruct';
 const NO_TOOLS = toChatTools(undefined, false);
 
-/** The response of one buffered chat completion, as the bridge builds it. */
-const fromChatCompletion = (
-  completion: { model?: string; choices: ChatChoice[]; usage?: unknown },
-  echo: ResponsesRequestEcho,
-  createdAt: number,
-) =>
-  responseObject('resp_x', createdAt, echo, {
-    status: completion.choices[0]?.finish_reason === 'length' ? 'incomplete' : 'completed',
-    output: outputOf(completion.choices[0] ?? {}, NO_TOOLS),
-    usage: toUsage(addUsage(null, completion.usage)),
-    model: completion.model,
-  });
+/** The response of one buffered chat completion, as the bridge builds it (the translator, fed it whole). */
+function fromChatCompletion(completion: unknown, echo: ResponsesRequestEcho) {
+  const translator = new ResponsesStreamTranslator(echo, NO_TOOLS);
+  let response: Record<string, unknown> = {};
+  translator.completion(completion);
+  translator.endRound();
+  translator.end((final) => (response = final));
+  return response;
+}
 
 describe('request → chat', () => {
   it('turns input items into messages: roles, text and image parts, merged parallel calls, tool outputs', () => {
@@ -136,6 +131,7 @@ describe('chat → response', () => {
   const { echo } = toChatRequest({ model: MODEL, input: 'x' });
 
   it('turns text and tool calls into output items, and usage into input/output tokens', () => {
+    vi.useFakeTimers({ now: 1_700_000_000_000, toFake: ['Date'] });
     const response = fromChatCompletion(
       {
         model: MODEL,
@@ -148,8 +144,8 @@ describe('chat → response', () => {
         usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 },
       },
       echo,
-      1_700_000_000,
     );
+    vi.useRealTimers();
     expect(response).toMatchObject({
       object: 'response',
       created_at: 1_700_000_000,
