@@ -3,9 +3,10 @@
  * `web_search` tool and the Responses bridge's hosted `web_search` tool both search here, with the same
  * result count, excerpt length and formatting for the model.
  */
-import { HttpError } from '#shared/errors.ts';
+import { HttpError, RequestAbortedError } from '#shared/errors.ts';
 import { readJsonAnswer, upstreamFetch } from '#shared/http/upstream-fetch.ts';
 import { TAVILY_SEARCH_PATH, tavilyUpstream } from '#shared/ionos/upstreams.ts';
+import { logger } from '#shared/logger.ts';
 
 /** What a search needs. */
 export interface SearchDeps {
@@ -53,8 +54,32 @@ export function formatSearchResults(results: SearchResult[]): string {
   return results.map((r, i) => `[${i + 1}] ${r.title}\n${r.url}\n${r.content}`).join('\n\n');
 }
 
+/** What a search gives the model: its results as text, or (failed) a text saying so. */
+export interface SearchAnswer {
+  /** The results; undefined when the search failed. */
+  results?: SearchResult[];
+  text: string;
+}
+
+/**
+ * Searches for a model's tool call: a failure is logged as one line (status and code, never the query or
+ * the key) and answered as text telling the model to go on without it. @throws RequestAbortedError only
+ * (the caller's run was cancelled: there is nothing to tell the model).
+ */
+export async function searchForModel(query: string, deps: SearchDeps, signal?: AbortSignal): Promise<SearchAnswer> {
+  try {
+    const results = await searchWeb(query, deps, signal);
+    return { results, text: formatSearchResults(results) };
+  } catch (err) {
+    if (err instanceof RequestAbortedError) throw err;
+    const http = err instanceof HttpError ? err : undefined;
+    logger.warn('web search failed', { tool: 'web_search', status: http?.status, code: http?.code ?? 'unknown' });
+    return { text: searchFailureText(err) };
+  }
+}
+
 /** Why a search failed, in words for the model (never the upstream's body). */
-export function searchFailureText(err: unknown): string {
+function searchFailureText(err: unknown): string {
   const reason = err instanceof HttpError ? err.message : 'Tavily could not be reached.';
   return `Web search failed: ${reason} Answer from what you know, and tell the user that web search was unavailable, so the answer may be out of date.`;
 }

@@ -7,9 +7,7 @@
  */
 import { ToolMessage } from '@langchain/core/messages';
 import { tool, type StructuredToolInterface } from '@langchain/core/tools';
-import { HttpError, RequestAbortedError } from '#shared/errors.ts';
-import { logger } from '#shared/logger.ts';
-import { formatSearchResults, searchFailureText, searchWeb } from '#shared/web-search.ts';
+import { searchForModel } from '#shared/web-search.ts';
 
 /** What the tools need. */
 export interface ToolDeps {
@@ -24,15 +22,10 @@ function webSearch(apiKey: string, deps: ToolDeps): StructuredToolInterface {
   const search = { tavilyApiKey: apiKey, tavilyBaseUrl: deps.tavilyBaseUrl, timeoutMs: deps.timeoutMs };
   return tool(
     async ({ query }: { query: string }, config) => {
-      try {
-        return formatSearchResults(await searchWeb(query, search, config?.signal));
-      } catch (err) {
-        if (err instanceof RequestAbortedError) throw err; // the run was cancelled: nothing to tell the model
-        const http = err instanceof HttpError ? err : undefined;
-        logger.warn('web search failed', { tool: 'web_search', status: http?.status, code: http?.code ?? 'unknown' });
-        const id = (config as { toolCall?: { id?: string } } | undefined)?.toolCall?.id ?? '';
-        return new ToolMessage({ tool_call_id: id, name: 'web_search', status: 'error', content: searchFailureText(err) });
-      }
+      const { results, text } = await searchForModel(query, search, config?.signal);
+      if (results !== undefined) return text;
+      const id = (config as { toolCall?: { id?: string } } | undefined)?.toolCall?.id ?? '';
+      return new ToolMessage({ tool_call_id: id, name: 'web_search', status: 'error', content: text });
     },
     {
       name: 'web_search',

@@ -27,7 +27,7 @@ import { deleteStored, putStored, readStored, responseNotFound, storePacker } fr
 import { ResponsesStreamTranslator } from '#shared/responses/stream.ts';
 import { usageStore } from '#shared/usage/usage-parts.ts';
 import type { UsageStore } from '#shared/usage/store.ts';
-import { formatSearchResults, searchFailureText, searchWeb, type SearchDeps, type SearchResult } from '#shared/web-search.ts';
+import { searchForModel, type SearchAnswer, type SearchDeps } from '#shared/web-search.ts';
 
 type Json = Record<string, unknown>;
 
@@ -100,21 +100,13 @@ class SearchRunner {
     return this.#done < this.#limit;
   }
 
-  async run(query: string, indexInCall: number, signal: AbortSignal | undefined): Promise<{ results?: SearchResult[]; text: string }> {
+  async run(query: string, indexInCall: number, signal: AbortSignal | undefined): Promise<SearchAnswer> {
     const search = this.#deps.search;
     if (search === undefined || indexInCall >= this.#deps.searchLimits.perCall || !this.left)
       return { text: 'Web search limit reached for this answer: answer from the results you already have.' };
     this.#done++;
     if (query === '') return { text: 'Web search failed: the call gave no query.' };
-    try {
-      const results = await searchWeb(query, search, signal);
-      return { results, text: formatSearchResults(results) };
-    } catch (err) {
-      if (err instanceof RequestAbortedError) throw err;
-      const http = err instanceof HttpError ? err : undefined;
-      logger.warn('web search failed', { tool: 'web_search', status: http?.status, code: http?.code ?? 'unknown' });
-      return { text: searchFailureText(err) };
-    }
+    return searchForModel(query, search, signal);
   }
 }
 
