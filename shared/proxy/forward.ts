@@ -64,6 +64,39 @@ function relayedError(err: unknown, requestId: string): HandlerResult | undefine
   return { statusCode: err.status, headers, body: JSON.stringify(toErrorBody(err)) };
 }
 
+/**
+ * Checks a generation request against the proxy's limits and routes its model, noting the model and the
+ * mode on the request: the same for every POST of the proxy and for each model call of the bridge.
+ * @returns the model's route (undefined for an endpoint without one).
+ */
+function admitBody(
+  body: Record<string, unknown>,
+  endpoint: Endpoint,
+  request: HubRequest,
+  config: ProxyDeps['config'],
+): ModelRoute | undefined {
+  checkGenerationLimits(body, endpoint, config.proxyLimits);
+  const target = endpoint.requiresModel ? routeOf(body, endpoint, config) : undefined;
+  request.model = target?.modelId ?? 'none';
+  if (body.stream === true) request.context.mode = 'stream';
+  return target;
+}
+
+/** One Hub call through the pipeline; an upstream error the client has to act on comes back as its answer. */
+async function fetchOrRelay(
+  request: HubRequest,
+  path: string,
+  options: Parameters<HubRequest['hubFetch']>[1],
+): Promise<{ response: Response; call: MeteredCall } | { relayed: HandlerResult }> {
+  try {
+    return await request.hubFetch(path, options);
+  } catch (err) {
+    const relayed = relayedError(err, request.context.requestId);
+    if (relayed === undefined) throw err;
+    return { relayed };
+  }
+}
+
 /** What forwarding needs besides the request. */
 export interface ProxyDeps {
   config: Pick<RuntimeConfig, 'proxyLimits' | 'studioModels' | 'upstreamTimeoutMs' | 'proxyMaxRequestBytes'>;
@@ -86,11 +119,8 @@ export async function forward(call: ProxyCall, request: HubRequest, { config, de
   let estimate = NO_COST;
   if (endpoint.method === 'POST') {
     const body = await requestFields(call.body, call.headers['content-type'], endpoint);
-    checkGenerationLimits(body, endpoint, config.proxyLimits);
-    const target = endpoint.requiresModel ? routeOf(body, endpoint, config) : undefined;
-    request.model = target?.modelId ?? 'none';
+    const target = admitBody(body, endpoint, request, config);
     streamed = body.stream === true;
-    if (streamed) request.context.mode = 'stream';
     if (target?.target === 'studio') {
       const answer = await studioChatCompletion(body, target.modelId, request, deadlineMs);
       request.finish(answer.statusCode, 'complete');
@@ -105,22 +135,18 @@ export async function forward(call: ProxyCall, request: HubRequest, { config, de
   } else {
     request.model = 'none';
   }
-  let response: Response;
-  let metered: MeteredCall;
-  try {
-    ({ response, call: metered } = await request.hubFetch(endpoint.path, {
-      method: endpoint.method,
-      headers: endpoint.method === 'POST' ? { 'content-type': 'application/json', ...call.headers } : call.headers,
-      body: endpoint.method === 'POST' ? upstreamBody : undefined,
-      timeoutMs: streamed ? config.upstreamTimeoutMs : deadlineMs,
-      estimate,
-    }));
-  } catch (err) {
-    const relayed = relayedError(err, request.context.requestId);
-    if (relayed === undefined) throw err;
-    request.finish(relayed.statusCode, 'complete');
-    return relayed;
+  const fetched = await fetchOrRelay(request, endpoint.path, {
+    method: endpoint.method,
+    headers: endpoint.method === 'POST' ? { 'content-type': 'application/json', ...call.headers } : call.headers,
+    body: endpoint.method === 'POST' ? upstreamBody : undefined,
+    timeoutMs: streamed ? config.upstreamTimeoutMs : deadlineMs,
+    estimate,
+  });
+  if ('relayed' in fetched) {
+    request.finish(fetched.relayed.statusCode, 'complete');
+    return fetched.relayed;
   }
+  const { response, call: metered } = fetched;
   const headers = passedResponseHeaders(response.headers, request.context.requestId);
   const sse = (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
   if (sse) headers['cache-control'] = 'no-cache';
@@ -165,32 +191,21 @@ export async function hubChat(
   signal?: AbortSignal,
 ): Promise<HubChatAnswer> {
   const path = HUB_PATHS.chatCompletions;
-  const endpoint = resolveEndpoint('POST', path, path);
-  checkGenerationLimits(chat, endpoint, config.proxyLimits);
-  const target = routeOf(chat, endpoint, config);
-  request.model = target.modelId;
-  const streamed = chat.stream === true;
-  if (streamed) request.context.mode = 'stream';
-  if (target.target === 'studio') {
+  const target = admitBody(chat, resolveEndpoint('POST', path, path), request, config);
+  if (target?.target === 'studio') {
     return { kind: 'completion', headers: {}, completion: await studioCompletion(chat, target.modelId, request, deadlineMs) };
   }
   const body = JSON.stringify(chat);
-  let response: Response;
-  let call: MeteredCall;
-  try {
-    ({ response, call } = await request.hubFetch(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      timeoutMs: streamed ? config.upstreamTimeoutMs : deadlineMs,
-      signal,
-      estimate: hubEstimate(path, chat, Buffer.byteLength(body)),
-    }));
-  } catch (err) {
-    const answer = relayedError(err, request.context.requestId);
-    if (answer === undefined) throw err;
-    return { kind: 'refused', answer };
-  }
+  const fetched = await fetchOrRelay(request, path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    timeoutMs: chat.stream === true ? config.upstreamTimeoutMs : deadlineMs,
+    signal,
+    estimate: hubEstimate(path, chat, Buffer.byteLength(body)),
+  });
+  if ('relayed' in fetched) return { kind: 'refused', answer: fetched.relayed };
+  const { response, call } = fetched;
   const headers = passedResponseHeaders(response.headers, request.context.requestId);
   if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream') && response.body !== null)
     return { kind: 'stream', headers, body: response.body, call };
