@@ -26,13 +26,22 @@ export function toStudioTurns(messages: unknown): StudioMessage[] {
   );
 }
 
+/** The `chat.completion` a Studio job answers (one choice, its text). */
+export interface StudioCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: [{ index: 0; message: { role: 'assistant'; content: string }; finish_reason: 'stop'; logprobs: null }];
+}
+
 /** One chat completion request as a Studio job (through the request's pipeline): the `chat.completion` it answers. */
 export async function studioCompletion(
   body: Record<string, unknown>,
   modelId: string,
   request: HubRequest,
   deadlineMs: number,
-): Promise<Record<string, unknown>> {
+): Promise<StudioCompletion> {
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
   const { jobId, text: answer } = await request.studioJob({
     modelId,
@@ -62,6 +71,6 @@ export async function studioChatCompletion(
   const { id, created, model } = completion;
   const chunk = (delta: object, finish: string | null) =>
     sseEvent({ id, created, model, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
-  const content = (completion.choices as { message: { content: string } }[])[0]?.message.content ?? '';
+  const { content } = completion.choices[0].message;
   return sseResponse(Readable.from([chunk({ role: 'assistant', content }, null), chunk({}, 'stop'), SSE_DONE]));
 }
