@@ -11,6 +11,14 @@ import { SETTINGS, settingsOf } from '#shared/settings.ts';
 import { parseConsumers, type ConsumerMap } from '#shared/usage/consumer-settings.ts';
 import type { ContractLimits } from '#shared/usage/contract.ts';
 
+let defaults: Record<string, unknown> | undefined;
+
+/** Every setting's default (what an empty environment parses to), computed once. */
+function defaultSettings(): Record<string, unknown> {
+  defaults ??= schemaOf('all').parse({}) as Record<string, unknown>;
+  return defaults;
+}
+
 /** The validator of the settings `fn` reads (all of them for `all`: npm start and the tests run every function). */
 function schemaOf(fn: FunctionName | 'all') {
   const settings = fn === 'all' ? SETTINGS : settingsOf(fn);
@@ -139,12 +147,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Empty strings mean "unset": CDK and shells often produce them for optional values.
   const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => own.has(k) && v !== undefined && v !== ''));
   const result = schemaOf(fn).safeParse(present);
-  const defaults = schemaOf('all').safeParse({});
-  if (!result.success || !defaults.success) {
-    const details = (result.error ?? defaults.error)?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
+  if (!result.success) {
+    const details = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration: ${details.join('; ')}`);
   }
-  const e = { ...defaults.data, ...result.data } as Record<string, unknown> as Settings;
+  const e = { ...defaultSettings(), ...result.data } as Record<string, unknown> as Settings;
   return {
     hubBaseUrl: e.IONOS_HUB_BASE_URL,
     studioBaseUrl: e.IONOS_STUDIO_BASE_URL,
