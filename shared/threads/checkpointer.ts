@@ -93,18 +93,14 @@ export class DynamoCheckpointer extends BaseCheckpointSaver {
     return (await db.send(command(sdk) as never, { abortSignal: AbortSignal.timeout(this.#callMs) })) as T;
   }
 
-  /** Every item of a key range, across pages. */
-  async #query(pk: string, range: { prefix: string } | { from: string; to: string }, newestFirst = false, limit?: number): Promise<Item[]> {
+  /** Every item of a partition whose sort key starts with `prefix` ('' for all of them), across pages. */
+  async #query(pk: string, prefix: string, newestFirst = false, limit?: number): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
+    // DynamoDB takes no empty string in a key condition: all of a partition is the partition key alone.
+    const condition = prefix === '' ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :p)';
+    const values: Item = prefix === '' ? { ':pk': { S: pk } } : { ':pk': { S: pk }, ':p': { S: prefix } };
     do {
-      const all = 'prefix' in range && range.prefix === '';
-      const condition = all ? 'pk = :pk' : 'prefix' in range ? 'pk = :pk AND begins_with(sk, :p)' : 'pk = :pk AND sk BETWEEN :from AND :to';
-      const values: Item = all
-        ? { ':pk': { S: pk } }
-        : 'prefix' in range
-          ? { ':pk': { S: pk }, ':p': { S: range.prefix } }
-          : { ':pk': { S: pk }, ':from': { S: range.from }, ':to': { S: range.to } };
       const page = await this.#send<{ Items?: Item[]; LastEvaluatedKey?: Item }>(
         (sdk) =>
           new sdk.QueryCommand({
@@ -176,7 +172,7 @@ export class DynamoCheckpointer extends BaseCheckpointSaver {
     let bytes = item.value?.B ?? new Uint8Array();
     const parts = Number(item.parts?.N ?? 1);
     if (parts > 1) {
-      const rest = await this.#query(item.pk?.S ?? '', { prefix: `${item.sk?.S ?? ''}#p` });
+      const rest = await this.#query(item.pk?.S ?? '', `${item.sk?.S ?? ''}#p`);
       rest.sort((a, b) => Number(a.sk?.S?.split('#p').pop()) - Number(b.sk?.S?.split('#p').pop()));
       bytes = Buffer.concat([bytes, ...rest.map((r) => r.value?.B ?? new Uint8Array())]);
     }
@@ -217,7 +213,7 @@ export class DynamoCheckpointer extends BaseCheckpointSaver {
 
   /** The pending writes of a checkpoint, in LangGraph's order (task path, task id, index). */
   async #pendingWrites(threadId: string, ns: string, checkpointId: string): Promise<CheckpointPendingWrite[]> {
-    const items = await this.#query(threadKey(threadId), { prefix: writesPrefix(ns, checkpointId) });
+    const items = await this.#query(threadKey(threadId), writesPrefix(ns, checkpointId));
     const writes = items.filter((i) => i.taskId !== undefined);
     writes.sort((a, b) =>
       compareWritesSortKeys(
@@ -277,7 +273,7 @@ export class DynamoCheckpointer extends BaseCheckpointSaver {
           }),
       ));
     } else {
-      [item] = await this.#query(pk, { prefix: `C#${enc(ns)}#` }, true, 1);
+      [item] = await this.#query(pk, `C#${enc(ns)}#`, true, 1);
     }
     return item === undefined ? undefined : this.#tuple(threadId, ns, item);
   }
@@ -292,7 +288,7 @@ export class DynamoCheckpointer extends BaseCheckpointSaver {
     const threads = typeof c.thread_id === 'string' ? [c.thread_id] : await this.#threadIds();
     for (const threadId of threads) {
       const prefix = onlyNs === undefined ? 'C#' : `C#${enc(onlyNs)}#`;
-      const items = await this.#query(threadKey(threadId), { prefix }, true);
+      const items = await this.#query(threadKey(threadId), prefix, true);
       for (const item of items) {
         const id = item.checkpointId?.S ?? '';
         const ns = item.ns?.S ?? '';
@@ -406,7 +402,7 @@ export class DynamoCheckpointer extends BaseCheckpointSaver {
   }
 
   async deleteThread(threadId: string): Promise<void> {
-    const items = await this.#query(threadKey(threadId), { prefix: '' });
+    const items = await this.#query(threadKey(threadId), '');
     await this.#writeAll(items.map((i) => ({ DeleteRequest: { Key: { pk: i.pk as AttributeValue, sk: i.sk as AttributeValue } } })));
   }
 }
