@@ -83,6 +83,10 @@ export interface RuntimeConfig {
     recursionLimit: number;
     /** Longest a run may take; the function's remaining time lowers it. */
     deadlineMs: number;
+    /** The model of a thread run that names none, on a thread that has none. */
+    defaultModel: string;
+    /** Days a thread is kept after its last run. */
+    threadTtlDays: number;
   };
 }
 
@@ -106,6 +110,7 @@ type Settings = {
       | 'AGENT_TEMPERATURE'
       | 'AGENT_RECURSION_LIMIT'
       | 'AGENT_DEADLINE_MS'
+      | 'THREAD_TTL_DAYS'
       | 'IONOS_REQUESTS_PER_SECOND'
       | 'IONOS_REQUESTS_BURST'
       | 'IONOS_IMAGES_PER_MINUTE'
@@ -132,6 +137,8 @@ type Settings = {
       | 'SMOKE_MODEL'
       | 'DYNAMODB_ENDPOINT'
   ]: string | undefined;
+} & {
+  AGENT_DEFAULT_MODEL: string;
 };
 
 /** Thrown at cold start when the environment is invalid. */
@@ -190,6 +197,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       temperature: e.AGENT_TEMPERATURE,
       recursionLimit: e.AGENT_RECURSION_LIMIT,
       deadlineMs: e.AGENT_DEADLINE_MS,
+      defaultModel: e.AGENT_DEFAULT_MODEL,
+      threadTtlDays: e.THREAD_TTL_DAYS,
     },
   };
 }

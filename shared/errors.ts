@@ -53,6 +53,13 @@ export class NotFoundError extends HttpError {
   }
 }
 
+/** 409: the resource is not in a state to take the request (a thread busy with a run, an id taken). */
+export class ConflictError extends HttpError {
+  constructor(message: string, options: { code: string; param?: string }) {
+    super(409, message, { type: 'invalid_request_error', code: options.code, param: options.param });
+  }
+}
+
 /** 405: the path exists but not for this method; `allow` lists the methods that do. */
 export class MethodNotAllowedError extends HttpError {
   constructor(method: string, path: string, allow: string[]) {

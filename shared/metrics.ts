@@ -126,6 +126,19 @@ export function recordMonthlyBudgetUse(consumer: string, percent: number): void 
   publish({ consumer }, [['MonthlyBudgetUsedPercent', MetricUnit.Percent, Math.round(percent * 10) / 10]]);
 }
 
+/** Emits `ThreadsCreated`: one thread of the LangGraph API created. */
+export function recordThreadCreated(): void {
+  publish({}, [['ThreadsCreated', MetricUnit.Count, 1]]);
+}
+
+/** How a run of the LangGraph API ended: its answer, an error, or the client gone (cancelled, or left to finish). */
+export type RunOutcome = 'complete' | 'error' | 'cancelled';
+
+/** Emits `ThreadRuns` by outcome and kind (`thread`, or `stateless` for `/runs/…`). */
+export function recordThreadRun(outcome: RunOutcome, kind: 'thread' | 'stateless'): void {
+  publish({ outcome, kind }, [['ThreadRuns', MetricUnit.Count, 1]]);
+}
+
 /**
  * Parameters of OpenAI's Responses API this API ignores by name (docs/api.md: the Responses API): they count under
  * their own name; any other name counts as `other`, so a client cannot create metrics at will.

@@ -23,7 +23,7 @@ export const FUNCTIONS = {
     timeoutSeconds: 300,
     memoryMb: 1024,
     readsSecret: true,
-    description: 'POST /: the LangGraph ReAct agent over the IONOS Hub, or a fine-tuned Studio model',
+    description: 'POST /: the LangGraph ReAct agent over the IONOS Hub, or a fine-tuned Studio model; its threads and runs (LangGraph API)',
   },
   'hub-proxy': {
     streaming: true,
@@ -62,8 +62,35 @@ export type FunctionName = keyof typeof FUNCTIONS;
 /** HTTP methods a route can take; `ANY` matches all. */
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
 
-/** What hub-proxy does on a route: the `/v1` pass-through, the caller's usage, the two legacy native routes. */
-export type Operation = 'proxy' | 'usage' | 'responses' | 'response-item' | 'legacy-models' | 'legacy-predict';
+/**
+ * What a function does on a route. hub-proxy: the `/v1` pass-through, the caller's usage, the Responses API,
+ * the two legacy native routes. agent: `POST /` has none; the rest are the LangGraph API's.
+ */
+export type Operation =
+  | 'proxy'
+  | 'usage'
+  | 'responses'
+  | 'response-item'
+  | 'legacy-models'
+  | 'legacy-predict'
+  | 'info'
+  | 'ok'
+  | 'assistants-search'
+  | 'assistant'
+  | 'thread-create'
+  | 'thread-search'
+  | 'thread'
+  | 'thread-state'
+  | 'thread-history'
+  | 'run-stream'
+  | 'run-wait'
+  | 'unsupported';
+
+/**
+ * Where a route takes the caller's API key from: `Authorization: Bearer` (what OpenAI clients send), or
+ * either that or `x-api-key` (what the LangGraph SDK and agent UIs send).
+ */
+export type KeySource = 'bearer' | 'bearer-or-x-api-key';
 
 /** One API route. `path` uses API Gateway syntax: `{name}` for a segment, `{name+}` for the rest. */
 export interface Route {
@@ -72,7 +99,18 @@ export interface Route {
   function: FunctionName;
   /** For a function that serves several routes: which of its operations this route is. */
   operation?: Operation;
+  /** Where the API key is read from; `bearer` when unset. */
+  keys?: KeySource;
 }
+
+// The LangGraph API's routes: the agent function, keys from either header.
+const langgraph = (method: RouteMethod, path: string, operation: Operation): Route => ({
+  method,
+  path,
+  function: 'agent',
+  operation,
+  keys: 'bearer-or-x-api-key',
+});
 
 /** Every route of the API. */
 export const ROUTES: readonly Route[] = [
@@ -89,6 +127,29 @@ export const ROUTES: readonly Route[] = [
   { method: 'ANY', path: '/v1/{proxy+}', function: 'hub-proxy', operation: 'proxy' },
   { method: 'GET', path: '/models', function: 'hub-proxy', operation: 'legacy-models' },
   { method: 'POST', path: '/models/{modelPath+}', function: 'hub-proxy', operation: 'legacy-predict' },
+  // The LangGraph Platform API (threads and runs), for agent UIs; literal paths before their siblings' parameters.
+  langgraph('GET', '/info', 'info'),
+  langgraph('GET', '/ok', 'ok'),
+  langgraph('POST', '/assistants/search', 'assistants-search'),
+  langgraph('GET', '/assistants/{assistant_id}', 'assistant'),
+  langgraph('POST', '/threads', 'thread-create'),
+  langgraph('POST', '/threads/search', 'thread-search'),
+  langgraph('GET', '/threads/{thread_id}', 'thread'),
+  langgraph('DELETE', '/threads/{thread_id}', 'thread'),
+  langgraph('GET', '/threads/{thread_id}/state', 'thread-state'),
+  langgraph('GET', '/threads/{thread_id}/state/{checkpoint_id}', 'thread-state'),
+  langgraph('POST', '/threads/{thread_id}/history', 'thread-history'),
+  langgraph('POST', '/threads/{thread_id}/runs/stream', 'run-stream'),
+  langgraph('POST', '/threads/{thread_id}/runs/wait', 'run-wait'),
+  langgraph('POST', '/runs/stream', 'run-stream'),
+  langgraph('POST', '/runs/wait', 'run-wait'),
+  // What a Lambda function cannot do, refused with a 400 that says so (see shared/threads/api.ts).
+  langgraph('POST', '/threads/{thread_id}/runs', 'unsupported'),
+  langgraph('GET', '/threads/{thread_id}/runs/{run_id}/stream', 'unsupported'),
+  langgraph('POST', '/threads/{thread_id}/runs/crons', 'unsupported'),
+  langgraph('POST', '/runs', 'unsupported'),
+  langgraph('POST', '/runs/crons', 'unsupported'),
+  langgraph('ANY', '/store/{path+}', 'unsupported'),
 ];
 
 /** The operation of the route at a gateway resource (`event.resource`). */

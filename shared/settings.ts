@@ -7,6 +7,7 @@
  * documented.
  */
 import * as z from 'zod/mini';
+import { isHubModelId, isStudioModelId } from '#shared/models/model-ids.ts';
 import type { FunctionName } from '#shared/routes.ts';
 
 /** What a setting's value is, for the docs. */
@@ -20,6 +21,7 @@ export type SettingUnit =
   | 'per second'
   | 'per minute'
   | 'temperature'
+  | 'days'
   | 'URL'
   | 'JSON'
   | 'text'
@@ -116,6 +118,8 @@ export const SETTINGS: readonly Setting[] = [
   num('AGENT_MAX_TOOL_CALLS_PER_STEP', 'count', [1, 32, 4], CALLERS),
   num('AGENT_MAX_TOOL_CALLS_PER_RUN', 'count', [1, 100, 8], CALLERS),
   num('AGENT_TOOLLESS_TTL_SECONDS', 'seconds', [0, 86_400, 900], ['agent']),
+  { name: 'AGENT_DEFAULT_MODEL', unit: 'text', default: 'meta-llama/Llama-3.3-70B-Instruct', schema: z._default(z.string().check(z.trim(), z.refine((v) => isHubModelId(v) || isStudioModelId(v), 'must be a Hub model id (provider/name) or a Studio model UUID')), 'meta-llama/Llama-3.3-70B-Instruct'), readBy: ['agent'], source: 'deploy' },
+  num('THREAD_TTL_DAYS', 'days', [1, 3_650, 30], ['agent']),
   // The IONOS contract (0 per second or minute: that limit is not held).
   num('IONOS_REQUESTS_PER_SECOND', 'per second', [0, 10_000, 5], CALLERS, false),
   num('IONOS_REQUESTS_BURST', 'count', [1, 100_000, 10], CALLERS),
@@ -178,6 +182,9 @@ export const SETTING_DOCS: Record<string, string> = {
   AGENT_MAX_TOOL_CALLS_PER_STEP: "tool calls run per model reply (the agent's tools, the Responses bridge's hosted search)",
   AGENT_MAX_TOOL_CALLS_PER_RUN: 'tool calls per agent run, and hosted searches per Responses answer',
   AGENT_TOOLLESS_TTL_SECONDS: 'how long a model that refused tools is asked without them (0: never remembered)',
+  AGENT_DEFAULT_MODEL:
+    'the model of a thread run (LangGraph API) that names none (`context.model`) on a thread that has none: a Hub id, or a Studio UUID of `STUDIO_MODELS`',
+  THREAD_TTL_DAYS: 'days a thread (its record and checkpoints) is kept after its last run (DynamoDB TTL)',
   IONOS_REQUESTS_PER_SECOND:
     "the IONOS contract's sustained requests, held by the limiter in the usage table (0: not held); also the API's method throttling",
   IONOS_REQUESTS_BURST: "the IONOS contract's request burst",

@@ -19,11 +19,14 @@ import { AIMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langch
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import type { StructuredToolInterface } from '@langchain/core/tools';
+import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { END, MessagesValue, START, StateGraph, StateSchema } from '@langchain/langgraph';
 import { ToolNode } from '@langchain/langgraph/prebuilt';
 import { findHttpError } from '#shared/agent/errors.ts';
+import type { ConversationLimits } from '#shared/agent/request.ts';
 import type { ToolLessModels } from '#shared/agent/tool-less.ts';
 import { UpstreamHttpError } from '#shared/errors.ts';
+import { textOf } from '#shared/message-text.ts';
 
 /** How far one run may go. */
 export interface RunLimits {
@@ -39,11 +42,17 @@ export interface AgentGraphOptions {
   /** Identifies the model in the tool-less registry. */
   modelId: string;
   tools: StructuredToolInterface[];
-  /** The system prompt, given whether tools are enabled for this call. */
-  systemPrompt: (toolsEnabled: boolean) => string;
+  /** The system prompt, given whether tools are enabled for this call; none for a model that takes none (Studio). */
+  systemPrompt: (toolsEnabled: boolean) => string | undefined;
   /** Models known to refuse tools (shared across runs). */
   toolLessModels: ToolLessModels;
   limits: RunLimits;
+  /**
+   * What of the state the model is sent (thread runs, whose state grows turn by turn): the most recent
+   * messages within these limits. The state itself keeps every message. Without it, all of them (`POST /`
+   * limits its conversation before the run).
+   */
+  window?: ConversationLimits;
 }
 
 const AgentState = new StateSchema({ messages: MessagesValue });
@@ -64,6 +73,24 @@ function rejectedForTools(err: unknown): boolean {
     (http.upstreamStatus === 400 || http.upstreamStatus === 422) &&
     /tool|function[ _-]?call/i.test(http.detail.message)
   );
+}
+
+/**
+ * The most recent messages within the limits: counted from the newest back until `maxMessages` or
+ * `maxChars` (of text) would be passed, never starting with tool results whose call was left out. The
+ * newest message is always sent, so a turn is never empty.
+ */
+export function modelWindow(messages: readonly BaseMessage[], limits: ConversationLimits): BaseMessage[] {
+  let start = messages.length;
+  let chars = 0;
+  while (start > 0 && messages.length - start < limits.maxMessages) {
+    const size = textOf((messages[start - 1] as BaseMessage).content).length;
+    if (chars + size > limits.maxChars && start < messages.length) break;
+    chars += size;
+    start--;
+  }
+  while (start < messages.length - 1 && ToolMessage.isInstance(messages[start])) start++;
+  return messages.slice(start);
 }
 
 const lastToolCalls = (messages: BaseMessage[]) => {
@@ -108,7 +135,11 @@ async function callModel(state: typeof AgentState.State, config: RunnableConfig)
   const run = runOf(config);
   const { model, modelId, withTools, toolLessModels } = run;
   run.modelCalls++;
-  const history = (toolsEnabled: boolean): BaseMessage[] => [new SystemMessage(run.systemPrompt(toolsEnabled)), ...state.messages];
+  const messages = run.window === undefined ? state.messages : modelWindow(state.messages, run.window);
+  const history = (toolsEnabled: boolean): BaseMessage[] => {
+    const prompt = run.systemPrompt(toolsEnabled);
+    return prompt === undefined ? messages : [new SystemMessage(prompt), ...messages];
+  };
   if (withTools !== undefined && !toolLessModels.has(modelId)) {
     try {
       return { messages: [await withTools.invoke(history(true), config)] };
@@ -171,7 +202,7 @@ function next(state: typeof AgentState.State, config: RunnableConfig) {
   return toolCalls >= limits.maxToolCallsPerRun || modelCalls >= limits.maxModelCalls ? 'stop' : 'tools';
 }
 
-const compile = () =>
+const compile = (checkpointer?: BaseCheckpointSaver) =>
   new StateGraph(AgentState)
     .addNode('agent', callModel)
     .addNode('tools', runTools)
@@ -180,12 +211,21 @@ const compile = () =>
     .addConditionalEdges('agent', next, ['tools', 'stop', END])
     .addEdge('tools', 'agent')
     .addEdge('stop', END)
-    .compile();
+    .compile({ checkpointer });
 
-let compiled: ReturnType<typeof compile> | undefined;
+/** A compiled agent graph. */
+export type AgentGraph = ReturnType<typeof compile>;
 
-/** The agent graph, compiled on first use and shared by every run of the container. */
-export function agentGraph(): ReturnType<typeof compile> {
-  compiled ??= compile();
-  return compiled;
+let compiled: AgentGraph | undefined;
+const withSaver = new WeakMap<BaseCheckpointSaver, AgentGraph>();
+
+/**
+ * The agent graph, compiled on first use and shared by every run of the container; with a checkpointer
+ * (thread runs), the graph that saves each step's state there, compiled once per checkpointer.
+ */
+export function agentGraph(checkpointer?: BaseCheckpointSaver): AgentGraph {
+  if (checkpointer === undefined) return (compiled ??= compile());
+  let graph = withSaver.get(checkpointer);
+  if (graph === undefined) withSaver.set(checkpointer, (graph = compile(checkpointer)));
+  return graph;
 }

@@ -16,12 +16,12 @@ import { agentGraph, agentRunConfig, modelCallsWithin } from '#shared/agent/grap
 import { toFlatAIMessage, toLangChainMessages, type FlatAIMessage } from '#shared/agent/messages.ts';
 import { createHubChatModel, type HubModelOptions } from '#shared/agent/model.ts';
 import { systemPrompt } from '#shared/agent/prompt.ts';
-import type { FlatMessage } from '#shared/agent/request.ts';
-import { studioAnswer, toStudioMessages } from '#shared/agent/studio.ts';
+import type { ConversationLimits, FlatMessage } from '#shared/agent/request.ts';
+import { studioAnswer, StudioChatModel, toStudioMessages } from '#shared/agent/studio.ts';
 import type { ToolLessModels } from '#shared/agent/tool-less.ts';
 import { createTools } from '#shared/agent/tools.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
-import type { Credentials, CredentialStore } from '#shared/credentials.ts';
+import type { CredentialStore } from '#shared/credentials.ts';
 import { BadGatewayError, toStatus } from '#shared/errors.ts';
 import { textOf } from '#shared/message-text.ts';
 import type { ModelRoute } from '#shared/models/route-model.ts';
@@ -91,13 +91,9 @@ async function run(request: AgentRequest, deps: AgentDeps): Promise<FlatAIMessag
       request.onEvent?.({ content: text });
       return studioAnswer(text, jobId, modelId, runId);
     }
-    // The run reads the credentials once for its tools; the token and its 401 refetch belong to each model
-    // call (the Hub client), so a token refused mid-run retries that call, not the tools before it.
-    const credentials = await deps.credentials.get();
     return await runHub(
       request.route.modelId,
       messages,
-      credentials,
       { signal, runId, deadline: Date.now() + request.deadlineMs, onEvent: request.onEvent, upstream: request.upstream },
       deps,
     );
@@ -116,28 +112,55 @@ interface HubRun {
   upstream: HubRequest;
 }
 
-async function runHub(
-  modelId: string,
-  messages: FlatMessage[],
-  credentials: Credentials,
-  run: HubRun,
-  deps: AgentDeps,
-): Promise<FlatAIMessage> {
+/** What a run's config is built from. */
+export interface RunSetup {
+  route: ModelRoute;
+  upstream: HubRequest;
+  /** Epoch ms by which the run must end. */
+  deadline: number;
+  /** The thread's window on its state (see `AgentGraphOptions.window`); `POST /` has none. */
+  window?: ConversationLimits;
+}
+
+/**
+ * The graph config of one run (see `agentRunConfig`): a Hub model with the agent's tools and prompt, every
+ * model call a metered Hub call of the run's pipeline, retried within the deadline; or a Studio model (one
+ * job per call, no tools). Reads the credentials once for the tools; the token and its 401 refetch belong
+ * to each model call (the Hub client), so a token refused mid-run retries that call, not the tools before it.
+ */
+export async function modelRunConfig(setup: RunSetup, deps: AgentDeps): Promise<{ configurable: Record<string, unknown> }> {
   const { config } = deps;
+  const { route, upstream, deadline, window } = setup;
+  const { maxToolCallsPerStep, maxToolCallsPerRun, recursionLimit } = config.agent;
+  const limits = { maxToolCallsPerStep, maxToolCallsPerRun, maxModelCalls: modelCallsWithin(recursionLimit) };
+  const { modelId } = route;
+  if (route.target === 'studio') {
+    const { temperature, maxTokens } = config.agent;
+    const model = new StudioChatModel({ modelId, upstream, temperature, maxTokens, deadline });
+    return agentRunConfig({
+      model,
+      modelId,
+      toolLessModels: deps.toolLessModels,
+      limits,
+      tools: [],
+      systemPrompt: () => undefined,
+      window,
+    });
+  }
+  const credentials = await deps.credentials.get();
   const now = deps.now ?? (() => new Date());
-  // Each model call is one Hub call of the pipeline, retried within the run's deadline.
-  const fetch = run.upstream.modelFetch({
+  const fetch = upstream.modelFetch({
     hubBaseUrl: config.hubBaseUrl,
     maxTokens: config.agent.maxTokens,
-    retry: { attempts: 4, deadline: run.deadline, maxDelayMs: 30_000 },
+    retry: { attempts: 4, deadline, maxDelayMs: 30_000 },
   });
   const model = (deps.createModel ?? createHubChatModel)({ modelId, fetch, config });
-  const { maxToolCallsPerStep, maxToolCallsPerRun, recursionLimit } = config.agent;
-  const runConfig = agentRunConfig({
+  return agentRunConfig({
     model,
     modelId,
     toolLessModels: deps.toolLessModels,
-    limits: { maxToolCallsPerStep, maxToolCallsPerRun, maxModelCalls: modelCallsWithin(recursionLimit) },
+    limits,
+    window,
     tools: createTools({
       tavilyApiKey: credentials.tavilyApiKey,
       tavilyBaseUrl: config.tavilyBaseUrl,
@@ -146,6 +169,11 @@ async function runHub(
     }),
     systemPrompt: (toolsEnabled) => systemPrompt({ toolsEnabled, searchAvailable: credentials.tavilyApiKey !== undefined, now: now() }),
   });
+}
+
+async function runHub(modelId: string, messages: FlatMessage[], run: HubRun, deps: AgentDeps): Promise<FlatAIMessage> {
+  const { config } = deps;
+  const runConfig = await modelRunConfig({ route: { target: 'hub', modelId }, upstream: run.upstream, deadline: run.deadline }, deps);
   const produced: BaseMessage[] = [];
   try {
     const stream = await agentGraph().stream(

@@ -14,7 +14,15 @@ export const CORS_ALLOW_HEADERS = ['content-type', 'authorization', 'x-api-key',
  */
 export const CORS_ALLOW_METHODS = [...new Set(ROUTES.map((r) => r.method).filter((m) => m !== 'ANY')), 'OPTIONS'];
 /** Response headers a browser may read. */
-export const CORS_EXPOSE_HEADERS = ['retry-after', 'x-request-id', 'x-ignored-parameters', 'deprecation', 'sunset', 'link'];
+export const CORS_EXPOSE_HEADERS = [
+  'retry-after',
+  'x-request-id',
+  'x-ignored-parameters',
+  'content-location',
+  'deprecation',
+  'sunset',
+  'link',
+];
 
 /** Headers for an actual response: only for an allowed origin. */
 export function corsHeaders(origin: string | undefined, allowed: readonly string[]): Record<string, string> {

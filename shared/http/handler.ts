@@ -30,8 +30,16 @@ export interface HandlerResult {
   body: string | Readable | ReadableStream;
 }
 
-/** The handler function, given the event, the Lambda context and middy's abort signal (early timeout). */
-export type RouteHandler = (event: APIGatewayProxyEvent, context: Context, options: { signal: AbortSignal }) => Promise<HandlerResult>;
+/**
+ * The handler function, given the event, the Lambda context and two abort signals: `signal` (middy's early
+ * timeout, or the client gone) and `timeoutSignal` (the timeout alone, for work that goes on without the
+ * client: a thread run with `on_disconnect: "continue"`).
+ */
+export type RouteHandler = (
+  event: APIGatewayProxyEvent,
+  context: Context,
+  options: { signal: AbortSignal; timeoutSignal: AbortSignal },
+) => Promise<HandlerResult>;
 
 /**
  * The consumer that called: the name `CONSUMERS` gives the API key API Gateway matched to the request (the
@@ -108,9 +116,9 @@ function cors(allowed: readonly string[]): MiddlewareObj<APIGatewayProxyEvent> {
 export function createHandler(name: FunctionName, handler: RouteHandler) {
   const { streaming } = FUNCTIONS[name];
   const stack = streaming ? middy({ executionMode: executionModeStreamifyResponse }) : middy();
-  const withClientSignal: RouteHandler = (event, context, { signal }) => {
+  const withClientSignal = (event: APIGatewayProxyEvent, context: Context, { signal }: { signal: AbortSignal }) => {
     const gone = clientGone.get(context);
-    return handler(event, context, { signal: gone === undefined ? signal : AbortSignal.any([signal, gone]) });
+    return handler(event, context, { signal: gone === undefined ? signal : AbortSignal.any([signal, gone]), timeoutSignal: signal });
   };
   // onError runs in reverse order of use: the mapper builds the response, then CORS decorates it.
   const wrapped = stack

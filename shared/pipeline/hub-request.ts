@@ -54,7 +54,7 @@ export interface PipelineClients {
 export interface RequestContext {
   /** Who called (see `consumerOf`). */
   consumer: string;
-  /** The log line's message: `proxied` for the proxy's routes, `agent run` for the agent. */
+  /** The log line's message: `proxied` for the proxy's routes, `agent run` for the agent (`POST /` and thread runs). */
   kind: 'proxied' | 'agent run';
   /** The route table's path, the metric dimension (the proxy sets the endpoint's once it is known). */
   route: string;

@@ -16,6 +16,7 @@ import { afterResponse } from '#shared/http/after-response.ts';
 import { parseJsonObject } from '#shared/http/event.ts';
 import type { HandlerResult } from '#shared/http/handler.ts';
 import { jsonResponse } from '#shared/http/json-response.ts';
+import { ignoredHeader, namedIgnored } from '#shared/http/ignored-parameters.ts';
 import { recordIgnoredParameters } from '#shared/metrics.ts';
 import { logger } from '#shared/logger.ts';
 import type { HubRequest, Outcome } from '#shared/pipeline/hub-request.ts';
@@ -114,16 +115,8 @@ class SearchRunner {
 function answerHeaders(upstream: Record<string, string>, ignored: string[], contentType: string): Record<string, string> {
   const headers: Record<string, string> = { ...upstream, 'content-type': contentType };
   delete headers['content-length'];
-  if (ignored.length > 0) headers['x-ignored-parameters'] = namedIgnored(ignored).join(', ');
-  return headers;
+  return { ...headers, ...ignoredHeader(ignored) };
 }
-
-/** At most this many ignored names are named (a header and a log line stay small whatever a client sends). */
-const NAMED_IGNORED = 20;
-
-/** The ignored names as named: the first ones, then how many more. */
-const namedIgnored = (ignored: string[]) =>
-  ignored.length <= NAMED_IGNORED ? ignored : [...ignored.slice(0, NAMED_IGNORED), `(${ignored.length - NAMED_IGNORED} more)`];
 
 /** Answers one `POST /v1/responses`. */
 export async function responses(call: ProxyCall, request: HubRequest, deps: BridgeDeps): Promise<HandlerResult> {

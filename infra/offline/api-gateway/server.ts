@@ -20,7 +20,7 @@ import {
 import { preflightHeaders } from '#shared/http/cors.ts';
 import { keyFingerprint } from '#shared/http/api-key.ts';
 import { GATEWAY_ERRORS, type GatewayError } from '#shared/http/gateway-errors.ts';
-import { FUNCTIONS, matchRoute, ROUTES, type FunctionName } from '#shared/routes.ts';
+import { FUNCTIONS, matchRoute, ROUTES, type FunctionName, type KeySource } from '#shared/routes.ts';
 import { parseBudgets, type Budgets } from '#shared/usage/consumer-settings.ts';
 import { installAwsLambdaShim, isStreamingHandler, LocalResponseStream } from '#infra/offline/api-gateway/awslambda-shim.ts';
 import { buildContext, buildProxyEvent } from '#infra/offline/api-gateway/lambda-event.ts';
@@ -76,12 +76,20 @@ function sendGatewayError(res: ServerResponse, error: GatewayError, cors: Record
 
 /**
  * What API Gateway checks before a function runs: with `LOCAL_API_KEYS` set, a request needs
- * `Authorization: Bearer <one of them>`; 401 without a key, 403 with a wrong one.
+ * `Authorization: Bearer <one of them>` (or, on the routes that take it, `x-api-key: <one of them>`); 401
+ * without a key, 403 with a wrong one.
  * @param keys API key → the id API Gateway would hand the function (see `localApiKeys`).
  */
-function checkApiKey(req: IncomingMessage, keys: Map<string, string>): { denied: GatewayError } | { apiKeyId: string | null } {
+function checkApiKey(
+  req: IncomingMessage,
+  keys: Map<string, string>,
+  source: KeySource,
+): { denied: GatewayError } | { apiKeyId: string | null } {
   if (keys.size === 0) return { apiKeyId: null };
-  const key = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const header = req.headers['x-api-key'];
+  const key =
+    /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ??
+    (source === 'bearer-or-x-api-key' && typeof header === 'string' ? header.trim() : undefined);
   if (key === undefined) return { denied: GATEWAY_ERRORS.UNAUTHORIZED };
   const apiKeyId = keys.get(key);
   return apiKeyId === undefined ? { denied: GATEWAY_ERRORS.INVALID_API_KEY } : { apiKeyId };
@@ -149,9 +157,9 @@ async function handle(
     res.writeHead(204, preflightHeaders(origin, allowed));
     return void res.end();
   }
-  const auth = checkApiKey(req, keys);
-  if ('denied' in auth) return sendGatewayError(res, auth.denied, preflightHeaders(origin, allowed));
   const match = matchRoute(method, url.pathname);
+  const auth = checkApiKey(req, keys, match !== undefined && 'route' in match ? (match.route.keys ?? 'bearer') : 'bearer');
+  if ('denied' in auth) return sendGatewayError(res, auth.denied, preflightHeaders(origin, allowed));
   if (match === undefined)
     return send(res, toErrorResponse(new NotFoundError(`No route for ${method} ${url.pathname}. The routes are listed in docs/api.md.`)));
   if ('allowed' in match) return send(res, toErrorResponse(new MethodNotAllowedError(method, url.pathname, match.allowed)));

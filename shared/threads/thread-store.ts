@@ -1,0 +1,303 @@
+/**
+ * Thread records, in the usage table beside their checkpoints (see `checkpointer.ts`). A thread belongs to
+ * the consumer who created it, by key: its record is `pk = TH#<consumer>, sk = <thread id>`, so another
+ * consumer's thread is simply not there (404, and absent from search), and its checkpoints live under an
+ * id only this API knows (`<consumer>/<thread id>`), so two consumers' threads of the same id never meet.
+ *
+ * The record holds what the LangGraph API shows of a thread without reading its state: metadata, status,
+ * times, the model the thread runs on, and its first message (the title UIs list threads by). A run takes
+ * the thread with one conditional write (`busyUntil` in the future: busy; a crashed run's claim lapses
+ * after the function's time) and gives it back with another. Records expire `ttlDays` after the thread
+ * was last used (TTL), as its checkpoints do.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ConflictError, NotFoundError } from '#shared/errors.ts';
+import { itemAtFailure, type UsageStore } from '#shared/usage/store.ts';
+
+type Item = Record<string, AttributeValue>;
+
+/** A thread's status, as the LangGraph API names them. */
+export type ThreadStatus = 'idle' | 'busy' | 'error' | 'interrupted';
+
+/** One thread record. */
+export interface ThreadRecord {
+  threadId: string;
+  createdAt: string;
+  updatedAt: string;
+  metadata: Record<string, unknown>;
+  status: ThreadStatus;
+  /** The run holding the thread, while busy. */
+  runId?: string;
+  /** The model id the thread's last run used (its next run's default). */
+  model?: string;
+  /** The thread's first message, in the API's message shape. */
+  title?: Record<string, unknown>;
+}
+
+/** The search of one consumer's threads. */
+export interface ThreadQuery {
+  metadata?: Record<string, unknown>;
+  ids?: string[];
+  status?: ThreadStatus;
+  limit: number;
+  offset: number;
+  sortBy: 'thread_id' | 'created_at' | 'updated_at' | 'status';
+  sortOrder: 'asc' | 'desc';
+}
+
+/** Options of the store. */
+export interface ThreadStoreOptions {
+  /** Days an unused thread is kept. */
+  ttlDays: number;
+  /** How long a run may hold a thread before its claim lapses (the function's timeout). */
+  runSeconds: number;
+  /** Time limit of one store call. */
+  callMs?: number;
+}
+
+/** Threads a search reads at most (its result is sorted and paged in memory). */
+export const MAX_SEARCHED_THREADS = 5_000;
+
+const recordKey = (consumer: string, threadId: string) => ({ pk: { S: `TH#${encodeURIComponent(consumer)}` }, sk: { S: threadId } });
+
+/** The id a consumer's thread has in the checkpointer. */
+export const checkpointThreadId = (consumer: string, threadId: string) => `${encodeURIComponent(consumer)}/${threadId}`;
+
+function toRecord(item: Item): ThreadRecord {
+  const busyUntil = Number(item.busyUntil?.N ?? 0);
+  const stored = (item.status?.S ?? 'idle') as ThreadStatus;
+  // A claim past its time was a run that never gave the thread back (the function was stopped).
+  const status = stored === 'busy' && busyUntil * 1000 <= Date.now() ? 'error' : stored;
+  return {
+    threadId: item.sk?.S ?? '',
+    createdAt: item.createdAt?.S ?? '',
+    updatedAt: item.updatedAt?.S ?? '',
+    metadata: JSON.parse(item.metadata?.S ?? '{}') as Record<string, unknown>,
+    status,
+    runId: status === 'busy' ? item.runId?.S : undefined,
+    model: item.model?.S,
+    title: item.title?.S === undefined ? undefined : (JSON.parse(item.title.S) as Record<string, unknown>),
+  };
+}
+
+/** The thread records of the usage table; see the module comment. */
+export class ThreadStore {
+  readonly #store: UsageStore;
+  readonly #options: Required<ThreadStoreOptions>;
+
+  constructor(store: UsageStore, options: ThreadStoreOptions) {
+    this.#store = store;
+    this.#options = { callMs: 2_000, ...options };
+  }
+
+  #expiresAt(): AttributeValue {
+    return { N: String(Math.floor(Date.now() / 1000) + Math.round(this.#options.ttlDays * 86_400)) };
+  }
+
+  async #send<T>(command: (sdk: Awaited<ReturnType<UsageStore['connect']>>['sdk']) => object): Promise<T> {
+    const { db, sdk } = await this.#store.connect();
+    return (await db.send(command(sdk) as never, { abortSignal: AbortSignal.timeout(this.#options.callMs) })) as T;
+  }
+
+  /**
+   * Creates a thread. @returns the record, or with `ifExists: 'do_nothing'` the existing one.
+   * @throws ConflictError when the id is taken and `ifExists` is `raise`.
+   */
+  async create(
+    consumer: string,
+    threadId: string,
+    metadata: Record<string, unknown>,
+    ifExists: 'raise' | 'do_nothing',
+  ): Promise<ThreadRecord> {
+    const now = new Date().toISOString();
+    const key = recordKey(consumer, threadId);
+    const item: Item = {
+      ...key,
+      createdAt: { S: now },
+      updatedAt: { S: now },
+      metadata: { S: JSON.stringify(metadata) },
+      status: { S: 'idle' },
+      expiresAt: this.#expiresAt(),
+    };
+    try {
+      await this.#send(
+        (sdk) =>
+          new sdk.PutItemCommand({
+            TableName: this.#store.tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+      );
+      return toRecord(item);
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      const existing = await itemAtFailure(this.#store, key, err as { Item?: Item }, this.#options.callMs);
+      if (ifExists === 'do_nothing' && existing !== undefined) return toRecord(existing);
+      throw new ConflictError(`Thread ${threadId} already exists. Send "if_exists": "do_nothing" to get it instead.`, {
+        code: 'thread_exists',
+        param: 'thread_id',
+      });
+    }
+  }
+
+  /** The consumer's thread. @throws NotFoundError when it has none of that id. */
+  async get(consumer: string, threadId: string): Promise<ThreadRecord> {
+    const answer = await this.#send<{ Item?: Item }>(
+      (sdk) => new sdk.GetItemCommand({ TableName: this.#store.tableName, Key: recordKey(consumer, threadId), ConsistentRead: true }),
+    );
+    if (answer.Item === undefined) throw threadNotFound(threadId);
+    return toRecord(answer.Item);
+  }
+
+  /** Deletes the consumer's thread record. @throws NotFoundError when it has none of that id. */
+  async delete(consumer: string, threadId: string): Promise<void> {
+    try {
+      await this.#send(
+        (sdk) =>
+          new sdk.DeleteItemCommand({
+            TableName: this.#store.tableName,
+            Key: recordKey(consumer, threadId),
+            ConditionExpression: 'attribute_exists(pk)',
+          }),
+      );
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') throw threadNotFound(threadId);
+      throw err;
+    }
+  }
+
+  /** The consumer's threads matching the query, sorted and paged. */
+  async search(consumer: string, query: ThreadQuery): Promise<ThreadRecord[]> {
+    const records: ThreadRecord[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await this.#send<{ Items?: Item[]; LastEvaluatedKey?: Item }>(
+        (sdk) =>
+          new sdk.QueryCommand({
+            TableName: this.#store.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': recordKey(consumer, '').pk },
+            ExclusiveStartKey: start,
+          }),
+      );
+      records.push(...(page.Items ?? []).map(toRecord));
+      start = records.length >= MAX_SEARCHED_THREADS ? undefined : page.LastEvaluatedKey;
+    } while (start !== undefined);
+    const ids = query.ids === undefined ? undefined : new Set(query.ids);
+    const matching = records.filter(
+      (r) =>
+        (ids === undefined || ids.has(r.threadId)) &&
+        (query.status === undefined || r.status === query.status) &&
+        Object.entries(query.metadata ?? {}).every(([k, v]) => JSON.stringify(r.metadata[k]) === JSON.stringify(v)),
+    );
+    const field = { thread_id: 'threadId', created_at: 'createdAt', updated_at: 'updatedAt', status: 'status' } as const;
+    const key = field[query.sortBy];
+    const sign = query.sortOrder === 'asc' ? 1 : -1;
+    matching.sort((a, b) => sign * (a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : 0));
+    return matching.slice(query.offset, query.offset + query.limit);
+  }
+
+  /**
+   * Takes the thread for a run (one conditional write): busy until the run gives it back, or until the
+   * function's time is over. The run's graph and assistant are written into the thread's metadata.
+   * @returns the record as it is now. @throws NotFoundError, ConflictError (busy: multitask `reject`).
+   */
+  async claim(consumer: string, threadId: string, runId: string, metadata: Record<string, unknown>): Promise<ThreadRecord> {
+    const key = recordKey(consumer, threadId);
+    const now = Date.now();
+    try {
+      const answer = await this.#send<{ Attributes?: Item }>(
+        (sdk) =>
+          new sdk.UpdateItemCommand({
+            TableName: this.#store.tableName,
+            Key: key,
+            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(busyUntil) OR busyUntil < :now)',
+            UpdateExpression: 'SET #status = :busy, runId = :run, busyUntil = :until, updatedAt = :at, expiresAt = :exp',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':now': { N: String(Math.floor(now / 1000)) },
+              ':busy': { S: 'busy' },
+              ':run': { S: runId },
+              ':until': { N: String(Math.ceil(now / 1000) + this.#options.runSeconds) },
+              ':at': { S: new Date(now).toISOString() },
+              ':exp': this.#expiresAt(),
+            },
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+      );
+      const record = toRecord(answer.Attributes ?? {});
+      const added = Object.entries(metadata).filter(([k, v]) => record.metadata[k] !== v);
+      if (added.length > 0) {
+        record.metadata = { ...record.metadata, ...Object.fromEntries(added) };
+        this.#pendingMetadata.set(runId, record.metadata);
+      }
+      return record;
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      const existing = await itemAtFailure(this.#store, key, err as { Item?: Item }, this.#options.callMs);
+      if (existing === undefined) throw threadNotFound(threadId);
+      throw new ConflictError(
+        `Thread ${threadId} is busy with run ${existing.runId?.S ?? ''}. Wait for it to finish (this API rejects a second run on a busy thread: multitask_strategy "reject").`,
+        { code: 'thread_busy' },
+      );
+    }
+  }
+
+  // Metadata a claim added (graph_id, assistant_id), written with the release rather than a second call.
+  readonly #pendingMetadata = new Map<string, Record<string, unknown>>();
+
+  /**
+   * Gives the thread back after a run (one write, only if the run still holds it): its status, its model,
+   * its first message when it had none.
+   */
+  async release(
+    consumer: string,
+    threadId: string,
+    runId: string,
+    end: { status: ThreadStatus; model: string | undefined; title?: Record<string, unknown> },
+  ): Promise<void> {
+    const metadata = this.#pendingMetadata.get(runId);
+    this.#pendingMetadata.delete(runId);
+    const values: Item = {
+      ':status': { S: end.status },
+      ':at': { S: new Date().toISOString() },
+      ':run': { S: runId },
+      ':exp': this.#expiresAt(),
+    };
+    const sets = ['#status = :status', 'updatedAt = :at', 'expiresAt = :exp'];
+    if (end.model !== undefined) {
+      sets.push('model = :model');
+      values[':model'] = { S: end.model };
+    }
+    if (end.title !== undefined) {
+      sets.push('title = if_not_exists(title, :title)');
+      values[':title'] = { S: JSON.stringify(end.title) };
+    }
+    if (metadata !== undefined) {
+      sets.push('metadata = :metadata');
+      values[':metadata'] = { S: JSON.stringify(metadata) };
+    }
+    try {
+      await this.#send(
+        (sdk) =>
+          new sdk.UpdateItemCommand({
+            TableName: this.#store.tableName,
+            Key: recordKey(consumer, threadId),
+            ConditionExpression: 'runId = :run',
+            UpdateExpression: `SET ${sets.join(', ')} REMOVE runId, busyUntil`,
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: values,
+          }),
+      );
+    } catch (err) {
+      // The thread was deleted meanwhile, or the claim lapsed and another run holds it: nothing to give back.
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    }
+  }
+}
+
+function threadNotFound(threadId: string): NotFoundError {
+  return new NotFoundError(`Thread ${threadId} not found.`, { code: 'thread_not_found' });
+}
