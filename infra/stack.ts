@@ -14,7 +14,7 @@ import { BackendFunction } from '#infra/constructs/backend-function.ts';
 import { acknowledgeFindings } from '#infra/nag.ts';
 import { Operations } from '#infra/constructs/operations.ts';
 import { SmokeTest } from '#infra/constructs/smoke.ts';
-import { RESPONSE_STORE_ACTIONS, USAGE_TABLE_ACTIONS, UsageTable } from '#infra/constructs/usage-table.ts';
+import { RESPONSE_STORE_ACTIONS, THREAD_STORE_ACTIONS, USAGE_TABLE_ACTIONS, UsageTable } from '#infra/constructs/usage-table.ts';
 
 /** Props of the backend stack. */
 export interface BackendStackProps extends StackProps {
@@ -56,7 +56,7 @@ export class BackendStack extends Stack {
 
     this.api = new BackendApi(this, 'Http', { config, functions });
     const usage = new UsageTable(this, 'Usage', { config, consumerKeys: this.api.consumerKeys });
-    usage.bind(functions.get('agent') as BackendFunction);
+    usage.bind(functions.get('agent') as BackendFunction, [...USAGE_TABLE_ACTIONS, ...THREAD_STORE_ACTIONS]);
     usage.bind(functions.get('hub-proxy') as BackendFunction, [...USAGE_TABLE_ACTIONS, ...RESPONSE_STORE_ACTIONS]);
     const smokeFn = functions.get('smoke-test') as BackendFunction;
     new SmokeTest(this, 'Smoke', { config, api: this.api, fn: smokeFn });

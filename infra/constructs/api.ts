@@ -1,6 +1,6 @@
 /**
  * The REST API: routes and integrations from the shared route table (STREAM transfer mode for streaming
- * functions), every method behind the Bearer-key authorizer and a usage-plan key, IONOS-contract method
+ * functions), every method behind the key authorizer (Bearer; Bearer or x-api-key on the LangGraph API) and a usage-plan key, IONOS-contract method
  * throttling, CORS, JSON access logs, and gateway responses in the API's error envelope.
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
@@ -18,6 +18,7 @@ import {
   ResponseTransferMode,
   ResponseType,
   RestApi,
+  RequestAuthorizer,
   TokenAuthorizer,
   type MethodOptions,
 } from 'aws-cdk-lib/aws-apigateway';
@@ -28,7 +29,7 @@ import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS } from '#shared/http/cors.ts';
 import { GATEWAY_ERRORS } from '#shared/http/gateway-errors.ts';
 import { BINARY_MEDIA_TYPES } from '#shared/http/multipart.ts';
 import { IMAGE_PATHS } from '#shared/ionos/upstreams.ts';
-import { FUNCTIONS, ROUTES, type FunctionName } from '#shared/routes.ts';
+import { FUNCTIONS, ROUTES, type FunctionName, type KeySource } from '#shared/routes.ts';
 import { deployedNumber, type Consumer, type DeployConfig } from '#infra/config.ts';
 import type { BackendFunction } from '#infra/constructs/backend-function.ts';
 
@@ -100,14 +101,27 @@ export class BackendApi extends Construct {
       validationRegex: `^Bearer ${API_KEY_PATTERN}$`,
       resultsCacheTtl: Duration.minutes(5),
     });
-    const protectedMethod: MethodOptions = { authorizer, authorizationType: AuthorizationType.CUSTOM, apiKeyRequired: true };
+    // The LangGraph API's clients send the key as x-api-key, OpenAI's as a Bearer token: a REQUEST authorizer
+    // reads either. It cannot be cached, since API Gateway caches only by identity sources that every request
+    // must carry (a request without one of them would be refused before the authorizer ran); it costs an
+    // authorizer invocation per LangGraph request, small beside a run's model calls.
+    const eitherKey = new RequestAuthorizer(this, 'BearerOrHeaderKey', {
+      handler: fn('authorizer'),
+      identitySources: [],
+      resultsCacheTtl: Duration.seconds(0),
+    });
+    const protectedMethod = (keys: KeySource): MethodOptions => ({
+      authorizer: keys === 'bearer' ? authorizer : eitherKey,
+      authorizationType: AuthorizationType.CUSTOM,
+      apiKeyRequired: true,
+    });
     for (const route of ROUTES) {
       const integration = new LambdaIntegration(fn(route.function), {
         proxy: true,
         responseTransferMode: FUNCTIONS[route.function].streaming ? ResponseTransferMode.STREAM : ResponseTransferMode.BUFFERED,
         timeout: FUNCTIONS[route.function].streaming ? Duration.seconds(FUNCTIONS[route.function].timeoutSeconds) : undefined,
       });
-      this.api.root.resourceForPath(route.path).addMethod(route.method, integration, protectedMethod);
+      this.api.root.resourceForPath(route.path).addMethod(route.method, integration, protectedMethod(route.keys ?? 'bearer'));
     }
 
     // Gateway responses cannot choose a header by the request's origin, and echoing any Origin would undo

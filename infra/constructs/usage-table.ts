@@ -1,5 +1,5 @@
 /**
- * The usage table (ledger, budgets, the IONOS contract's limiter): on demand, point-in-time recovery,
+ * The usage table (ledger, budgets, the IONOS contract's limiter, stored responses, threads and their checkpoints): on demand, point-in-time recovery,
  * encrypted with an AWS managed key, expired windows deleted by TTL, kept when the stack is deleted (it is
  * the record of who used what). Functions get exactly the actions they use on it, and the consumer map as
  * an SSM parameter.
@@ -22,6 +22,17 @@ export const USAGE_TABLE_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:Query', 'dy
 
 /** What the proxy does besides, for stored Responses API responses. */
 export const RESPONSE_STORE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:DeleteItem'] as const;
+
+/**
+ * What the agent does besides, for the LangGraph API's threads: thread records (PutItem, DeleteItem) and
+ * checkpoints (written and deleted in batches, read back in batches).
+ */
+export const THREAD_STORE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:BatchGetItem',
+] as const;
 
 /** Props of the usage table. */
 export interface UsageTableProps {

@@ -86,26 +86,41 @@ describe('secret and IAM', () => {
 });
 
 describe('API', () => {
-  it('puts every route behind the authorizer and a usage-plan key; only CORS preflights are open', () => {
+  it('puts every route behind its authorizer and a usage-plan key; only CORS preflights are open', () => {
     const methods = resources(template, 'AWS::ApiGateway::Method');
-    const [[authorizerId]] = resources(template, 'AWS::ApiGateway::Authorizer') as [[string, Resource]];
+    const authorizers = resources(template, 'AWS::ApiGateway::Authorizer');
+    const idOf = (type: string) => authorizers.find(([, a]) => a.Properties.Type === type)?.[0];
+    // The Bearer-token authorizer, cached per key; the LangGraph API's, which reads either header, uncached.
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'TOKEN',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: 300,
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'REQUEST', IdentitySource: '', AuthorizerResultTtlInSeconds: 0 });
+    expect(authorizers).toHaveLength(2);
+    const pathOf = new Map(resources(template, 'AWS::ApiGateway::Resource').map(([id, r]) => [id, r.Properties.PathPart as string]));
     for (const [, m] of methods) {
       if (m.Properties.HttpMethod === 'OPTIONS') {
         expect(m.Properties).toMatchObject({ AuthorizationType: 'NONE', Integration: { Type: 'MOCK' } });
-      } else {
-        expect(m.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', ApiKeyRequired: true, AuthorizerId: { Ref: authorizerId } });
+        continue;
       }
+      expect(m.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', ApiKeyRequired: true });
+      // A method's resource tells its route: LangGraph's (threads, runs, …) take x-api-key too.
+      const resource = (m.Properties.ResourceId as { Ref?: string }).Ref;
+      const part = resource === undefined ? '' : (pathOf.get(resource) ?? '');
+      const route = ROUTES.find((r) => r.method === m.Properties.HttpMethod && r.path.split('/').at(-1) === part);
+      const wanted = route?.keys === 'bearer-or-x-api-key' ? idOf('REQUEST') : idOf('TOKEN');
+      if (route !== undefined) expect(m.Properties.AuthorizerId).toEqual({ Ref: wanted });
     }
     expect(methods.filter(([, m]) => m.Properties.HttpMethod !== 'OPTIONS')).toHaveLength(ROUTES.length);
     template.hasResourceProperties('AWS::ApiGateway::RestApi', {
       ApiKeySourceType: 'AUTHORIZER',
       EndpointConfiguration: { Types: ['REGIONAL'] },
     });
-    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
-      Type: 'TOKEN',
-      IdentitySource: 'method.request.header.Authorization',
-      AuthorizerResultTtlInSeconds: 300,
-    });
+    const threadRuns = methods.find(
+      ([, m]) => m.Properties.HttpMethod === 'POST' && pathOf.get((m.Properties.ResourceId as { Ref: string }).Ref) === 'stream',
+    );
+    expect(threadRuns?.[1].Properties.AuthorizerId).toEqual({ Ref: idOf('REQUEST') });
   });
 
   it('uses STREAM transfer mode for streaming functions and BUFFERED otherwise', () => {

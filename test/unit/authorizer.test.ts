@@ -28,3 +28,27 @@ describe('Bearer-key authorizer', () => {
     await expect(handler(event(token))).rejects.toThrow(/^Unauthorized$/);
   });
 });
+
+describe("the LangGraph routes' authorizer (REQUEST: Bearer or x-api-key)", () => {
+  const request = (headers: Record<string, string>) =>
+    ({ type: 'REQUEST', methodArn: ARN, headers }) as unknown as Parameters<typeof handler>[0];
+  const KEY = 'abcdefghij0123456789ABCDEFGHIJ0123456789';
+
+  it('takes the key from x-api-key (what the LangGraph SDK sends), in any casing', async () => {
+    expect((await handler(request({ 'X-Api-Key': KEY }))).usageIdentifierKey).toBe(KEY);
+    expect((await handler(request({ 'x-api-key': ` ${KEY} ` }))).usageIdentifierKey).toBe(KEY);
+  });
+
+  it('takes a Bearer key as well, first', async () => {
+    expect((await handler(request({ authorization: `Bearer ${KEY}`, 'x-api-key': 'other-key-0123456789abcdef' }))).usageIdentifierKey).toBe(
+      KEY,
+    );
+  });
+
+  it.each([{}, { 'x-api-key': 'short' }, { 'x-api-key': `${KEY};drop` }, { authorization: KEY }])(
+    'answers Unauthorized for %j',
+    async (headers) => {
+      await expect(handler(request(headers))).rejects.toThrow(/^Unauthorized$/);
+    },
+  );
+});
