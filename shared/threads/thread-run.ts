@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { findHttpError, toAgentError } from '#shared/agent/errors.ts';
 import { agentGraph } from '#shared/agent/graph.ts';
 import { modelRunConfig, type AgentDeps } from '#shared/agent/run.ts';
-import { BadRequestError, NotFoundError, ServiceUnavailableError, toErrorBody, toStatus } from '#shared/errors.ts';
+import { BadRequestError, NotFoundError, RequestAbortedError, ServiceUnavailableError, toErrorBody, toStatus } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { textOf } from '#shared/message-text.ts';
 import { recordThreadCreated, recordThreadRun, type RunOutcome } from '#shared/metrics.ts';
@@ -236,7 +236,11 @@ export class AgentThreadRun {
       await this.#release('idle', values);
       return { values };
     } catch (caught) {
-      const err = toAgentError(findHttpError(caught) ?? caught, { deadline: deadline.signal, deadlineMs: options.deadlineMs });
+      // The client gone (on_disconnect "cancel") is a cancelled run, whatever layer noticed it first.
+      const err =
+        options.signal.aborted && !deadline.signal.aborted
+          ? new RequestAbortedError(caught)
+          : toAgentError(findHttpError(caught) ?? caught, { deadline: deadline.signal, deadlineMs: options.deadlineMs });
       const status = toStatus(err);
       const cancelled = status === 499;
       this.#upstream.finish(status, cancelled ? 'aborted' : 'error', err);

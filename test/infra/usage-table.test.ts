@@ -64,7 +64,10 @@ describe('usage table', () => {
     expect(onTable).toHaveLength(2);
     const base = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
     const actionsOf = (role: RegExp) => onTable.find((g) => g.roles.some((r) => role.test(r)))?.actions.sort();
-    expect(actionsOf(/^Agent/)).toEqual(base);
+    // The agent also keeps threads: their records and checkpoints (written and read in batches).
+    expect(actionsOf(/^Agent/)).toEqual(
+      [...base, 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'].sort(),
+    );
     // The proxy also keeps stored Responses API responses.
     expect(actionsOf(/^HubProxy/)).toEqual([...base, 'dynamodb:DeleteItem', 'dynamodb:PutItem'].sort());
     expect(onTable.flatMap((g) => g.roles).sort()).toEqual([expect.stringMatching(/^Agent/), expect.stringMatching(/^HubProxy/)]);

@@ -50,7 +50,16 @@ describe('gateway behaviour of the local server', () => {
 
   it('allows in the preflight every method a route serves (a browser can DELETE a stored response)', async () => {
     for (const route of ROUTES.filter((r) => r.method !== 'ANY')) {
-      const path = fillPath(route.path, { id: 'resp_0123', proxy: 'models', modelPath: 'x/y/predictions' });
+      const path = fillPath(route.path, {
+        id: 'resp_0123',
+        proxy: 'models',
+        modelPath: 'x/y/predictions',
+        assistant_id: 'agent',
+        thread_id: '4d3c2b1a-0000-4000-8000-00000000c0de',
+        checkpoint_id: '1f000000-0000-6000-8000-000000000000',
+        run_id: '4d3c2b1a-0000-4000-8000-00000000ffff',
+        path: 'items',
+      });
       const res = await fetch(`${api.url}${path}`, {
         method: 'OPTIONS',
         headers: { origin: ORIGIN, 'access-control-request-method': route.method },

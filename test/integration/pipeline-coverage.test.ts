@@ -35,6 +35,8 @@ interface Case {
   uses: 'tokens' | 'images' | 'studio' | 'nothing';
   /** It streams: a client that leaves after the first bytes is charged too. */
   streams?: boolean;
+  /** Where a client that leaves does (default: after the first bytes). */
+  leavesAfter?: string;
 }
 
 const json = (body: object) => () => JSON.stringify(body);
@@ -167,6 +169,7 @@ const CASES: Case[] = [
     uses: 'tokens',
     streams: true,
   },
+  ...threadRuns(),
   { name: 'legacy models', route: 'GET /models', method: 'GET', path: '/models', uses: 'nothing' },
   {
     name: 'legacy predictions',
@@ -179,8 +182,64 @@ const CASES: Case[] = [
   },
 ];
 
-// The operations of hub-proxy that answer from our own store, never from IONOS.
-const OWN_ANSWERS: readonly Operation[] = ['usage', 'response-item'];
+/** The LangGraph API's runs: on a thread (created by the run) and stateless, streamed and waited for. */
+function threadRuns(): Case[] {
+  const thread = '4d3c2b1a-0000-4000-8000-00000000c0de'; // each consumer has its own thread of this id
+  const run = (streamed: boolean) =>
+    json({
+      assistant_id: 'agent',
+      input: { messages: [{ type: 'human', content: 'Tell me a long story about the sea.' }] },
+      context: { model: CHAT },
+      if_not_exists: 'create',
+      ...(streamed ? { stream_mode: ['messages-tuple', 'values'] } : {}),
+    });
+  const common = { method: 'POST' as const, headers: JSON_TYPE, uses: 'tokens' as const };
+  return [
+    {
+      ...common,
+      name: 'thread run, streamed',
+      route: 'POST /threads/{thread_id}/runs/stream',
+      path: `/threads/${thread}/runs/stream`,
+      body: run(true),
+      streams: true,
+      leavesAfter: 'event: messages',
+    },
+    {
+      ...common,
+      name: 'thread run, waited for',
+      route: 'POST /threads/{thread_id}/runs/wait',
+      path: `/threads/${thread}/runs/wait`,
+      body: run(false),
+    },
+    {
+      ...common,
+      name: 'stateless run, streamed',
+      route: 'POST /runs/stream',
+      path: '/runs/stream',
+      body: run(true),
+      streams: true,
+      leavesAfter: 'event: messages',
+    },
+    { ...common, name: 'stateless run, waited for', route: 'POST /runs/wait', path: '/runs/wait', body: run(false) },
+  ];
+}
+
+// The operations that answer from our own store, never from IONOS (the usage, stored responses, the
+// LangGraph API's threads, assistant and refusals).
+const OWN_ANSWERS: readonly Operation[] = [
+  'usage',
+  'response-item',
+  'info',
+  'ok',
+  'assistants-search',
+  'assistant',
+  'thread-create',
+  'thread-search',
+  'thread',
+  'thread-state',
+  'thread-history',
+  'unsupported',
+];
 
 let sim: Simulator;
 let store: EmbeddedDynamo;
@@ -287,7 +346,10 @@ describe('the one pipeline, route by route', () => {
       const res = await send(c, USER, controller.signal);
       expect(res.status).toBe(200);
       const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-      await reader.read(); // the first bytes, then the client leaves
+      // The first bytes (or the first of what the case names), then the client leaves.
+      let seen = '';
+      do seen += new TextDecoder().decode((await reader.read()).value);
+      while (c.leavesAfter !== undefined && !seen.includes(c.leavesAfter));
       controller.abort();
       const now = await after(USER, before, (n) => expect(n.estimated).toBe(before.estimated + 1));
       expect(now.total_tokens).toBeGreaterThan(before.total_tokens);

@@ -42,10 +42,8 @@ async function streamRun(
 ): Promise<{ parts: Part[]; runId?: string }> {
   const parts: Part[] = [];
   let runId: string | undefined;
-  const stream = client.runs.stream(threadId, 'agent', {
-    ...payload,
-    onRunCreated: (meta: { run_id: string }) => (runId = meta.run_id),
-  } as never);
+  const options = { ...payload, onRunCreated: (meta: { run_id: string }) => (runId = meta.run_id) } as never;
+  const stream = threadId === null ? client.runs.stream(null, 'agent', options) : client.runs.stream(threadId, 'agent', options);
   for await (const part of stream) parts.push(part as Part);
   return { parts, runId };
 }

@@ -45,7 +45,7 @@ describe("the LangGraph routes' authorizer (REQUEST: Bearer or x-api-key)", () =
     );
   });
 
-  it.each([{}, { 'x-api-key': 'short' }, { 'x-api-key': `${KEY};drop` }, { authorization: KEY }])(
+  it.each<Record<string, string>>([{}, { 'x-api-key': 'short' }, { 'x-api-key': `${KEY};drop` }, { authorization: KEY }])(
     'answers Unauthorized for %j',
     async (headers) => {
       await expect(handler(request(headers))).rejects.toThrow(/^Unauthorized$/);
