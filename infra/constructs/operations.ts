@@ -2,7 +2,7 @@
  * Operations: alarms (smoke failures or missing smoke data, 5xx rate including failures inside streams that
  * had answered 200, throttling spikes, agent or proxy at their reserved concurrency, the IONOS token close
  * to its expiry, the usage table failing, a consumer at 80 % of its monthly budget) to an SNS topic with an
- * optional email subscription, and one dashboard with requests, errors, latency, tokens per model, 429s and
+ * optional email subscription, and one dashboard with requests, errors, latency, tokens per model, threads, 429s and
  * a row per consumer.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -186,6 +186,31 @@ export class Operations extends Construct {
           new GraphWidget({ title: '429s (gateway)', left: [throttled] }),
           new GraphWidget({ title: 'Smoke test', left: [smoke] }),
           new GraphWidget({ title: 'IONOS token: days to expiry', left: [tokenDays] }),
+        ],
+        // The LangGraph API: threads created, and runs by how they ended (stateless runs beside thread runs).
+        [
+          new GraphWidget({
+            title: 'Threads created',
+            left: [
+              new Metric({
+                namespace: METRICS_NAMESPACE,
+                metricName: 'ThreadsCreated',
+                dimensionsMap: { service: 'agent' },
+                statistic: 'Sum',
+                period: Duration.minutes(5),
+              }),
+            ],
+          }),
+          new GraphWidget({
+            title: 'Thread runs by outcome',
+            left: [
+              new MathExpression({
+                expression: `SEARCH('{${METRICS_NAMESPACE},kind,outcome,service} MetricName="ThreadRuns"', 'Sum', 300)`,
+                label: 'ThreadRuns',
+                period: Duration.minutes(5),
+              }),
+            ],
+          }),
         ],
         ...consumers.widgets,
       ],

@@ -49,6 +49,24 @@ const checkpointKey = (ns: string, id: string) => `C#${enc(ns)}#${id}`;
 const blobKey = (ns: string, channel: string, version: string | number) => `B#${enc(ns)}#${enc(channel)}#${enc(String(version))}`;
 const writesPrefix = (ns: string, checkpointId: string) => `W#${enc(ns)}#${checkpointId}#`;
 
+/**
+ * A run's checkpoint writes, held until the run ends: put into a run's `configurable` under
+ * {@link CHECKPOINT_BATCH_KEY}, the saver collects that run's checkpoints and pending writes here instead of
+ * writing each step, and {@link DynamoCheckpointer.flush} stores them together (one BatchWriteItem for a
+ * typical turn instead of two calls per step). LangGraph reads a thread's checkpoint once, when the run
+ * starts, so nothing within the run needs them stored earlier; the turn is committed by the flush (a run
+ * whose function dies before it loses that turn, as it would lose its answer).
+ */
+export class CheckpointBatch {
+  /** The items, by key: a pending write keeps the first one written, as the store's condition would. */
+  readonly items = new Map<string, { item: Item; first: boolean }>();
+}
+
+/** Where a run's {@link CheckpointBatch} travels in its `configurable`. */
+export const CHECKPOINT_BATCH_KEY = 'checkpointBatch';
+
+const batchOf = (config: RunnableConfig) => config.configurable?.[CHECKPOINT_BATCH_KEY] as CheckpointBatch | undefined;
+
 /** Options of the saver. */
 export interface DynamoCheckpointerOptions {
   /** Days after which an item expires (the thread's idle lifetime). */
@@ -360,9 +378,14 @@ export class DynamoCheckpointer extends BaseCheckpointSaver {
       expiresAt: this.#expiresAt(),
       ...(parent === undefined ? {} : { parent: { S: parent } }),
     };
-    // The values first: a checkpoint is only visible once everything it names is stored.
-    await this.#writeAll(items.map((Item) => ({ PutRequest: { Item } })));
-    await this.#writeAll([{ PutRequest: { Item: head } }]);
+    const batch = batchOf(config);
+    if (batch !== undefined) {
+      for (const item of [...items, head]) batch.items.set(`${item.pk?.S}\n${item.sk?.S}`, { item, first: false });
+    } else {
+      // The values first: a checkpoint is only visible once everything it names is stored.
+      await this.#writeAll(items.map((Item) => ({ PutRequest: { Item } })));
+      await this.#writeAll([{ PutRequest: { Item: head } }]);
+    }
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
 
@@ -382,6 +405,13 @@ export class DynamoCheckpointer extends BaseCheckpointSaver {
           taskPath: { S: taskPath },
         });
         const [head, ...parts] = items as [Item, ...Item[]];
+        const batch = batchOf(config);
+        if (batch !== undefined) {
+          const key = `${head.pk?.S}\n${head.sk?.S}`;
+          if (idx >= 0 && batch.items.get(key)?.first === true) return;
+          for (const item of [...parts, head]) batch.items.set(`${item.pk?.S}\n${item.sk?.S}`, { item, first: idx >= 0 });
+          return;
+        }
         if (parts.length > 0) await this.#writeAll(parts.map((Item) => ({ PutRequest: { Item } })));
         // A regular write is kept as first written (a task retried writes the same again); special ones
         // (errors, interrupts, …) are replaced by the latest.
@@ -399,6 +429,20 @@ export class DynamoCheckpointer extends BaseCheckpointSaver {
         }
       }),
     );
+  }
+
+  /**
+   * Stores a run's batch: values and pending writes before the checkpoints that name them, in as few
+   * BatchWriteItem calls as they fit (25 items each). Within one call DynamoDB applies the items in no
+   * promised order, so a reader can, for the milliseconds of the call, see a new checkpoint before its
+   * last values; the run's thread is busy meanwhile, and its answer is not sent before the flush ends.
+   */
+  async flush(batch: CheckpointBatch): Promise<void> {
+    const all = [...batch.items.values()].map((e) => e.item);
+    batch.items.clear();
+    const heads = all.filter((i) => i.sk?.S?.startsWith('C#'));
+    const rest = all.filter((i) => !i.sk?.S?.startsWith('C#'));
+    await this.#writeAll([...rest, ...heads].map((Item) => ({ PutRequest: { Item } })));
   }
 
   async deleteThread(threadId: string): Promise<void> {

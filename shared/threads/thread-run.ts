@@ -19,7 +19,7 @@ import { recordThreadCreated, recordThreadRun, type RunOutcome } from '#shared/m
 import { routeModel, type ModelRoute } from '#shared/models/route-model.ts';
 import { modelCallEstimate, STUDIO_JOB } from '#shared/pipeline/estimate.ts';
 import type { HubRequest } from '#shared/pipeline/hub-request.ts';
-import type { DynamoCheckpointer } from '#shared/threads/checkpointer.ts';
+import { CHECKPOINT_BATCH_KEY, CheckpointBatch, type DynamoCheckpointer } from '#shared/threads/checkpointer.ts';
 import { STREAM_MODES, type RunRequest } from '#shared/threads/run-request.ts';
 import { checkpointThreadId, type ThreadRecord, type ThreadStatus, type ThreadStore } from '#shared/threads/thread-store.ts';
 import { ASSISTANT_ID, GRAPH_ID, messageDict, valuesDict } from '#shared/threads/wire.ts';
@@ -181,6 +181,7 @@ export class AgentThreadRun {
     const asked = new Set(request.streamModes);
     const streamMode = [...new Set(['values' as const, ...request.streamModes.map((m) => STREAM_MODES[m])])];
     let values: Record<string, unknown> = {};
+    const batch = new CheckpointBatch();
     emit({ event: 'metadata', data: { run_id: this.runId, attempt: 1 } });
     try {
       const threads = threadId === undefined ? undefined : threadsOf(deps);
@@ -197,6 +198,7 @@ export class AgentThreadRun {
       const configurable: Record<string, unknown> = { ...runConfig.configurable };
       if (threads !== undefined && threadId !== undefined) {
         configurable.thread_id = checkpointThreadId(consumer, threadId);
+        configurable[CHECKPOINT_BATCH_KEY] = batch;
         if (request.checkpointId !== undefined) Object.assign(configurable, { checkpoint_ns: '', checkpoint_id: request.checkpointId });
       }
       const graph = agentGraph(threads?.checkpointer);
@@ -230,6 +232,8 @@ export class AgentThreadRun {
         }
       }
       const answer = (values.messages as { response_metadata?: { finish_reason?: unknown } }[] | undefined)?.at(-1);
+      // The turn is committed before the run counts as complete (and before a wait answers).
+      await this.#flush(batch);
       this.#upstream.fields.finishReason = answer?.response_metadata?.finish_reason;
       this.#upstream.finish(200, 'complete');
       recordThreadRun('complete', threadId === undefined ? 'stateless' : 'thread');
@@ -247,12 +251,20 @@ export class AgentThreadRun {
       const outcome: RunOutcome = cancelled ? 'cancelled' : 'error';
       recordThreadRun(outcome, threadId === undefined ? 'stateless' : 'thread');
       const { message, type, code } = toErrorBody(err).error;
+      // What the run did before it failed is kept (the new messages at least), as LangGraph saves each step.
+      await this.#flush(batch).catch((flushErr: unknown) =>
+        logger.error('thread checkpoints lost', { threadId, runId: this.runId, error: flushErr as Error }),
+      );
       emit({ event: 'error', data: { error: code ?? type, message } });
       await this.#release(cancelled ? 'idle' : 'error', undefined);
       return { error: err };
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  async #flush(batch: CheckpointBatch): Promise<void> {
+    if (batch.items.size > 0) await threadsOf(this.#deps).checkpointer.flush(batch);
   }
 
   /** Gives the thread back (once), with its first message as its title when it had none. */

@@ -13,6 +13,7 @@ import { measureBundles, measureFloors } from './bundles.ts';
 import { measureBilled, PRICE } from './billed.ts';
 import { measureHandlerCost } from './handler-cost.ts';
 import { measureAddedLatency, measureThroughput, startRawPipe } from './proxy.ts';
+import { measureThreadRuns } from './threads.ts';
 import { measureUsageTable } from './usage-table.ts';
 import { spawnApi } from '#test/helpers/spawn-api.ts';
 import { peakRssMb, percentile, round, timeEach } from './stats.ts';
@@ -124,6 +125,13 @@ try {
   add('DynamoDB calls per agent run, one model call (same consumer)', usage.agentCalls.total, `calls (${usage.agentCalls.byOperation})`, 5);
 
   // What Lambda bills per request: the handler's CPU, in-process, next to a bare handler doing the minimum.
+  const threads = await measureThreadRuns(sim, Math.round(REQUESTS / 10));
+  add('thread run added latency p50 (runs/wait on a thread over the same POST / run)', threads.added.p50, 'ms', 10);
+  add('thread run added latency p99 (reference)', threads.added.p99, 'ms');
+  add('stateless run (/runs/wait) added latency p50 over POST / (reference)', threads.statelessAddedP50, 'ms');
+  add("DynamoDB calls of a thread's first turn (one model call)", threads.firstTurn.total, `calls (${threads.firstTurn.byOperation})`);
+  add('DynamoDB calls of a later turn (the state read back first)', threads.laterTurn.total, `calls (${threads.laterTurn.byOperation})`);
+
   const cost = await measureHandlerCost(sim, REQUESTS);
   add('proxy handler CPU per request, in-process (billed)', cost.ours.cpuMs, 'ms');
   add('bare reference handler CPU per request', cost.bare.cpuMs, 'ms');

@@ -32,7 +32,7 @@ const WITH_TABLE = {
 };
 
 /** Counts DynamoDB calls by operation (`X-Amz-Target`) on their way to the store. */
-async function countingPassThrough(store: string): Promise<{ url: string; counts: Map<string, number>; close(): void }> {
+export async function countingPassThrough(store: string): Promise<{ url: string; counts: Map<string, number>; close(): void }> {
   const counts = new Map<string, number>();
   const target = new URL(store);
   const agent = new Agent({ keepAlive: true });
@@ -82,7 +82,7 @@ export interface UsageTableCost {
   unbudgetedCalls: { total: number; byOperation: string };
 }
 
-const perRequest = (counts: Map<string, number>, n: number) => ({
+export const perRequest = (counts: Map<string, number>, n: number) => ({
   total: round([...counts.values()].reduce((sum, c) => sum + c, 0) / n, 1),
   byOperation: [...counts]
     .sort(([a], [b]) => a.localeCompare(b))

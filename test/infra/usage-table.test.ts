@@ -170,4 +170,12 @@ describe('usage table', () => {
       expect(body).toMatch(new RegExp(`MetricName=\\W+Rejected\\W+ consumer=\\W+${name}\\W`));
     }
   });
+
+  it('gives the LangGraph API a dashboard row: threads created, runs by outcome', () => {
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as { Properties: { DashboardBody: unknown } }[];
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    expect(body).toContain('Threads created');
+    expect(body).toContain('ThreadsCreated');
+    expect(body).toMatch(/kind,outcome,service\W+ MetricName=\W+ThreadRuns/);
+  });
 });

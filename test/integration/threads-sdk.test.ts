@@ -222,7 +222,7 @@ describe('a thread', () => {
     } as never);
     for await (const part of stream) if ((part as Part).event === 'metadata') leave.abort();
     let values: Values | undefined;
-    for (let i = 0; i < 50 && (values?.messages.length ?? 0) < 2; i++) {
+    for (let i = 0; i < 50 && (values?.messages?.length ?? 0) < 2; i++) {
       await new Promise((r) => setTimeout(r, 100));
       values = (await alice.threads.getState<Values>(thread.thread_id)).values;
     }
