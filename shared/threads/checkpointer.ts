@@ -60,6 +60,8 @@ const writesPrefix = (ns: string, checkpointId: string) => `W#${enc(ns)}#${check
 export class CheckpointBatch {
   /** The items, by key: a pending write keeps the first one written, as the store's condition would. */
   readonly items = new Map<string, { item: Item; first: boolean }>();
+  /** The thread has no checkpoint yet (its owner knows): the run's read of its latest one asks no store. */
+  knownEmpty = false;
 }
 
 /** Where a run's {@link CheckpointBatch} travels in its `configurable`. */
@@ -278,6 +280,7 @@ export class DynamoCheckpointer extends BaseCheckpointSaver {
 
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     if (config.configurable?.thread_id === undefined) return undefined; // no thread, no checkpoint
+    if (batchOf(config)?.knownEmpty === true && config.configurable.checkpoint_id === undefined) return undefined;
     const { threadId, ns, checkpointId } = target(config, 'get a checkpoint');
     const pk = threadKey(threadId);
     let item: Item | undefined;
@@ -432,17 +435,18 @@ export class DynamoCheckpointer extends BaseCheckpointSaver {
   }
 
   /**
-   * Stores a run's batch: values and pending writes before the checkpoints that name them, in as few
+   * Stores a run's batch (and `after`, the items its owner adds: the thread's record): values and pending
+   * writes before the checkpoints that name them, in as few
    * BatchWriteItem calls as they fit (25 items each). Within one call DynamoDB applies the items in no
    * promised order, so a reader can, for the milliseconds of the call, see a new checkpoint before its
    * last values; the run's thread is busy meanwhile, and its answer is not sent before the flush ends.
    */
-  async flush(batch: CheckpointBatch): Promise<void> {
+  async flush(batch: CheckpointBatch, after: Item[] = []): Promise<void> {
     const all = [...batch.items.values()].map((e) => e.item);
     batch.items.clear();
     const heads = all.filter((i) => i.sk?.S?.startsWith('C#'));
     const rest = all.filter((i) => !i.sk?.S?.startsWith('C#'));
-    await this.#writeAll([...rest, ...heads].map((Item) => ({ PutRequest: { Item } })));
+    await this.#writeAll([...rest, ...heads, ...after].map((Item) => ({ PutRequest: { Item } })));
   }
 
   async deleteThread(threadId: string): Promise<void> {

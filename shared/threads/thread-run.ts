@@ -199,6 +199,8 @@ export class AgentThreadRun {
       if (threads !== undefined && threadId !== undefined) {
         configurable.thread_id = checkpointThreadId(consumer, threadId);
         configurable[CHECKPOINT_BATCH_KEY] = batch;
+        // A thread that never stored a state has none to read: the run starts without asking the store.
+        batch.knownEmpty = this.#record?.hasState !== true && request.checkpointId === undefined;
         if (request.checkpointId !== undefined) Object.assign(configurable, { checkpoint_ns: '', checkpoint_id: request.checkpointId });
       }
       const graph = agentGraph(threads?.checkpointer);
@@ -232,12 +234,11 @@ export class AgentThreadRun {
         }
       }
       const answer = (values.messages as { response_metadata?: { finish_reason?: unknown } }[] | undefined)?.at(-1);
-      // The turn is committed before the run counts as complete (and before a wait answers).
-      await this.#flush(batch);
+      // The turn is committed, and the thread given back, before the run counts as complete (and before a wait answers).
+      await this.#commit(batch, 'idle', values);
       this.#upstream.fields.finishReason = answer?.response_metadata?.finish_reason;
       this.#upstream.finish(200, 'complete');
       recordThreadRun('complete', threadId === undefined ? 'stateless' : 'thread');
-      await this.#release('idle', values);
       return { values };
     } catch (caught) {
       // The client gone (on_disconnect "cancel") is a cancelled run, whatever layer noticed it first.
@@ -252,19 +253,42 @@ export class AgentThreadRun {
       recordThreadRun(outcome, threadId === undefined ? 'stateless' : 'thread');
       const { message, type, code } = toErrorBody(err).error;
       // What the run did before it failed is kept (the new messages at least), as LangGraph saves each step.
-      await this.#flush(batch).catch((flushErr: unknown) =>
-        logger.error('thread checkpoints lost', { threadId, runId: this.runId, error: flushErr as Error }),
-      );
+      await this.#commit(batch, cancelled ? 'idle' : 'error', undefined).catch((commitErr: unknown) => {
+        logger.error('thread checkpoints lost', { threadId, runId: this.runId, error: commitErr as Error });
+        return this.#release(cancelled ? 'idle' : 'error', undefined);
+      });
       emit({ event: 'error', data: { error: code ?? type, message } });
-      await this.#release(cancelled ? 'idle' : 'error', undefined);
       return { error: err };
     } finally {
       clearTimeout(timer);
     }
   }
 
-  async #flush(batch: CheckpointBatch): Promise<void> {
-    if (batch.items.size > 0) await threadsOf(this.#deps).checkpointer.flush(batch);
+  /**
+   * Stores the run's checkpoints with the thread's record given back in the same batch (one call for a
+   * typical turn); with nothing to store, gives the thread back alone. The record can be written without
+   * its claim's condition: no other run can hold the thread before this claim lapses, which is after the
+   * function's time.
+   */
+  async #commit(batch: CheckpointBatch, status: ThreadStatus, values: Record<string, unknown> | undefined): Promise<void> {
+    const { threadId } = this.target;
+    if (batch.items.size === 0 || threadId === undefined || this.#record === undefined || this.#released) {
+      await this.#release(status, values);
+      return;
+    }
+    const record = threadsOf(this.#deps).store.releasedItem(this.runId, this.#end(status, values));
+    await threadsOf(this.#deps).checkpointer.flush(batch, record === undefined ? [] : [record]);
+    this.#released = record !== undefined;
+    await this.#release(status, values); // a no-op once the record was in the batch
+  }
+
+  #end(status: ThreadStatus, values: Record<string, unknown> | undefined) {
+    const first = (values?.messages as Record<string, unknown>[] | undefined)?.[0];
+    return {
+      status,
+      model: this.#routed ? this.route.modelId : this.#record?.model,
+      title: this.#record?.title === undefined && first !== undefined ? titleOf(first) : undefined,
+    };
   }
 
   /** Gives the thread back (once), with its first message as its title when it had none. */
@@ -272,14 +296,8 @@ export class AgentThreadRun {
     const { consumer, threadId } = this.target;
     if (this.#released || threadId === undefined || this.#record === undefined) return;
     this.#released = true;
-    const first = (values?.messages as Record<string, unknown>[] | undefined)?.[0];
-    const model = this.#routed ? this.route.modelId : this.#record.model;
     try {
-      await threadsOf(this.#deps).store.release(consumer, threadId, this.runId, {
-        status,
-        model,
-        title: this.#record.title === undefined && first !== undefined ? titleOf(first) : undefined,
-      });
+      await threadsOf(this.#deps).store.release(consumer, threadId, this.runId, this.#end(status, values));
     } catch (err) {
       // The run's state is saved; the thread stays marked busy until its claim lapses (the function's time).
       logger.error('thread release failed', { threadId, runId: this.runId, error: err as Error });

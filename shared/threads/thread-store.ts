@@ -32,6 +32,8 @@ export interface ThreadRecord {
   model?: string;
   /** The thread's first message, in the API's message shape. */
   title?: Record<string, unknown>;
+  /** A run has stored a state (checkpoints) for it. */
+  hasState?: boolean;
 }
 
 /** The search of one consumer's threads. */
@@ -77,6 +79,7 @@ function toRecord(item: Item): ThreadRecord {
     runId: status === 'busy' ? item.runId?.S : undefined,
     model: item.model?.S,
     title: item.title?.S === undefined ? undefined : (JSON.parse(item.title.S) as Record<string, unknown>),
+    hasState: item.hasState?.BOOL === true,
   };
 }
 
@@ -233,6 +236,7 @@ export class ThreadStore {
         record.metadata = { ...record.metadata, ...Object.fromEntries(added) };
         this.#pendingMetadata.set(runId, record.metadata);
       }
+      this.#claimed.set(runId, answer.Attributes ?? {});
       return record;
     } catch (err) {
       if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
@@ -247,6 +251,32 @@ export class ThreadStore {
 
   // Metadata a claim added (graph_id, assistant_id), written with the release rather than a second call.
   readonly #pendingMetadata = new Map<string, Record<string, unknown>>();
+  // The record as each run's claim left it, for the item its release writes.
+  readonly #claimed = new Map<string, Item>();
+
+  /**
+   * The record a run gives back, as an item to store with its checkpoints (see `DynamoCheckpointer.flush`):
+   * the claimed record without the claim, with its end, marked as having a state. Undefined for a run
+   * that holds no claim.
+   */
+  releasedItem(runId: string, end: { status: ThreadStatus; model: string | undefined; title?: Record<string, unknown> }): Item | undefined {
+    const claimed = this.#claimed.get(runId);
+    this.#claimed.delete(runId);
+    if (claimed === undefined) return undefined;
+    const metadata = this.#pendingMetadata.get(runId);
+    this.#pendingMetadata.delete(runId);
+    const { runId: _run, busyUntil: _until, ...item } = claimed;
+    return {
+      ...item,
+      status: { S: end.status },
+      updatedAt: { S: new Date().toISOString() },
+      expiresAt: this.#expiresAt(),
+      hasState: { BOOL: true },
+      ...(end.model === undefined ? {} : { model: { S: end.model } }),
+      ...(end.title === undefined || item.title !== undefined ? {} : { title: { S: JSON.stringify(end.title) } }),
+      ...(metadata === undefined ? {} : { metadata: { S: JSON.stringify(metadata) } }),
+    };
+  }
 
   /**
    * Gives the thread back after a run (one write, only if the run still holds it): its status, its model,
@@ -260,6 +290,7 @@ export class ThreadStore {
   ): Promise<void> {
     const metadata = this.#pendingMetadata.get(runId);
     this.#pendingMetadata.delete(runId);
+    this.#claimed.delete(runId);
     const values: Item = {
       ':status': { S: end.status },
       ':at': { S: new Date().toISOString() },

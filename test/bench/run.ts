@@ -13,7 +13,7 @@ import { measureBundles, measureFloors } from './bundles.ts';
 import { measureBilled, PRICE } from './billed.ts';
 import { measureHandlerCost } from './handler-cost.ts';
 import { measureAddedLatency, measureThroughput, startRawPipe } from './proxy.ts';
-import { measureThreadRuns } from './threads.ts';
+import { measureSaverFloor, measureThreadRuns } from './threads.ts';
 import { measureUsageTable } from './usage-table.ts';
 import { spawnApi } from '#test/helpers/spawn-api.ts';
 import { peakRssMb, percentile, round, timeEach } from './stats.ts';
@@ -129,6 +129,11 @@ try {
   add('thread run added latency p50 (runs/wait on a thread over the same POST / run)', threads.added.p50, 'ms', 10);
   add('thread run added latency p99 (reference)', threads.added.p99, 'ms');
   add('stateless run (/runs/wait) added latency p50 over POST / (reference)', threads.statelessAddedP50, 'ms');
+  add(
+    "  floor: LangGraph's checkpointing in process, MemorySaver over no saver, p50 (reference)",
+    await measureSaverFloor(Math.round(REQUESTS / 10)),
+    'ms',
+  );
   add("DynamoDB calls of a thread's first turn (one model call)", threads.firstTurn.total, `calls (${threads.firstTurn.byOperation})`);
   add('DynamoDB calls of a later turn (the state read back first)', threads.laterTurn.total, `calls (${threads.laterTurn.byOperation})`);
 

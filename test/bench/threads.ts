@@ -102,3 +102,43 @@ export async function measureThreadRuns(sim: Simulator, count: number, countTurn
     await store.close();
   }
 }
+
+/**
+ * The floor LangGraph's checkpointing sets, in process and without any store: the same one-answer run
+ * through the compiled agent graph with its in-memory saver (`MemorySaver`: every step's checkpoint and
+ * writes serialised and kept) over the graph without a checkpointer, p50 in ms.
+ */
+export async function measureSaverFloor(runs: number): Promise<number> {
+  const { MemorySaver } = await import('@langchain/langgraph');
+  const { HumanMessage } = await import('@langchain/core/messages');
+  const { agentGraph, agentRunConfig } = await import('#shared/agent/graph.ts');
+  const { ToolLessModels } = await import('#shared/agent/tool-less.ts');
+  const { ScriptedChatModel } = await import('#test/helpers/scripted-chat-model.ts');
+  const { timeEach } = await import('./stats.ts');
+  const model = new ScriptedChatModel([]);
+  const saver = new MemorySaver();
+  const limits = { maxToolCallsPerStep: 4, maxToolCallsPerRun: 8, maxModelCalls: 5 };
+  const once = (withSaver: boolean) => async () => {
+    model.shared.script.push({ content: 'Hello.' });
+    const run = agentRunConfig({
+      model,
+      modelId: 'bench',
+      tools: [],
+      toolLessModels: new ToolLessModels(0),
+      limits,
+      systemPrompt: () => 'Be brief.',
+    });
+    const configurable = withSaver ? { ...run.configurable, thread_id: crypto.randomUUID() } : run.configurable;
+    await agentGraph(withSaver ? saver : undefined).invoke({ messages: [new HumanMessage('Hello')] }, { configurable });
+    model.shared.calls.length = 0;
+  };
+  await timeEach(50, once(false));
+  await timeEach(50, once(true));
+  const plain: number[] = [];
+  const saved: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    plain.push(...(await timeEach(1, once(false))));
+    saved.push(...(await timeEach(1, once(true))));
+  }
+  return round(percentile(saved, 50) - percentile(plain, 50), 3);
+}
