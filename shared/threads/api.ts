@@ -21,7 +21,7 @@ import type { HubRequest } from '#shared/pipeline/hub-request.ts';
 import type { Operation } from '#shared/routes.ts';
 import { parseRunRequest } from '#shared/threads/run-request.ts';
 import { beginRun, threadsOf, type RunEvent, type ThreadDeps } from '#shared/threads/thread-run.ts';
-import { checkpointThreadId, type ThreadStatus } from '#shared/threads/thread-store.ts';
+import { checkpointThreadId, storeFailure, type ThreadStatus } from '#shared/threads/thread-store.ts';
 import { ASSISTANT_ID, assistantDict, emptyState, GRAPH_ID, stateDict, threadDict, valuesDict } from '#shared/threads/wire.ts';
 
 /** What one LangGraph API request brings. */
@@ -56,8 +56,19 @@ const UNSUPPORTED: Record<string, string> = {
   'ANY /store/{path+}': 'The store API is not supported by this API; threads keep the conversation.',
 };
 
-/** Answers one request of the LangGraph API. */
+/**
+ * Answers one request of the LangGraph API. A failure of the thread store (down, slow, throttled) is a 503
+ * that says so; nothing half-done is answered as done (a run's turn is committed before its answer ends).
+ */
 export async function threadsApi(call: ThreadCall, deps: ThreadDeps): Promise<HandlerResult> {
+  try {
+    return await operation(call, deps);
+  } catch (err) {
+    throw storeFailure(err, { timeouts: call.operation !== 'run-stream' && call.operation !== 'run-wait' }) ?? err;
+  }
+}
+
+async function operation(call: ThreadCall, deps: ThreadDeps): Promise<HandlerResult> {
   const { event, consumer } = call;
   switch (call.operation) {
     case 'ok':

@@ -21,7 +21,7 @@ import { modelCallEstimate, STUDIO_JOB } from '#shared/pipeline/estimate.ts';
 import type { HubRequest } from '#shared/pipeline/hub-request.ts';
 import { CHECKPOINT_BATCH_KEY, CheckpointBatch, type DynamoCheckpointer } from '#shared/threads/checkpointer.ts';
 import { STREAM_MODES, type RunRequest } from '#shared/threads/run-request.ts';
-import { checkpointThreadId, type ThreadRecord, type ThreadStatus, type ThreadStore } from '#shared/threads/thread-store.ts';
+import { checkpointThreadId, storeFailure, type ThreadRecord, type ThreadStatus, type ThreadStore } from '#shared/threads/thread-store.ts';
 import { ASSISTANT_ID, GRAPH_ID, messageDict, valuesDict } from '#shared/threads/wire.ts';
 
 /** What thread runs need beside the agent's dependencies, created once per container. */
@@ -62,14 +62,11 @@ export async function beginRun(request: RunRequest, target: RunTarget, upstream:
   let record: ThreadRecord | undefined;
   const threads = target.threadId === undefined ? undefined : threadsOf(deps);
   if (threads !== undefined && target.threadId !== undefined) {
-    const metadata = { graph_id: GRAPH_ID, assistant_id: ASSISTANT_ID };
+    // Only the store is called here: any failure of it, its time limit included, is the documented 503.
     try {
-      record = await threads.store.claim(target.consumer, target.threadId, runId, metadata);
+      record = await claimThread(threads.store, target.consumer, target.threadId, runId, request.ifNotExists);
     } catch (err) {
-      if (!(err instanceof NotFoundError) || request.ifNotExists !== 'create') throw err;
-      await threads.store.create(target.consumer, target.threadId, metadata, 'do_nothing');
-      recordThreadCreated();
-      record = await threads.store.claim(target.consumer, target.threadId, runId, metadata);
+      throw storeFailure(err, { timeouts: true }) ?? err;
     }
   }
   const run = new AgentThreadRun(runId, target, record, upstream, deps);
@@ -86,7 +83,10 @@ export async function beginRun(request: RunRequest, target: RunTarget, upstream:
           checkpoint_id: request.checkpointId,
         },
       };
-      if ((await threads.checkpointer.getTuple(config)) === undefined) {
+      const found = await threads.checkpointer.getTuple(config).catch((err: unknown) => {
+        throw storeFailure(err, { timeouts: true }) ?? err;
+      });
+      if (found === undefined) {
         throw new NotFoundError(`Checkpoint ${request.checkpointId} not found in thread ${target.threadId}.`, {
           code: 'checkpoint_not_found',
           param: 'checkpoint',
@@ -101,6 +101,25 @@ export async function beginRun(request: RunRequest, target: RunTarget, upstream:
     throw err;
   }
   return run;
+}
+
+/** Takes the thread for the run; with `if_not_exists: "create"` a missing thread is created first. */
+async function claimThread(
+  store: ThreadStore,
+  consumer: string,
+  threadId: string,
+  runId: string,
+  ifNotExists: 'reject' | 'create',
+): Promise<ThreadRecord> {
+  const metadata = { graph_id: GRAPH_ID, assistant_id: ASSISTANT_ID };
+  try {
+    return await store.claim(consumer, threadId, runId, metadata);
+  } catch (err) {
+    if (!(err instanceof NotFoundError) || ifNotExists !== 'create') throw err;
+    await store.create(consumer, threadId, metadata, 'do_nothing');
+    recordThreadCreated();
+    return await store.claim(consumer, threadId, runId, metadata);
+  }
 }
 
 /** The turn's new messages must fit the conversation limits by themselves (the state's older turns are trimmed instead). */
@@ -245,7 +264,8 @@ export class AgentThreadRun {
       const err =
         options.signal.aborted && !deadline.signal.aborted
           ? new RequestAbortedError(caught)
-          : toAgentError(findHttpError(caught) ?? caught, { deadline: deadline.signal, deadlineMs: options.deadlineMs });
+          : (storeFailure(caught) ??
+            toAgentError(findHttpError(caught) ?? caught, { deadline: deadline.signal, deadlineMs: options.deadlineMs }));
       const status = toStatus(err);
       const cancelled = status === 499;
       this.#upstream.finish(status, cancelled ? 'aborted' : 'error', err);
@@ -257,7 +277,8 @@ export class AgentThreadRun {
         logger.error('thread checkpoints lost', { threadId, runId: this.runId, error: commitErr as Error });
         return this.#release(cancelled ? 'idle' : 'error', undefined);
       });
-      emit({ event: 'error', data: { error: code ?? type, message } });
+      // LangGraph's error event is {error, message}; the envelope's type rides along for clients that read it.
+      emit({ event: 'error', data: { error: code ?? type, message, type } });
       return { error: err };
     } finally {
       clearTimeout(timer);

@@ -11,7 +11,8 @@
  * was last used (TTL), as its checkpoints do.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { ConflictError, NotFoundError } from '#shared/errors.ts';
+import { ConflictError, HttpError, NotFoundError, ServiceUnavailableError } from '#shared/errors.ts';
+import { logger } from '#shared/logger.ts';
 import { itemAtFailure, type UsageStore } from '#shared/usage/store.ts';
 
 type Item = Record<string, AttributeValue>;
@@ -331,4 +332,21 @@ export class ThreadStore {
 
 function threadNotFound(threadId: string): NotFoundError {
   return new NotFoundError(`Thread ${threadId} not found.`, { code: 'thread_not_found' });
+}
+
+/**
+ * A store error as the 503 the API documents; undefined for any other error. The AWS SDK's errors carry
+ * `$metadata`; a call's time limit is a TimeoutError, counted as the store's only where no other call can
+ * have timed out (`timeouts`: the thread operations without a run).
+ */
+export function storeFailure(err: unknown, { timeouts = false } = {}): ServiceUnavailableError | undefined {
+  if (err instanceof HttpError) return undefined;
+  const e = err as { $metadata?: unknown; name?: string };
+  const fromStore = e?.$metadata !== undefined || (timeouts && (e?.name === 'TimeoutError' || e?.name === 'AbortError'));
+  if (!fromStore) return undefined;
+  logger.error('thread store call failed', { error: err as Error });
+  return new ServiceUnavailableError('The thread store is unavailable right now; nothing was changed. Try again shortly.', {
+    code: 'thread_store_unavailable',
+    cause: err,
+  });
 }

@@ -8,6 +8,7 @@
 import { request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMBEDDED_AWS_ENV, startEmbeddedDynamo, type EmbeddedDynamo } from '#infra/offline/dynamodb.ts';
 import { HUB_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
 import { startLocalStack, type LocalStack } from '#test/helpers/local-stack.ts';
 
@@ -16,11 +17,17 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 const REQUEST_TIMEOUT_MS = 15_000;
 const STUDIO_UUID = '7b19cae7-0983-4a6b-a03c-a647db48f00b';
 let stack: LocalStack;
+let store: EmbeddedDynamo;
 const statuses = new Map<number, number>();
 
 beforeAll(async () => {
+  // A usage table, so the LangGraph API's threads are served (and the ledger records, as deployed).
+  store = await startEmbeddedDynamo();
   // Small body limits, so the fuzzer's huge strings meet them often and cheaply.
   stack = await startLocalStack({
+    ...EMBEDDED_AWS_ENV,
+    USAGE_TABLE: store.tableName,
+    DYNAMODB_ENDPOINT: store.endpoint,
     STUDIO_MODELS: JSON.stringify({ demo: STUDIO_UUID }),
     UPSTREAM_TIMEOUT_MS: '5000',
     AGENT_MAX_REQUEST_BYTES: '65536',
@@ -36,6 +43,7 @@ afterAll(async () => {
     .join(' ');
   console.log(`fuzz: ${total} requests (seed ${SEED}, ${RUNS} runs per property; FUZZ_RUNS raises it): ${byStatus}`);
   await stack.close();
+  await store.close();
 });
 
 interface Sent {
@@ -84,6 +92,11 @@ async function answersWell(sent: Sent): Promise<void> {
     const { error } = JSON.parse(res.text) as { error: { message: unknown; type: unknown } };
     expect(typeof error.message === 'string' && error.message.length > 0, where).toBe(true);
     expect(typeof error.type, where).toBe('string');
+  } else if (res.type.startsWith('text/event-stream') && res.text.startsWith('event: metadata')) {
+    // The LangGraph API's stream: an error event must be of a client-error type, and the stream whole.
+    const error = /^event: error\ndata: (\{.*)$/m.exec(res.text)?.[1];
+    if (error !== undefined) expect(SERVER_ERROR_TYPES, where).not.toContain((JSON.parse(error) as { type?: string }).type);
+    else expect(res.text, where).toMatch(/event: values\ndata: .*\n\n$/);
   } else if (res.type.startsWith('text/event-stream')) {
     // A stream answers 200 before the model is asked, so a rejected request arrives as an error event;
     // that event must be of a client-error type, never an upstream or server failure.
@@ -524,6 +537,110 @@ describe(`fuzzing every route (seed ${SEED})`, () => {
           expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'duplicate_field', param: sent.field } });
           expect(stack.sim.control.requests.length).toBe(seen);
         },
+      ),
+    );
+  });
+
+  it('the LangGraph API: thread and run routes, ids, run bodies, message shapes and content blocks', async () => {
+    const THREAD = '4d3c2b1a-0000-4000-8000-00000000f022';
+    await send({
+      method: 'POST',
+      path: '/threads',
+      headers: [['content-type', 'application/json']],
+      body: Buffer.from(JSON.stringify({ thread_id: THREAD })),
+    });
+    const id = fc.oneof(
+      { arbitrary: fc.constant(THREAD), weight: 3 },
+      fc.uuid(),
+      printable.map((x) => encodeURIComponent(x)),
+      fc.constant('%00'),
+    );
+    const path = fc.oneof(
+      fc.constantFrom(
+        '/threads',
+        '/threads/search',
+        '/runs/wait',
+        '/runs/stream',
+        '/assistants/search',
+        '/assistants/agent',
+        '/info',
+        '/ok',
+        '/runs',
+        '/store/items',
+      ),
+      id.map((t) => `/threads/${t}`),
+      id.map((t) => `/threads/${t}/state`),
+      id.map((t) => `/threads/${t}/history`),
+      id.map((t) => `/threads/${t}/runs/wait`),
+      id.map((t) => `/threads/${t}/runs/stream`),
+      id.chain((t) => id.map((c) => `/threads/${t}/state/${c}`)),
+    );
+    const block = fc.oneof(
+      fc.record({ type: fc.constant('text'), text: oddText }),
+      fc.record({
+        type: fc.constant('image'),
+        mimeType: fc.oneof(fc.constant('image/png'), oddText),
+        data: fc.oneof(fc.constant('iVBORw0KGgo='), oddText),
+      }),
+      fc.record({
+        type: fc.constant('file'),
+        mime_type: fc.oneof(fc.constant('text/plain'), fc.constant('application/pdf'), oddText),
+        data: fc.oneof(fc.constant('aGVsbG8='), oddText),
+        source_type: fc.anything(),
+      }),
+      fc.record({ type: fc.constant('image_url'), image_url: fc.anything() }),
+      fc.anything(),
+    );
+    const message = fc.record(
+      {
+        type: fc.oneof(fc.constantFrom('human', 'ai', 'tool', 'system', 'user'), oddText),
+        role: fc.anything(),
+        content: fc.oneof(oddText, fc.array(block, { maxLength: 3 }), fc.anything()),
+        id: fc.anything(),
+        tool_calls: fc.anything(),
+        tool_call_id: fc.anything(),
+      },
+      { requiredKeys: ['content'] },
+    );
+    const runBody = fc.record(
+      {
+        assistant_id: fc.oneof(fc.constant('agent'), oddText),
+        input: fc.oneof(fc.record({ messages: fc.oneof(fc.array(message, { maxLength: 3 }), fc.anything()) }), fc.anything()),
+        stream_mode: fc.oneof(
+          fc.constantFrom('values', 'messages-tuple', 'updates', 'custom', 'debug'),
+          fc.array(oddText, { maxLength: 3 }),
+          fc.anything(),
+        ),
+        context: fc.oneof(fc.record({ model: fc.oneof(validModel, modelId) }), fc.anything()),
+        config: fc.anything(),
+        checkpoint: fc.anything(),
+        checkpoint_id: fc.anything(),
+        command: fc.anything(),
+        multitask_strategy: fc.anything(),
+        on_disconnect: fc.anything(),
+        if_not_exists: fc.anything(),
+        metadata: fc.anything(),
+        limit: fc.anything(),
+        offset: fc.anything(),
+        sort_by: fc.anything(),
+        ids: fc.anything(),
+        before: fc.anything(),
+        thread_id: fc.anything(),
+        if_exists: fc.anything(),
+      },
+      { requiredKeys: [] },
+    );
+    await check(
+      fc.asyncProperty(
+        fc
+          .record({ method: fc.constantFrom('GET', 'POST', 'DELETE'), path, body: bodyOf(runBody), type: contentType, extra: extraHeaders })
+          .map(({ method, path: p, body, type, extra }): Sent => ({
+            method,
+            path: p,
+            body: method === 'GET' ? undefined : body,
+            headers: [['content-type', type], ...extra],
+          })),
+        answersWell,
       ),
     );
   });
