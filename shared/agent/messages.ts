@@ -38,21 +38,35 @@ export interface TokenUsage {
   prompt_tokens_details: null;
 }
 
+/** One validated message, of any of the four kinds, as its LangChain.js message (`POST /` and thread input alike). */
+export interface MessageFields {
+  type: 'human' | 'system' | 'ai' | 'tool';
+  content: FlatMessage['content'] | ({ type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } })[];
+  name?: string | null;
+  id?: string | null;
+  tool_calls?: { id: string; name: string; args: Record<string, unknown> }[];
+  /** Required for a tool message (validated by the caller). */
+  tool_call_id?: string;
+}
+
+/** The LangChain.js message of validated fields. */
+export function toLangChainMessage(m: MessageFields): BaseMessage {
+  const common = { content: m.content, name: m.name ?? undefined, id: m.id ?? undefined };
+  switch (m.type) {
+    case 'human':
+      return new HumanMessage(common);
+    case 'system':
+      return new SystemMessage(common);
+    case 'ai':
+      return new AIMessage({ ...common, tool_calls: (m.tool_calls ?? []).map((c) => ({ ...c, type: 'tool_call' as const })) });
+    case 'tool':
+      return new ToolMessage({ ...common, tool_call_id: m.tool_call_id ?? '' });
+  }
+}
+
 /** Converts validated flat messages to LangChain.js messages. */
 export function toLangChainMessages(messages: FlatMessage[]): BaseMessage[] {
-  return messages.map((m) => {
-    const common = { content: m.content, name: m.name ?? undefined, id: m.id ?? undefined };
-    switch (m.type) {
-      case 'human':
-        return new HumanMessage(common);
-      case 'system':
-        return new SystemMessage(common);
-      case 'ai':
-        return new AIMessage({ ...common, tool_calls: (m.tool_calls ?? []).map((c) => ({ ...c, type: 'tool_call' as const })) });
-      case 'tool':
-        return new ToolMessage({ ...common, tool_call_id: m.tool_call_id });
-    }
-  });
+  return messages.map(toLangChainMessage);
 }
 
 /** Sums token usage over every model call of a run. */

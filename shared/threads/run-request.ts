@@ -10,8 +10,9 @@
  * `data` or a `url`) go to the Hub as image parts; a text file (`file` with a text media type) becomes its
  * text; any other file is a 400 naming it, since the Hub reads no documents.
  */
-import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
+import type { BaseMessage } from '@langchain/core/messages';
 import * as z from 'zod/mini';
+import { toLangChainMessage } from '#shared/agent/messages.ts';
 import { BadRequestError } from '#shared/errors.ts';
 import { ASSISTANT_ID, GRAPH_ID } from '#shared/threads/wire.ts';
 
@@ -250,21 +251,10 @@ function toMessage(m: InputMessage, param: string): BaseMessage {
     );
   }
   const parts = typeof m.content === 'string' ? m.content : m.content.map((b, i) => toPart(b, `${param}.content[${i}]`));
-  const common = { content: parts, id: m.id ?? undefined, name: m.name ?? undefined };
-  switch (kind) {
-    case 'human':
-      return new HumanMessage(common);
-    case 'system':
-      return new SystemMessage(common);
-    case 'ai':
-      return new AIMessage({ ...common, tool_calls: (m.tool_calls ?? []).map((c) => ({ ...c, type: 'tool_call' as const })) });
-    case 'tool':
-      if (m.tool_call_id === undefined)
-        throw new BadRequestError(`Invalid request: ${param}.tool_call_id is required for a tool message.`, {
-          param: `${param}.tool_call_id`,
-        });
-      return new ToolMessage({ ...common, tool_call_id: m.tool_call_id });
+  if (kind === 'tool' && m.tool_call_id === undefined) {
+    throw new BadRequestError(`Invalid request: ${param}.tool_call_id is required for a tool message.`, { param: `${param}.tool_call_id` });
   }
+  return toLangChainMessage({ type: kind, content: parts, id: m.id, name: m.name, tool_calls: m.tool_calls, tool_call_id: m.tool_call_id });
 }
 
 /** A content block as a part the Hub reads. @throws BadRequestError for what it cannot read. */

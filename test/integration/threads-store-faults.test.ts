@@ -2,59 +2,37 @@
 // slow (accepts and never answers) or throttling (answers DynamoDB's ThrottlingException): every LangGraph
 // API operation answers the documented 503 `thread_store_unavailable`, a run is refused before its stream
 // starts and before IONOS is asked, and `POST /` (stateless, its ledger failing open) still answers.
-import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMBEDDED_AWS_ENV } from '#infra/offline/dynamodb.ts';
 import { startSimulator, type Simulator } from '#infra/offline/ionos-simulator/server.ts';
+import { startFaultyStore, type FaultyStore } from '#test/helpers/faulty-store.ts';
 import { spawnApi, type SpawnedApi } from '#test/helpers/spawn-api.ts';
 
 const KEY = 'storeFaultKey0123456789abcdef';
 const THREAD = '4d3c2b1a-0000-4000-8000-0000000fa017';
 let sim: Simulator;
-let slow: TcpServer;
-let throttling: Server;
+let slow: FaultyStore;
+let throttling: FaultyStore;
 const apis = new Map<string, SpawnedApi>();
-
-const portOf = (s: { address(): AddressInfo | string | null }) => (s.address() as AddressInfo).port;
 
 beforeAll(async () => {
   sim = await startSimulator({ rateLimit: { rps: 0, burst: 0 } });
-  slow = createTcpServer(() => undefined); // takes the connection, never answers
-  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
-  throttling = createServer((req, res) => {
-    req.resume();
-    res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
-    res.end(
-      JSON.stringify({
-        __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException',
-        message: 'Rate of requests exceeds the allowed throughput.',
-      }),
-    );
-  });
-  await new Promise<void>((resolve) => throttling.listen(0, '127.0.0.1', resolve));
+  slow = await startFaultyStore('hang');
+  throttling = await startFaultyStore('throttle');
   const closed = createTcpServer();
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-  const closedPort = portOf(closed);
+  const closedPort = (closed.address() as AddressInfo).port;
   await new Promise((resolve) => closed.close(resolve));
-  const endpoints = { down: closedPort, slow: portOf(slow), throttled: portOf(throttling) };
-  for (const [fault, port] of Object.entries(endpoints)) {
-    apis.set(
-      fault,
-      await spawnApi(sim, {
-        ...EMBEDDED_AWS_ENV,
-        USAGE_TABLE: 'threads',
-        DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}`,
-        LOCAL_API_KEYS: KEY,
-      }),
-    );
+  const endpoints = { down: `http://127.0.0.1:${closedPort}`, slow: slow.endpoint, throttled: throttling.endpoint };
+  for (const [fault, endpoint] of Object.entries(endpoints)) {
+    apis.set(fault, await spawnApi(sim, { ...EMBEDDED_AWS_ENV, USAGE_TABLE: 'threads', DYNAMODB_ENDPOINT: endpoint, LOCAL_API_KEYS: KEY }));
   }
 }, 60_000);
 afterAll(async () => {
   await Promise.all([...apis.values()].map((a) => a.stop()));
-  slow?.close();
-  throttling?.close();
+  await slow?.close();
+  await throttling?.close();
   await sim?.close();
 });
 
