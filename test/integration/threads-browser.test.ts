@@ -1,4 +1,5 @@
-// A real browser against `npm start`: a small page using the LangGraph SDK's React `useStream` hook
+// A real browser against `npm start`: a small page using the LangGraph SDK's React `useStream` hook (the
+// hook LangChain's Agent Chat UI is built on; that app itself is not run here)
 // (test/browser/thread-page.ts, bundled here with esbuild) in Debian's headless Chromium, driven by
 // puppeteer-core. It sends a message, shows the streamed answer, and after a reload shows the thread's
 // history read back from the API. Chromium is a Debian package (`apt-get install chromium`); `.ci/run`
