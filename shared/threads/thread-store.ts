@@ -231,13 +231,14 @@ export class ThreadStore {
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
       );
-      const record = toRecord(answer.Attributes ?? {});
+      const item = answer.Attributes ?? {};
+      const record = toRecord(item);
       const added = Object.entries(metadata).filter(([k, v]) => record.metadata[k] !== v);
       if (added.length > 0) {
         record.metadata = { ...record.metadata, ...Object.fromEntries(added) };
-        this.#pendingMetadata.set(runId, record.metadata);
+        item.metadata = { S: JSON.stringify(record.metadata) };
       }
-      this.#claimed.set(runId, answer.Attributes ?? {});
+      this.#claimed.set(runId, { item, metadataAdded: added.length > 0 });
       return record;
     } catch (err) {
       if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
@@ -250,10 +251,9 @@ export class ThreadStore {
     }
   }
 
-  // Metadata a claim added (graph_id, assistant_id), written with the release rather than a second call.
-  readonly #pendingMetadata = new Map<string, Record<string, unknown>>();
-  // The record as each run's claim left it, for the item its release writes.
-  readonly #claimed = new Map<string, Item>();
+  // The record as each run's claim left it, with the metadata the claim added (graph_id, assistant_id),
+  // which its release writes rather than a second call.
+  readonly #claimed = new Map<string, { item: Item; metadataAdded: boolean }>();
 
   /**
    * The record a run gives back, as an item to store with its checkpoints (see `DynamoCheckpointer.flush`):
@@ -261,11 +261,9 @@ export class ThreadStore {
    * that holds no claim.
    */
   releasedItem(runId: string, end: { status: ThreadStatus; model: string | undefined; title?: Record<string, unknown> }): Item | undefined {
-    const claimed = this.#claimed.get(runId);
+    const claimed = this.#claimed.get(runId)?.item;
     this.#claimed.delete(runId);
     if (claimed === undefined) return undefined;
-    const metadata = this.#pendingMetadata.get(runId);
-    this.#pendingMetadata.delete(runId);
     const { runId: _run, busyUntil: _until, ...item } = claimed;
     return {
       ...item,
@@ -275,7 +273,6 @@ export class ThreadStore {
       hasState: { BOOL: true },
       ...(end.model === undefined ? {} : { model: { S: end.model } }),
       ...(end.title === undefined || item.title !== undefined ? {} : { title: { S: JSON.stringify(end.title) } }),
-      ...(metadata === undefined ? {} : { metadata: { S: JSON.stringify(metadata) } }),
     };
   }
 
@@ -289,8 +286,7 @@ export class ThreadStore {
     runId: string,
     end: { status: ThreadStatus; model: string | undefined; title?: Record<string, unknown> },
   ): Promise<void> {
-    const metadata = this.#pendingMetadata.get(runId);
-    this.#pendingMetadata.delete(runId);
+    const claimed = this.#claimed.get(runId);
     this.#claimed.delete(runId);
     const values: Item = {
       ':status': { S: end.status },
@@ -307,9 +303,9 @@ export class ThreadStore {
       sets.push('title = if_not_exists(title, :title)');
       values[':title'] = { S: JSON.stringify(end.title) };
     }
-    if (metadata !== undefined) {
+    if (claimed?.metadataAdded === true && claimed.item.metadata !== undefined) {
       sets.push('metadata = :metadata');
-      values[':metadata'] = { S: JSON.stringify(metadata) };
+      values[':metadata'] = claimed.item.metadata;
     }
     try {
       await this.#send(
