@@ -6,6 +6,7 @@
  * the 5xx classes below (written by us, never containing upstream bodies) are shown; anything else
  * becomes a generic 500 so stack traces and internal names never reach a client.
  */
+import { AnswerHeaders } from '#shared/http/upstream-answer.ts';
 
 /** The OpenAI-compatible error envelope. */
 export interface ErrorBody {
@@ -145,14 +146,14 @@ export class UpstreamHttpError extends HttpError {
   readonly retryAfterSeconds: number | undefined;
   readonly detail: UpstreamErrorDetail;
   /** The error answer's headers, for a caller that relays it (`Retry-After`, a request id). */
-  readonly upstreamHeaders: Headers;
+  readonly upstreamHeaders: AnswerHeaders;
 
   constructor(
     upstream: string,
     upstreamStatus: number,
     detail: UpstreamErrorDetail,
     retryAfterSeconds?: number,
-    upstreamHeaders: Headers = new Headers(),
+    upstreamHeaders: AnswerHeaders = new AnswerHeaders(),
   ) {
     const retry: Record<string, string> =
       retryAfterSeconds === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) };

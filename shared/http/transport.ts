@@ -1,12 +1,14 @@
 /**
  * The HTTP transport under the fetch wrapper: `node:http`/`node:https` with keep-alive agents, answering
- * a standard `Response`. Chosen by measurement against Node's built-in fetch on the proxy path: lower added
- * latency and higher throughput (undici's WHATWG machinery is the difference; `npm run bench` measures it).
+ * an {@link UpstreamAnswer} (not a WHATWG `Response`: see upstream-answer.ts). Chosen by measurement against
+ * Node's built-in fetch on the proxy path: lower added latency and higher throughput, and no undici to load
+ * on a cold start (`npm run bench` measures both).
  * It sends no `accept-encoding`, so bodies arrive uncompressed and relay byte for byte.
  */
 import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
+import { AnswerHeaders, UpstreamAnswer } from '#shared/http/upstream-answer.ts';
 
 /** One request for the transport. */
 export interface TransportRequest {
@@ -20,14 +22,16 @@ export interface TransportRequest {
 
 type Client = { request: (url: URL, options: RequestOptions, onResponse: (res: IncomingMessage) => void) => ClientRequest; agent: Agent };
 
-// node:http and node:https (with TLS) are slow to import: each loads with its first call, so a cold
-// start that never goes upstream (a rejected request, the Studio listing) does not pay for them.
-const clients = new Map<string, Promise<Client>>();
-function clientFor(protocol: string): Promise<Client> {
+// node:http and node:https (with TLS) are slow to load: each loads with its first call, so a cold start
+// that never goes upstream (a rejected request, the Studio listing) does not pay for them. They are taken
+// with `process.getBuiltinModule`, not `import()`: an ESM import of a built-in reads every export, and
+// node:http's include getters that load undici (Node's fetch), which this transport exists to avoid.
+const clients = new Map<string, Client>();
+function clientFor(protocol: string): Client {
   let client = clients.get(protocol);
   if (client === undefined) {
-    const load = protocol === 'https:' ? import('node:https') : import('node:http');
-    client = load.then((m) => ({ request: m.request as Client['request'], agent: new m.Agent({ keepAlive: true }) }));
+    const m = protocol === 'https:' ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http');
+    client = { request: m.request as Client['request'], agent: new m.Agent({ keepAlive: true }) };
     clients.set(protocol, client);
   }
   return client;
@@ -50,15 +54,16 @@ function endWhenIdle(res: IncomingMessage, ms: number): void {
  * A streamed answer (`text/event-stream`) keeps its body as a stream. Any other answer is read whole
  * first: every caller reads JSON whole anyway, and a buffer skips the Node → web stream adapter.
  */
-function toResponse(res: IncomingMessage, idleTimeoutMs: number | undefined): Promise<Response> {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(res.headers)) {
-    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-  }
+function toAnswer(res: IncomingMessage, idleTimeoutMs: number | undefined): Promise<UpstreamAnswer> {
+  const headers = new AnswerHeaders(
+    Object.entries(res.headers).flatMap(([name, value]) =>
+      value === undefined ? [] : [[name, Array.isArray(value) ? value.join(', ') : value] as const],
+    ),
+  );
   const status = res.statusCode ?? 502;
   if (NULL_BODY_STATUS.has(status)) {
     res.resume();
-    return Promise.resolve(new Response(null, { status, headers }));
+    return Promise.resolve(new UpstreamAnswer(status, headers, null));
   }
   if ((headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     if (idleTimeoutMs !== undefined) endWhenIdle(res, idleTimeoutMs);
@@ -67,12 +72,12 @@ function toResponse(res: IncomingMessage, idleTimeoutMs: number | undefined): Pr
     res.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ECONNRESET') err.code = BODY_CUT;
     });
-    return Promise.resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status, headers }));
+    return Promise.resolve(new UpstreamAnswer(status, headers, { stream: Readable.toWeb(res) as ReadableStream<Uint8Array> }));
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     res.on('data', (chunk: Buffer) => chunks.push(chunk));
-    res.on('end', () => resolve(new Response(Buffer.concat(chunks), { status, headers })));
+    res.on('end', () => resolve(new UpstreamAnswer(status, headers, { whole: Buffer.concat(chunks) })));
     // The connection dropped mid-body: the answer is incomplete, which the wrapper reports as such.
     const cut = (cause?: unknown) => reject(Object.assign(new Error('upstream answer cut short', { cause }), { code: BODY_CUT }));
     res.on('error', cut);
@@ -97,13 +102,13 @@ export const transport = {
    * Sends one request; resolves when the response headers arrive (a stream) or the whole answer has (any
    * other body). Rejects on connection errors and aborts.
    */
-  async send(url: URL, init: TransportRequest): Promise<Response> {
-    const client = await clientFor(url.protocol);
+  async send(url: URL, init: TransportRequest): Promise<UpstreamAnswer> {
+    const client = clientFor(url.protocol);
     const headers = { ...init.headers };
     if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
     return new Promise((resolve, reject) => {
       const req = client.request(url, { method: init.method, headers, agent: client.agent, signal: init.signal }, (res) =>
-        toResponse(res, init.idleTimeoutMs).then(resolve, reject),
+        toAnswer(res, init.idleTimeoutMs).then(resolve, reject),
       );
       req.on('error', reject);
       req.end(asText(init.body));

@@ -13,6 +13,7 @@ import {
   type UpstreamErrorDetail,
 } from '#shared/errors.ts';
 import { BODY_CUT, STREAM_STALLED, transport } from '#shared/http/transport.ts';
+import type { AnswerHeaders, UpstreamAnswer } from '#shared/http/upstream-answer.ts';
 import { parseRetryAfter, sleep } from '#shared/time.ts';
 
 /** Error bodies longer than this are not read for a message. */
@@ -76,10 +77,10 @@ export function upstreamUrl(upstream: Pick<Upstream, 'baseUrl'>, path: string): 
 
 /**
  * Calls an upstream.
- * @returns the Response (2xx).
+ * @returns the answer (2xx).
  * @throws UpstreamHttpError, GatewayTimeoutError, BadGatewayError (unreachable), RequestAbortedError.
  */
-export async function upstreamFetch(upstream: Upstream, req: UpstreamRequest): Promise<Response> {
+export async function upstreamFetch(upstream: Upstream, req: UpstreamRequest): Promise<UpstreamAnswer> {
   const attempts = Math.max(1, req.retry?.attempts ?? 1);
   for (let attempt = 1; ; attempt++) {
     if (req.beforeAttempt !== undefined) {
@@ -111,12 +112,12 @@ function retryDelayMs(err: unknown, attempt: number, policy: RetryPolicy | undef
   return delayMs;
 }
 
-async function fetchOnce(upstream: Upstream, req: UpstreamRequest): Promise<Response> {
+async function fetchOnce(upstream: Upstream, req: UpstreamRequest): Promise<UpstreamAnswer> {
   const url = upstreamUrl(upstream, req.path);
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), req.timeoutMs);
   const signal = req.signal ? AbortSignal.any([req.signal, timeout.signal]) : timeout.signal;
-  let response: Response;
+  let response: UpstreamAnswer;
   try {
     response = await transport.send(url, {
       method: req.method ?? 'GET',
@@ -154,7 +155,7 @@ async function fetchOnce(upstream: Upstream, req: UpstreamRequest): Promise<Resp
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Removes an upstream `x-request-id` that is not a plain id or holds a secret (ours then stands in for it). */
-function dropUnsafeRequestId(headers: Headers, secrets: readonly (string | undefined)[]): void {
+function dropUnsafeRequestId(headers: AnswerHeaders, secrets: readonly (string | undefined)[]): void {
   const id = headers.get('x-request-id');
   if (id === null) return;
   if (!REQUEST_ID.test(id) || secrets.some((s) => s !== undefined && s.length >= 4 && id.includes(s))) headers.delete('x-request-id');
@@ -175,7 +176,7 @@ export function parseJsonAnswer(upstream: Pick<Upstream, 'name'>, text: string):
 }
 
 /** Reads and parses a JSON answer (see {@link parseJsonAnswer}). */
-export async function readJsonAnswer(upstream: Pick<Upstream, 'name'>, response: Response): Promise<unknown> {
+export async function readJsonAnswer(upstream: Pick<Upstream, 'name'>, response: UpstreamAnswer): Promise<unknown> {
   return parseJsonAnswer(upstream, await response.text());
 }
 
@@ -183,10 +184,10 @@ export async function readJsonAnswer(upstream: Pick<Upstream, 'name'>, response:
 // load balancer, say) must not pass for an answer.
 const ANSWER_TYPE = /^\s*(application\/([\w.+-]+\+)?json|text\/event-stream)\b/i;
 
-function checkContentType(upstream: Upstream, response: Response): Response {
+function checkContentType(upstream: Upstream, response: UpstreamAnswer): UpstreamAnswer {
   const type = response.headers.get('content-type');
   if (type === null || response.status === 204 || ANSWER_TYPE.test(type)) return response;
-  response.body?.cancel().catch(() => undefined);
+  response.discard();
   throw malformedAnswerError(upstream, `an unexpected content type (${type.split(';')[0]})`);
 }
 
@@ -216,12 +217,12 @@ export function streamCutError(upstream: Pick<Upstream, 'name'>, cause: unknown)
 /** Reads an error response (bounded) into an UpstreamHttpError with the normalised, redacted detail. */
 export async function toUpstreamHttpError(
   upstream: Upstream,
-  response: Response,
+  response: UpstreamAnswer,
   secrets: readonly (string | undefined)[],
 ): Promise<UpstreamHttpError> {
   let text = '';
   try {
-    text = await readBounded(response, MAX_ERROR_BODY_CHARS + 1);
+    text = await response.textUpTo(MAX_ERROR_BODY_CHARS + 1);
   } catch {
     // A body that breaks off still leaves the status to report.
   }
@@ -233,15 +234,4 @@ export async function toUpstreamHttpError(
     parseRetryAfter(response.headers.get('retry-after')),
     response.headers,
   );
-}
-
-async function readBounded(response: Response, maxChars: number): Promise<string> {
-  if (response.body === null) return '';
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of response.body) {
-    text += decoder.decode(chunk, { stream: true });
-    if (text.length >= maxChars) break; // leaving the loop cancels the rest of the body
-  }
-  return text;
 }

@@ -13,6 +13,7 @@
 import { credentialValues, type CredentialStore } from '#shared/credentials.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
 import { upstreamFetch, type RetryPolicy } from '#shared/http/upstream-fetch.ts';
+import type { UpstreamAnswer } from '#shared/http/upstream-answer.ts';
 import { hubUpstream } from '#shared/ionos/upstreams.ts';
 
 /** Options of one Hub call. */
@@ -39,10 +40,10 @@ export interface HubModel {
 /** The Hub client. */
 export interface HubClient {
   /**
-   * One call to a Hub path; the 2xx Response's body is left to the caller (streams pass through).
+   * One call to a Hub path; the 2xx answer's body is left to the caller (streams pass through).
    * @throws UpstreamHttpError for an error answer, and the fetch wrapper's typed errors.
    */
-  fetch(path: string, options?: HubCallOptions): Promise<Response>;
+  fetch(path: string, options?: HubCallOptions): Promise<UpstreamAnswer>;
 }
 
 /** Creates a Hub client over the given configuration and credentials. */

@@ -22,6 +22,7 @@
 import { afterResponse } from '#shared/http/after-response.ts';
 import { toErrorBody, TooManyRequestsError, UpstreamHttpError } from '#shared/errors.ts';
 import { parseJsonAnswer, type RetryPolicy } from '#shared/http/upstream-fetch.ts';
+import type { UpstreamAnswer } from '#shared/http/upstream-answer.ts';
 import type { HubCallOptions, HubClient } from '#shared/ionos/hub-client.ts';
 import type { StudioClient, StudioGenerateRequest, StudioGenerateResult } from '#shared/ionos/studio-client.ts';
 import { HUB, IMAGE_PATHS } from '#shared/ionos/upstreams.ts';
@@ -157,10 +158,10 @@ export class HubRequest {
   }
 
   /**
-   * One Hub call. @returns the 2xx answer and its meter (feed it the body: see {@link meteredResponse}).
+   * One Hub call. @returns the 2xx answer and its meter (feed it the body: see {@link readMeteredJson}).
    * @throws TooManyRequestsError (budgets, the contract), UpstreamHttpError and the fetch wrapper's errors.
    */
-  async hubFetch(path: string, { estimate, ...options }: PipelineHubCall): Promise<{ response: Response; call: MeteredCall }> {
+  async hubFetch(path: string, { estimate, ...options }: PipelineHubCall): Promise<{ response: UpstreamAnswer; call: MeteredCall }> {
     const call = await this.#admit(estimate);
     const buckets: ContractBucket[] = IMAGE_PATHS.has(path) ? ['requests', 'images'] : ['requests'];
     try {
@@ -358,15 +359,17 @@ export function createPipeline(clients: PipelineClients): { begin(context: Reque
 }
 
 /**
- * The answer with its body read through the call's meter: a JSON answer is read whole and checked (a
- * malformed one is a 502, not the SDK's SyntaxError), a stream is observed chunk by chunk as it passes.
+ * The answer as a `Response` (for the OpenAI SDK) with its body read through the call's meter: a JSON
+ * answer is read whole and checked (a malformed one is a 502, not the SDK's SyntaxError), a stream is
+ * observed chunk by chunk as it passes.
  */
-export async function meteredResponse(response: Response, call: MeteredCall): Promise<Response> {
+export async function meteredResponse(response: UpstreamAnswer, call: MeteredCall): Promise<Response> {
+  const headers = [...response.headers.entries()];
   if ((response.headers.get('content-type') ?? '').includes('json')) {
-    return new Response((await readMeteredJson(response, call)).text, { status: response.status, headers: response.headers });
+    return new Response((await readMeteredJson(response, call)).text, { status: response.status, headers });
   }
-  if (response.body === null) return response;
-  const observed = response.body.pipeThrough(
+  if (response.stream === null) return response.toResponse();
+  const observed = response.stream.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         call.observe(chunk);
@@ -374,14 +377,14 @@ export async function meteredResponse(response: Response, call: MeteredCall): Pr
       },
     }),
   );
-  return new Response(observed, { status: response.status, headers: response.headers });
+  return new Response(observed, { status: response.status, headers });
 }
 
 /**
  * Reads a JSON answer whole, checks it (a malformed one is a 502, not a 200 no client can read) and meters
  * it. @returns its text (to relay as it is) and its value (to translate).
  */
-export async function readMeteredJson(response: Response, call: MeteredCall): Promise<{ text: string; value: unknown }> {
+export async function readMeteredJson(response: UpstreamAnswer, call: MeteredCall): Promise<{ text: string; value: unknown }> {
   const text = await response.text();
   const value = text === '' ? undefined : parseJsonAnswer(HUB, text);
   call.answered(value);

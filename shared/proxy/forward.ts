@@ -9,6 +9,7 @@
  * lowered to the function's remaining time. A client that leaves aborts the upstream call either way.
  */
 import type { HandlerResult } from '#shared/http/handler.ts';
+import type { UpstreamAnswer } from '#shared/http/upstream-answer.ts';
 import { BadRequestError, toErrorBody, UpstreamHttpError } from '#shared/errors.ts';
 import { HUB_PATHS } from '#shared/ionos/upstreams.ts';
 import type { RuntimeConfig } from '#shared/config.ts';
@@ -87,7 +88,7 @@ async function fetchOrRelay(
   request: HubRequest,
   path: string,
   options: Parameters<HubRequest['hubFetch']>[1],
-): Promise<{ response: Response; call: MeteredCall } | { relayed: HandlerResult }> {
+): Promise<{ response: UpstreamAnswer; call: MeteredCall } | { relayed: HandlerResult }> {
   try {
     return await request.hubFetch(path, options);
   } catch (err) {
@@ -158,11 +159,11 @@ export async function forward(call: ProxyCall, request: HubRequest, { config, de
     request.finish(response.status, 'complete');
     return { statusCode: response.status, headers, body: text };
   }
-  if (response.body === null) {
+  if (response.stream === null) {
     request.finish(response.status, 'complete');
     return { statusCode: response.status, headers, body: '' };
   }
-  const body = relay(response.body, {
+  const body = relay(response.stream, {
     onChunk: (chunk) => metered.observe(chunk),
     filter: hideUsage ? new UsageChunkFilter() : undefined,
     // A stream that broke off answered 200 and then an error event: counted as the 502 it is. One the
@@ -207,7 +208,7 @@ export async function hubChat(
   if ('relayed' in fetched) return { kind: 'refused', answer: fetched.relayed };
   const { response, call } = fetched;
   const headers = passedResponseHeaders(response.headers, request.context.requestId);
-  if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream') && response.body !== null)
-    return { kind: 'stream', headers, body: response.body, call };
+  if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream') && response.stream !== null)
+    return { kind: 'stream', headers, body: response.stream, call };
   return { kind: 'completion', headers, completion: (await readMeteredJson(response, call)).value };
 }

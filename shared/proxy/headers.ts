@@ -8,6 +8,7 @@
  * plan, not the contract). `Retry-After` on a 429 is what SDKs back off on, and it is kept.
  */
 import { getHeader } from '#shared/http/event.ts';
+import type { AnswerHeaders } from '#shared/http/upstream-answer.ts';
 
 const REQUEST_HEADERS = ['content-type', 'accept', 'user-agent', 'idempotency-key'];
 const RESPONSE_HEADERS = ['content-type', 'retry-after'];
@@ -23,7 +24,7 @@ export function forwardedRequestHeaders(event: { headers: Record<string, string 
 }
 
 /** The response headers passed back, plus a request id (upstream's when it sends one). */
-export function passedResponseHeaders(upstream: Headers, requestId: string): Record<string, string> {
+export function passedResponseHeaders(upstream: AnswerHeaders, requestId: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of RESPONSE_HEADERS) {
     const value = upstream.get(name);

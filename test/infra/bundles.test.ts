@@ -3,9 +3,11 @@
 // minimal Runtime API on loopback, invoked with API Gateway REST events in the shape AWS documents. A
 // bundling, ESM/CJS or streaming-mode mistake fails here instead of after a deploy.
 import { App } from 'aws-cdk-lib';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDeployConfig } from '#infra/config.ts';
 import { BackendStack } from '#infra/stack.ts';
@@ -18,6 +20,7 @@ import { SENTINELS, startTestSimulator } from '#test/helpers/sentinels.ts';
 
 const CDK_JSON = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
 const CHAT = 'mistralai/Mistral-Small-24B-Instruct';
+const ROOT = new URL('../..', import.meta.url).pathname;
 
 type FunctionResource = { Properties: { Environment?: { Variables?: Record<string, unknown> } }; Metadata?: Record<string, string> };
 const outdir = mkdtempSync(join(tmpdir(), 'ionos-backend-assembly-'));
@@ -25,11 +28,10 @@ const bundles = new Map<FunctionName, { dir: string; env: Record<string, string>
 const running = new Map<FunctionName, RunningBundle>();
 let sim: Simulator;
 
-/** Starts a function's bundle with its environment from the template, pointed at the simulator. */
-async function run(name: FunctionName): Promise<RunningBundle> {
-  const bundle = bundles.get(name) as { dir: string; env: Record<string, string> };
-  const started = await startBundle(bundle.dir, {
-    ...bundle.env,
+/** A function's environment from the template, pointed at the simulator. */
+function envOf(name: FunctionName): Record<string, string> {
+  return {
+    ...(bundles.get(name) as { env: Record<string, string> }).env,
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     IONOS_HUB_BASE_URL: sim.hubBaseUrl,
@@ -39,7 +41,12 @@ async function run(name: FunctionName): Promise<RunningBundle> {
     IONOS_STUDIO_ORG_ID: sim.studioOrgId,
     TAVILY_API_KEY: sim.tavilyApiKey,
     TAVILY_BASE_URL: sim.tavilyBaseUrl,
-  });
+  };
+}
+
+/** Starts a function's bundle under the runtime interface client. */
+async function run(name: FunctionName): Promise<RunningBundle> {
+  const started = await startBundle((bundles.get(name) as { dir: string }).dir, envOf(name));
   running.set(name, started);
   return started;
 }
@@ -113,6 +120,46 @@ describe('bundles under the Lambda runtime interface client', () => {
     const proxyResult = JSON.parse(result.body.toString('utf8')) as { statusCode: number; body: string };
     expect(proxyResult.statusCode).toBe(200);
     expect(JSON.parse(proxyResult.body)).toEqual(STUDIO_MODELS);
+  });
+
+  // Node loads its fetch implementation (undici) with the first `Response` or `Headers`, or an ESM import
+  // of node:http: tens of milliseconds of a cold start's first request. The proxy's path needs none of it
+  // (shared/http/upstream-answer.ts); the agent's model (the OpenAI SDK) does, the control that shows the
+  // probe sees it.
+  it("hub-proxy: a cold start and its first requests (buffered, streamed, Responses) load no undici; the agent's do", async () => {
+    const fresh = async (name: FunctionName, events: unknown[]) => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['test/helpers/fresh-invocation.ts', join((bundles.get(name) as { dir: string }).dir, 'index.mjs'), JSON.stringify(events)],
+        { cwd: ROOT, env: { PATH: process.env.PATH, ...envOf(name), POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' } },
+      );
+      return JSON.parse(stdout.trim().split('\n').at(-1) as string) as { answers: string[]; undici: boolean };
+    };
+    const messages = [{ role: 'user', content: 'Hello' }];
+    const chat = (body: unknown) =>
+      restEvent('/v1/{proxy+}', '/v1/chat/completions', 'POST', {
+        pathParameters: { proxy: 'chat/completions' },
+        body: JSON.stringify(body),
+      });
+    const proxy = await fresh('hub-proxy', [
+      chat({ model: CHAT, messages }),
+      chat({ model: CHAT, messages, stream: true }),
+      restEvent('/v1/responses', '/v1/responses', 'POST', { body: JSON.stringify({ model: CHAT, input: 'Hello', store: false }) }),
+    ]);
+    const statuses = proxy.answers.map((a) => (JSON.parse(a.split('\n')[0] as string) as { statusCode: number }).statusCode);
+    expect(statuses).toEqual([200, 200, 200]);
+    expect(proxy.answers[1]).toContain('data: [DONE]');
+    expect(proxy.answers[2]).toContain('"output_text"');
+    expect(proxy.undici).toBe(false);
+
+    const agent = await fresh('agent', [
+      restEvent('/', '/', 'POST', {
+        headers: { 'x-model-id': CHAT },
+        body: JSON.stringify({ messages: [{ type: 'human', content: 'Hello' }] }),
+      }),
+    ]);
+    expect(JSON.parse(agent.answers[0]?.split('\n')[0] ?? '{}')).toMatchObject({ statusCode: 200 });
+    expect(agent.undici).toBe(true);
   });
 
   it('authorizer: answers a TOKEN event with the usage-plan key and a policy', async () => {

@@ -34,7 +34,7 @@ beforeEach(() => {
 
 describe('Hub client against the simulator', () => {
   it('lists models', async () => {
-    const models = (await (await hub().fetch('/v1/models')).json()) as { data: { id: string }[] };
+    const models = JSON.parse(await (await hub().fetch('/v1/models')).text()) as { data: { id: string }[] };
     expect(models.data.map((m) => m.id)).toContain('mistralai/Mistral-Small-24B-Instruct');
   });
 

@@ -35,7 +35,7 @@ function handlerUnderTest() {
       method: 'POST',
       body: JSON.stringify({ model: 'openai/gpt-oss-120b', messages: [{ role: 'user', content: 'x' }] }),
     });
-    return jsonResponse(200, await res.json());
+    return jsonResponse(200, JSON.parse(await res.text()));
   }) as unknown as (
     event: APIGatewayProxyEvent,
     context: Context,

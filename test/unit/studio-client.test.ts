@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCredentialStore, type Credentials } from '#shared/credentials.ts';
 import { BadGatewayError, GatewayTimeoutError, RequestAbortedError, ServiceUnavailableError } from '#shared/errors.ts';
 import { transport, type TransportRequest } from '#shared/http/transport.ts';
+import { AnswerHeaders, UpstreamAnswer } from '#shared/http/upstream-answer.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
 import { logger } from '#shared/logger.ts';
 
@@ -12,7 +13,7 @@ const creds = (c: Partial<Credentials>) =>
 const client = (c: Partial<Credentials> = { studioApiKey: 'studio-key', studioOrgId: 'org 1' }) =>
   createStudioClient({ studioBaseUrl: 'https://studio.test/api/v1', upstreamTimeoutMs: 1000 }, creds(c), FAST_POLL);
 const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  new UpstreamAnswer(status, new AnswerHeaders([['content-type', 'application/json']]), { whole: Buffer.from(JSON.stringify(body)) });
 
 /** A fetch stub answering job creation, then the given poll answers in order (the last repeats). */
 function stubStudio(...polls: unknown[]) {

@@ -1,16 +1,19 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BadGatewayError, GatewayTimeoutError, RequestAbortedError, UpstreamHttpError } from '#shared/errors.ts';
 import { BODY_CUT, transport, type TransportRequest } from '#shared/http/transport.ts';
+import { AnswerHeaders, UpstreamAnswer } from '#shared/http/upstream-answer.ts';
 import { upstreamFetch, upstreamUrl } from '#shared/http/upstream-fetch.ts';
 import { hubUpstream } from '#shared/ionos/upstreams.ts';
 
 const hub = hubUpstream({ hubBaseUrl: 'https://hub.test' });
 const TOKEN = 'sentinel-token-abc';
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+  new UpstreamAnswer(status, new AnswerHeaders(Object.entries({ 'content-type': 'application/json', ...headers })), {
+    whole: Buffer.from(JSON.stringify(body)),
+  });
 
 /** Stubs the transport (no network): answers, errors or functions of the request, in order. */
-function stubFetch(...responses: (Response | Error | ((init: TransportRequest) => Promise<Response>))[]) {
+function stubFetch(...responses: (UpstreamAnswer | Error | ((init: TransportRequest) => Promise<UpstreamAnswer>))[]) {
   vi.restoreAllMocks(); // a fresh spy (and call count) per stub
   return vi.spyOn(transport, 'send').mockImplementation(async (_url: URL, init: TransportRequest) => {
     const next = responses.shift();
@@ -29,7 +32,7 @@ describe('upstreamFetch', () => {
   it('sends the bearer token and returns a 2xx response', async () => {
     const mock = stubFetch(json(200, { ok: true }));
     const res = await upstreamFetch(hub, { path: '/v1/models', token: TOKEN, timeoutMs: 1000, headers: { accept: 'application/json' } });
-    expect(await res.json()).toEqual({ ok: true });
+    expect(JSON.parse(await res.text())).toEqual({ ok: true });
     const [url, init] = mock.mock.calls[0] as [URL, TransportRequest];
     expect(url.href).toBe('https://hub.test/v1/models');
     expect(init.headers.authorization).toBe(`Bearer ${TOKEN}`);
