@@ -101,3 +101,14 @@ export async function measureBilled(
   }
   return figures;
 }
+
+/** INIT p50 under the runtime interface client of a bundle that is only a floor (no invocation). */
+export async function measureInitMs(dir: string, runs: number): Promise<number> {
+  const inits: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const bundle = await startBundle(dir, { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' });
+    inits.push(bundle.initMs);
+    await bundle.stop();
+  }
+  return round(percentile(inits, 50));
+}

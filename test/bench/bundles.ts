@@ -100,6 +100,25 @@ const FLOOR_PARTS: Record<string, string> = {
     export { ChatOpenAI } from '@langchain/openai';`,
 };
 
+/**
+ * The agent's INIT floor as a function: a handler that imports only what the agent requires (LangGraph's
+ * `StateGraph` and `ToolNode`, LangChain's `ChatOpenAI`), bundled as the functions are, for INIT under the
+ * runtime interface client beside the agent's (issue #18: the agent's INIT ≤ this + 40 ms).
+ */
+export async function bundleAgentInitFloor(): Promise<string> {
+  const dir = join(DIR, 'agent-init-floor');
+  await bundle(
+    {
+      contents: `import { StateGraph } from '@langchain/langgraph';
+        import { ToolNode } from '@langchain/langgraph/prebuilt';
+        import { ChatOpenAI } from '@langchain/openai';
+        export const handler = async () => [StateGraph, ToolNode, ChatOpenAI].length;`,
+    },
+    join(dir, 'index.mjs'),
+  );
+  return dir;
+}
+
 /** Cold import p50 of each floor part. */
 export async function measureFloors(runs: number): Promise<{ part: string; coldImportMsP50: number }[]> {
   const figures: { part: string; coldImportMsP50: number }[] = [];

@@ -20,6 +20,8 @@ export interface HandlerCosts {
   /** The bare handler with only the per-request log line and metrics the stack requires, in its libraries. */
   observed: HandlerCost;
   observedRatio: number;
+  /** Ours over that floor (median of the rounds' ratios): what our own code adds to what the stack requires. */
+  overFloorRatio: number;
 }
 
 /** Measures both handlers, `requests / 2` invocations each per round (the simulator runs in this process). */

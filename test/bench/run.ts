@@ -9,8 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { startSimulator } from '#infra/offline/ionos-simulator/server.ts';
 import { measureAgentOverhead } from './agent.ts';
-import { measureBundles, measureFloors } from './bundles.ts';
-import { measureBilled, PRICE } from './billed.ts';
+import { bundleAgentInitFloor, measureBundles, measureFloors } from './bundles.ts';
+import { measureBilled, measureInitMs, PRICE } from './billed.ts';
 import { measureHandlerCost } from './handler-cost.ts';
 import { measureAddedLatency, measureThroughput, startRawPipe } from './proxy.ts';
 import { measureSaverFloor, measureThreadRuns } from './threads.ts';
@@ -90,7 +90,8 @@ try {
       add(`raw node:http pipe req/s at ${connections} (reference; ${raw.errors} errors)`, raw.rps, 'req/s');
       add(`proxy req/s at ${connections} (${ours.errors} errors)`, ours.rps, 'req/s');
       if (connections === 64) {
-        add('proxy req/s at 64 as % of raw pipe (reference)', round((100 * ours.rps) / raw.rps, 1), '%');
+        // Issue #18: npm start's throughput at 64 connections stays at least 45% of the raw pipe's.
+        add('proxy req/s at 64 as % of raw pipe', round((100 * ours.rps) / raw.rps, 1), '%', undefined, 45);
         add('raw pipe CPU per request at 64 (reference)', raw.cpuMsPerRequest, 'ms');
         add('proxy (npm start) CPU per request at 64', ours.cpuMsPerRequest, 'ms');
       }
@@ -101,8 +102,10 @@ try {
   }
 
   const usage = await measureUsageTable(sim, REQUESTS, LOAD_SECONDS);
-  add('usage table added latency p50, consumer without budgets (ledger, limiter)', usage.unbudgeted.p50, 'ms', 2);
-  add('usage table added latency p50, consumer with 3 budgets', usage.budgeted.p50, 'ms', 2);
+  // Issue #12's ≤ 2 ms is settled by #18 as store calls on the request's path, counted below (machine-independent);
+  // the milliseconds are what those calls cost against dynalite here.
+  add('usage table added latency p50, consumer without budgets (ledger, limiter) (reference)', usage.unbudgeted.p50, 'ms');
+  add('usage table added latency p50, consumer with 3 budgets (reference)', usage.budgeted.p50, 'ms');
   add('usage table added latency p99, with 3 budgets (reference)', usage.budgeted.p99, 'ms');
   add('one SDK UpdateItem round trip to the embedded store p50 (reference)', usage.roundTripP50, 'ms');
   add('  its CPU in the calling process (the SDK: signing, (de)serialising), per call', usage.sdkCpuMsPerCall, 'ms');
@@ -140,10 +143,12 @@ try {
   const cost = await measureHandlerCost(sim, REQUESTS);
   add('proxy handler CPU per request, in-process (billed)', cost.ours.cpuMs, 'ms');
   add('bare reference handler CPU per request', cost.bare.cpuMs, 'ms');
-  add('proxy handler CPU as a multiple of the bare handler (median of rounds)', cost.ratio, 'x', 1.3);
+  add('proxy handler CPU as a multiple of the bare handler (median of rounds) (reference)', cost.ratio, 'x');
   // The floor under that multiple: the bare handler plus only the log line and EMF metrics every request
   // must write, in the stack's own libraries (middy streaming mode, Powertools Logger and Metrics).
   add('  bare handler + middy, one Powertools log line and EMF record, as a multiple (reference)', cost.observedRatio, 'x');
+  // Issue #18 (settling #11's 1.3× of the bare handler): our CPU over that observability floor.
+  add('proxy handler CPU over the observability floor (median of rounds)', cost.overFloorRatio, 'x', 1.15);
   // Where the gap is: the same handler without its per-request log line and EMF metrics (Powertools).
   const quiet = await measureHandlerCost(sim, REQUESTS, { POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'true' });
   add('  the same without its log line and metrics (reference)', quiet.ratio, 'x');
@@ -153,28 +158,43 @@ try {
 }
 
 const overhead = await measureAgentOverhead(REQUESTS / 4);
-add('agent overhead, one tool call, p50', overhead.p50, 'ms', 5);
+add('agent overhead, one tool call, p50', overhead.p50, 'ms', 3);
 add('agent overhead, one tool call, p99', overhead.p99, 'ms');
 
 const bundles = await measureBundles(COLD_RUNS);
 const graphBuild = Number(execFileSync(process.execPath, [new URL('./graph-build-probe.ts', import.meta.url).pathname]).toString());
 for (const b of bundles) {
   add(`${b.name} bundle (minified)`, b.bundleKb, 'KB', { agent: 2_500, 'hub-proxy': 150 }[b.name as string]);
-  add(`${b.name} cold import p50`, b.coldImportMsP50, 'ms', b.name === 'hub-proxy' ? 25 : undefined);
+  // #11's cold-import targets (proxy 25 ms, agent cold init 75 ms) are settled by #18 as INIT under the
+  // runtime plus first-use setup, measured below; the imports stay as references.
+  add(`${b.name} cold import p50 (reference)`, b.coldImportMsP50, 'ms');
 }
 for (const floor of await measureFloors(COLD_RUNS)) add(`  cold import p50 of ${floor.part} (reference)`, floor.coldImportMsP50, 'ms');
 const agent = bundles.find((b) => b.name === 'agent');
 if (agent !== undefined) {
   add('agent first graph build (fresh process)', round(graphBuild), 'ms');
-  add('agent cold init (import + graph build)', round(agent.coldImportMsP50 + graphBuild), 'ms', 75);
+  add('agent cold init (import + graph build) (reference)', round(agent.coldImportMsP50 + graphBuild), 'ms');
 }
 // Billed per function: INIT under AWS's runtime interface client, peak memory, cost at the configured size.
 const billingSim = await startSimulator({ rateLimit: { rps: 0, burst: 0 } });
 try {
-  const billed = await measureBilled(new Map(bundles.map((b) => [b.name, b.dir])), billingSim, Math.max(3, Math.round(COLD_RUNS / 2)), 200);
+  const initRuns = Math.max(3, Math.round(COLD_RUNS / 2));
+  const billed = await measureBilled(new Map(bundles.map((b) => [b.name, b.dir])), billingSim, initRuns, 200);
+  // Issue #18: the agent's INIT at most 40 ms over a handler importing only what it requires, under the same runtime.
+  const agentInitFloor = await measureInitMs(await bundleAgentInitFloor(), initRuns);
   for (const b of billed) {
-    add(`${b.name} INIT under the Lambda runtime client p50`, b.initMsP50, 'ms');
-    if (b.firstUseMs !== undefined) add(`${b.name} first-use setup (first invocation over a warm one) p50`, b.firstUseMs, 'ms');
+    add(
+      `${b.name} INIT under the Lambda runtime client p50`,
+      b.initMsP50,
+      'ms',
+      b.name === 'agent' ? round(agentInitFloor + 40) : undefined,
+    );
+    if (b.name === 'agent')
+      add('  floor: INIT of a handler importing only StateGraph, ToolNode, ChatOpenAI (reference)', agentInitFloor, 'ms');
+    if (b.firstUseMs !== undefined) {
+      const target = b.name === 'hub-proxy' ? 20 : undefined; // issue #18
+      add(`${b.name} first-use setup (first invocation over a warm one) p50`, b.firstUseMs, 'ms', target);
+    }
     add(`${b.name} peak RSS (configured ${b.memoryMb} MB)`, b.peakRssMb, 'MB');
     add(`${b.name} cost per million requests at 1 s / 10 s upstream`, b.costPerMillion(1), `$ / ${b.costPerMillion(10)} $`);
   }
