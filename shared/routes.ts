@@ -136,6 +136,7 @@ export const ROUTES: readonly Route[] = [
   langgraph('POST', '/threads/search', 'thread-search'),
   langgraph('GET', '/threads/{thread_id}', 'thread'),
   langgraph('DELETE', '/threads/{thread_id}', 'thread'),
+  langgraph('PATCH', '/threads/{thread_id}', 'thread'),
   langgraph('GET', '/threads/{thread_id}/state', 'thread-state'),
   langgraph('GET', '/threads/{thread_id}/state/{checkpoint_id}', 'thread-state'),
   langgraph('POST', '/threads/{thread_id}/history', 'thread-history'),

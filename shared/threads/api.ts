@@ -88,9 +88,10 @@ async function operation(call: ThreadCall, deps: ThreadDeps): Promise<HandlerRes
     case 'thread-search':
       return jsonResponse(200, await searchThreads(consumer, readJsonBody(event, deps), deps));
     case 'thread':
-      return event.httpMethod === 'DELETE'
-        ? deleteThread(consumer, threadIdOf(event), deps)
-        : jsonResponse(200, await readThread(consumer, threadIdOf(event), deps));
+      if (event.httpMethod === 'DELETE') return deleteThread(consumer, threadIdOf(event), deps);
+      if (event.httpMethod === 'PATCH')
+        return jsonResponse(200, await updateThread(consumer, threadIdOf(event), readJsonBody(event, deps), deps));
+      return jsonResponse(200, await readThread(consumer, threadIdOf(event), deps));
     case 'thread-state':
       return jsonResponse(200, await readState(consumer, threadIdOf(event), event.pathParameters?.checkpoint_id, deps));
     case 'thread-history':
@@ -239,6 +240,23 @@ async function readThread(consumer: string, threadId: string, deps: ThreadDeps):
   const record = await threads.store.get(consumer, threadId);
   const state = await agentGraph(threads.checkpointer).getState({ configurable: { thread_id: checkpointThreadId(consumer, threadId) } });
   return threadDict(record, valuesDict(state.values));
+}
+
+const threadUpdate = z.object({
+  metadata,
+  // One lifetime for every thread (THREAD_TTL_DAYS), its checkpoints' included: a thread's own is not kept.
+  ttl: z.optional(
+    z.nullable(z.unknown().check(z.refine((v) => v == null, 'is not supported: threads expire THREAD_TTL_DAYS after their last use'))),
+  ),
+});
+
+/** `PATCH /threads/{id}`: merges the metadata sent into the thread's. */
+async function updateThread(consumer: string, threadId: string, body: Record<string, unknown>, deps: ThreadDeps): Promise<unknown> {
+  const request = parse(threadUpdate, body);
+  const ignored = Object.keys(body).filter((k) => !(k in threadUpdate.shape));
+  if (ignored.length > 0) recordIgnoredParameters(ignored);
+  const record = await threadsOf(deps).store.update(consumer, threadId, request.metadata ?? {}, MAX_METADATA_BYTES);
+  return threadDict(record);
 }
 
 async function deleteThread(consumer: string, threadId: string, deps: ThreadDeps): Promise<HandlerResult> {

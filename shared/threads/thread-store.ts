@@ -11,7 +11,7 @@
  * was last used (TTL), as its checkpoints do.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { ConflictError, HttpError, NotFoundError, ServiceUnavailableError } from '#shared/errors.ts';
+import { BadRequestError, ConflictError, HttpError, NotFoundError, ServiceUnavailableError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { itemAtFailure, type UsageStore } from '#shared/usage/store.ts';
 
@@ -152,6 +152,55 @@ export class ThreadStore {
     );
     if (answer.Item === undefined) throw threadNotFound(threadId);
     return toRecord(answer.Item);
+  }
+
+  /**
+   * Merges `metadata` into the thread's (one read, one conditional write). Refused while a run holds the
+   * thread, whose end writes the record it claimed: a change made meanwhile would be lost.
+   * @returns the record as it is now. @throws NotFoundError, ConflictError (busy, or changed meanwhile).
+   */
+  async update(consumer: string, threadId: string, metadata: Record<string, unknown>, maxBytes: number): Promise<ThreadRecord> {
+    const current = await this.get(consumer, threadId);
+    const merged = JSON.stringify({ ...current.metadata, ...metadata });
+    if (Buffer.byteLength(merged) > maxBytes) {
+      throw new BadRequestError(
+        `Invalid request: metadata would be ${Buffer.byteLength(merged)} bytes as JSON once merged, above ${maxBytes}.`,
+        {
+          param: 'metadata',
+        },
+      );
+    }
+    const now = Date.now();
+    try {
+      const answer = await this.#send<{ Attributes?: Item }>(
+        (sdk) =>
+          new sdk.UpdateItemCommand({
+            TableName: this.#store.tableName,
+            Key: recordKey(consumer, threadId),
+            // Unchanged since it was read (updatedAt moves with every write), and not held by a run.
+            ConditionExpression: 'updatedAt = :seen AND (attribute_not_exists(busyUntil) OR busyUntil < :now)',
+            UpdateExpression: 'SET metadata = :metadata, updatedAt = :at, expiresAt = :exp',
+            ExpressionAttributeValues: {
+              ':seen': { S: current.updatedAt },
+              ':now': { N: String(Math.floor(now / 1000)) },
+              ':metadata': { S: merged },
+              ':at': { S: new Date(Math.max(now, Date.parse(current.updatedAt) + 1)).toISOString() },
+              ':exp': this.#expiresAt(),
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+      );
+      return toRecord(answer.Attributes ?? {});
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      const existing = await this.get(consumer, threadId); // 404 when it was deleted meanwhile
+      throw new ConflictError(
+        existing.status === 'busy'
+          ? `Thread ${threadId} is busy with run ${existing.runId ?? ''}: its metadata can be changed once the run has finished.`
+          : `Thread ${threadId} changed while its metadata was being updated. Send the update again.`,
+        { code: existing.status === 'busy' ? 'thread_busy' : 'thread_changed' },
+      );
+    }
   }
 
   /** Deletes the consumer's thread record. @throws NotFoundError when it has none of that id. */

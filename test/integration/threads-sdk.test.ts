@@ -181,6 +181,27 @@ describe('a thread', () => {
     expect(texts((await alice.threads.getState<Values>(thread.thread_id)).values)).toHaveLength(2);
   });
 
+  it("updates a thread's metadata (merged, found by search), its owner's only, and not while a run holds it", async () => {
+    const thread = await alice.threads.create({ metadata: { owner: 'alice', topic: 'draft' } });
+    const updated = await alice.threads.update(thread.thread_id, { metadata: { topic: 'final', starred: true } });
+    expect(updated.metadata).toEqual({ owner: 'alice', topic: 'final', starred: true });
+    expect(updated.updated_at > thread.updated_at).toBe(true);
+    expect((await alice.threads.get(thread.thread_id)).metadata).toEqual({ owner: 'alice', topic: 'final', starred: true });
+    expect((await alice.threads.search({ metadata: { topic: 'final', starred: true } })).map((t) => t.thread_id)).toEqual([
+      thread.thread_id,
+    ]);
+    await expect(bob.threads.update(thread.thread_id, { metadata: { owner: 'bob' } })).rejects.toMatchObject({ status: 404 });
+    await expect(alice.threads.update(thread.thread_id, { metadata: {}, ttl: 5 })).rejects.toMatchObject({ status: 400 });
+
+    sim.control.faults.push({ path: '/v1/chat/completions', latencyMs: 1_000 });
+    const running = streamRun(alice, thread.thread_id, human('Slow question'));
+    await new Promise((r) => setTimeout(r, 400));
+    await expect(alice.threads.update(thread.thread_id, { metadata: { topic: 'lost?' } })).rejects.toMatchObject({ status: 409 });
+    await running;
+    // The run's end kept the metadata it found, with what the run adds.
+    expect((await alice.threads.get(thread.thread_id)).metadata).toMatchObject({ topic: 'final', starred: true, graph_id: 'agent' });
+  });
+
   it('searches newest first, pages with limit and offset, and deletes (then 404)', async () => {
     const tag = `run-${Date.now()}`;
     const made = [];
