@@ -10,7 +10,7 @@
  * after the function's time) and gives it back with another. Records expire `ttlDays` after the thread
  * was last used (TTL), as its checkpoints do.
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { BadRequestError, ConflictError, HttpError, NotFoundError, ServiceUnavailableError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { itemAtFailure, type UsageStore } from '#shared/usage/store.ts';
@@ -61,6 +61,9 @@ export interface ThreadStoreOptions {
 /** Threads a search reads at most (its result is sorted and paged in memory). */
 export const MAX_SEARCHED_THREADS = 5_000;
 
+/** No run holds the thread: none took it, or its claim lapsed (`:now` in epoch seconds). */
+const NOT_HELD = '(attribute_not_exists(busyUntil) OR busyUntil < :now)';
+
 const recordKey = (consumer: string, threadId: string) => ({ pk: { S: `TH#${encodeURIComponent(consumer)}` }, sk: { S: threadId } });
 
 /** The id a consumer's thread has in the checkpointer. */
@@ -101,6 +104,14 @@ export class ThreadStore {
   async #send<T>(command: (sdk: Awaited<ReturnType<UsageStore['connect']>>['sdk']) => object): Promise<T> {
     const { db, sdk } = await this.#store.connect();
     return (await db.send(command(sdk) as never, { abortSignal: AbortSignal.timeout(this.#options.callMs) })) as T;
+  }
+
+  /** One UpdateItem of a thread record. @returns the record after it (`ALL_NEW` unless `input` says otherwise). */
+  async #updateRecord(key: Item, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>): Promise<Item> {
+    const answer = await this.#send<{ Attributes?: Item }>(
+      (sdk) => new sdk.UpdateItemCommand({ TableName: this.#store.tableName, Key: key, ReturnValues: 'ALL_NEW', ...input }),
+    );
+    return answer.Attributes ?? {};
   }
 
   /**
@@ -172,25 +183,19 @@ export class ThreadStore {
     }
     const now = Date.now();
     try {
-      const answer = await this.#send<{ Attributes?: Item }>(
-        (sdk) =>
-          new sdk.UpdateItemCommand({
-            TableName: this.#store.tableName,
-            Key: recordKey(consumer, threadId),
-            // Unchanged since it was read (updatedAt moves with every write), and not held by a run.
-            ConditionExpression: 'updatedAt = :seen AND (attribute_not_exists(busyUntil) OR busyUntil < :now)',
-            UpdateExpression: 'SET metadata = :metadata, updatedAt = :at, expiresAt = :exp',
-            ExpressionAttributeValues: {
-              ':seen': { S: current.updatedAt },
-              ':now': { N: String(Math.floor(now / 1000)) },
-              ':metadata': { S: merged },
-              ':at': { S: new Date(Math.max(now, Date.parse(current.updatedAt) + 1)).toISOString() },
-              ':exp': this.#expiresAt(),
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-      );
-      return toRecord(answer.Attributes ?? {});
+      const item = await this.#updateRecord(recordKey(consumer, threadId), {
+        // Unchanged since it was read (updatedAt moves with every write), and not held by a run.
+        ConditionExpression: `updatedAt = :seen AND ${NOT_HELD}`,
+        UpdateExpression: 'SET metadata = :metadata, updatedAt = :at, expiresAt = :exp',
+        ExpressionAttributeValues: {
+          ':seen': { S: current.updatedAt },
+          ':now': { N: String(Math.floor(now / 1000)) },
+          ':metadata': { S: merged },
+          ':at': { S: new Date(Math.max(now, Date.parse(current.updatedAt) + 1)).toISOString() },
+          ':exp': this.#expiresAt(),
+        },
+      });
+      return toRecord(item);
     } catch (err) {
       if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
       const existing = await this.get(consumer, threadId); // 404 when it was deleted meanwhile
@@ -260,27 +265,20 @@ export class ThreadStore {
     const key = recordKey(consumer, threadId);
     const now = Date.now();
     try {
-      const answer = await this.#send<{ Attributes?: Item }>(
-        (sdk) =>
-          new sdk.UpdateItemCommand({
-            TableName: this.#store.tableName,
-            Key: key,
-            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(busyUntil) OR busyUntil < :now)',
-            UpdateExpression: 'SET #status = :busy, runId = :run, busyUntil = :until, updatedAt = :at, expiresAt = :exp',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':now': { N: String(Math.floor(now / 1000)) },
-              ':busy': { S: 'busy' },
-              ':run': { S: runId },
-              ':until': { N: String(Math.ceil(now / 1000) + this.#options.runSeconds) },
-              ':at': { S: new Date(now).toISOString() },
-              ':exp': this.#expiresAt(),
-            },
-            ReturnValues: 'ALL_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-      );
-      const item = answer.Attributes ?? {};
+      const item = await this.#updateRecord(key, {
+        ConditionExpression: `attribute_exists(pk) AND ${NOT_HELD}`,
+        UpdateExpression: 'SET #status = :busy, runId = :run, busyUntil = :until, updatedAt = :at, expiresAt = :exp',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':now': { N: String(Math.floor(now / 1000)) },
+          ':busy': { S: 'busy' },
+          ':run': { S: runId },
+          ':until': { N: String(Math.ceil(now / 1000) + this.#options.runSeconds) },
+          ':at': { S: new Date(now).toISOString() },
+          ':exp': this.#expiresAt(),
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
       const record = toRecord(item);
       const added = Object.entries(metadata).filter(([k, v]) => record.metadata[k] !== v);
       if (added.length > 0) {
@@ -357,17 +355,13 @@ export class ThreadStore {
       values[':metadata'] = claimed.item.metadata;
     }
     try {
-      await this.#send(
-        (sdk) =>
-          new sdk.UpdateItemCommand({
-            TableName: this.#store.tableName,
-            Key: recordKey(consumer, threadId),
-            ConditionExpression: 'runId = :run',
-            UpdateExpression: `SET ${sets.join(', ')} REMOVE runId, busyUntil`,
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: values,
-          }),
-      );
+      await this.#updateRecord(recordKey(consumer, threadId), {
+        ConditionExpression: 'runId = :run',
+        UpdateExpression: `SET ${sets.join(', ')} REMOVE runId, busyUntil`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: values,
+        ReturnValues: 'NONE',
+      });
     } catch (err) {
       // The thread was deleted meanwhile, or the claim lapsed and another run holds it: nothing to give back.
       if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
