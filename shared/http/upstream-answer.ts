@@ -52,18 +52,11 @@ export class UpstreamAnswer {
     return this.#body !== null && 'stream' in this.#body ? this.#body.stream : null;
   }
 
-  /** The body as text; a stream is read to its end. */
-  async text(): Promise<string> {
-    if (this.#body === null) return '';
-    if ('whole' in this.#body) return this.#body.whole.toString('utf8');
-    const decoder = new TextDecoder();
-    let text = '';
-    for await (const chunk of this.#body.stream) text += decoder.decode(chunk, { stream: true });
-    return text + decoder.decode();
-  }
-
-  /** At most about `maxChars` of the body as text (an error answer's, which may be large). */
-  async textUpTo(maxChars: number): Promise<string> {
+  /**
+   * The body as text: all of it, or about the first `maxChars` (an error answer's, which may be large; a
+   * stream is then read no further).
+   */
+  async text(maxChars = Infinity): Promise<string> {
     if (this.#body === null) return '';
     if ('whole' in this.#body) return this.#body.whole.toString('utf8', 0, maxChars * 4).slice(0, maxChars);
     const decoder = new TextDecoder();
@@ -72,7 +65,7 @@ export class UpstreamAnswer {
       text += decoder.decode(chunk, { stream: true });
       if (text.length >= maxChars) break; // leaving the loop cancels the rest of the body
     }
-    return text.slice(0, maxChars);
+    return (text + decoder.decode()).slice(0, maxChars);
   }
 
   /** Gives up the body unread (a stream's connection is released). */

@@ -222,7 +222,7 @@ export async function toUpstreamHttpError(
 ): Promise<UpstreamHttpError> {
   let text = '';
   try {
-    text = await response.textUpTo(MAX_ERROR_BODY_CHARS + 1);
+    text = await response.text(MAX_ERROR_BODY_CHARS + 1);
   } catch {
     // A body that breaks off still leaves the status to report.
   }
