@@ -236,10 +236,14 @@ async function searchThreads(consumer: string, body: Record<string, unknown>, de
 }
 
 async function readThread(consumer: string, threadId: string, deps: ThreadDeps): Promise<unknown> {
-  const threads = threadsOf(deps);
-  const record = await threads.store.get(consumer, threadId);
-  const state = await agentGraph(threads.checkpointer).getState({ configurable: { thread_id: checkpointThreadId(consumer, threadId) } });
-  return threadDict(record, valuesDict(state.values));
+  const record = await threadsOf(deps).store.get(consumer, threadId);
+  return threadDict(record, await latestValues(consumer, threadId, deps));
+}
+
+/** The values of the thread's latest state (none before its first run). */
+async function latestValues(consumer: string, threadId: string, deps: ThreadDeps): Promise<Record<string, unknown>> {
+  const configurable = { thread_id: checkpointThreadId(consumer, threadId) };
+  return valuesDict((await agentGraph(threadsOf(deps).checkpointer).getState({ configurable })).values);
 }
 
 const threadUpdate = z.object({
@@ -250,13 +254,14 @@ const threadUpdate = z.object({
   ),
 });
 
-/** `PATCH /threads/{id}`: merges the metadata sent into the thread's. */
+/** `PATCH /threads/{id}`: merges the metadata sent into the thread's. @returns the thread, as `GET` does. */
 async function updateThread(consumer: string, threadId: string, body: Record<string, unknown>, deps: ThreadDeps): Promise<unknown> {
   const request = parse(threadUpdate, body);
   const ignored = Object.keys(body).filter((k) => !(k in threadUpdate.shape));
   if (ignored.length > 0) recordIgnoredParameters(ignored);
-  const record = await threadsOf(deps).store.update(consumer, threadId, request.metadata ?? {}, MAX_METADATA_BYTES);
-  return threadDict(record);
+  const threads = threadsOf(deps);
+  const record = await threads.store.update(consumer, threadId, request.metadata ?? {}, MAX_METADATA_BYTES);
+  return threadDict(record, await latestValues(consumer, threadId, deps));
 }
 
 async function deleteThread(consumer: string, threadId: string, deps: ThreadDeps): Promise<HandlerResult> {

@@ -198,8 +198,14 @@ describe('a thread', () => {
     await new Promise((r) => setTimeout(r, 400));
     await expect(alice.threads.update(thread.thread_id, { metadata: { topic: 'lost?' } })).rejects.toMatchObject({ status: 409 });
     await running;
-    // The run's end kept the metadata it found, with what the run adds.
+    // The run's end kept the metadata it found, with what the run adds; an update answers the thread as GET does.
     expect((await alice.threads.get(thread.thread_id)).metadata).toMatchObject({ topic: 'final', starred: true, graph_id: 'agent' });
+    const after = await alice.threads.update(thread.thread_id, { metadata: { topic: 'answered' } });
+    expect(after.metadata).toMatchObject({ topic: 'answered', graph_id: 'agent' });
+    expect(texts(after.values as Values)).toEqual([
+      'human: Slow question',
+      `ai: Simulated answer from ${MODEL}: you said "Slow question".`,
+    ]);
   });
 
   it('searches newest first, pages with limit and offset, and deletes (then 404)', async () => {
