@@ -132,6 +132,14 @@ function parse<T>(schema: z.ZodMiniType<T>, input: Record<string, unknown>): T {
   throw new BadRequestError(`Invalid request: ${param} ${issue.message}.`, { param });
 }
 
+/** Reads a body with an object schema, counting the fields it does not know as ignored (`IgnoredParameters`). */
+function parseCounting<T>(schema: z.ZodMiniType<T> & { shape: object }, body: Record<string, unknown>): T {
+  const request = parse(schema, body);
+  const ignored = Object.keys(body).filter((k) => !(k in schema.shape));
+  if (ignored.length > 0) recordIgnoredParameters(ignored);
+  return request;
+}
+
 const metadata = z.optional(
   z.nullable(
     z
@@ -186,9 +194,7 @@ const threadCreate = z.object({
 });
 
 async function createThread(consumer: string, body: Record<string, unknown>, deps: ThreadDeps): Promise<unknown> {
-  const request = parse(threadCreate, body);
-  const ignored = Object.keys(body).filter((k) => !(k in threadCreate.shape));
-  if (ignored.length > 0) recordIgnoredParameters(ignored);
+  const request = parseCounting(threadCreate, body);
   const threadId = (request.thread_id ?? uuidv4()).toLowerCase();
   const meta = Object.fromEntries(Object.entries(request.metadata ?? {}).filter(([, v]) => v !== undefined && v !== null));
   const record = await threadsOf(deps).store.create(consumer, threadId, meta, request.if_exists ?? 'raise');
@@ -256,11 +262,8 @@ const threadUpdate = z.object({
 
 /** `PATCH /threads/{id}`: merges the metadata sent into the thread's. @returns the thread, as `GET` does. */
 async function updateThread(consumer: string, threadId: string, body: Record<string, unknown>, deps: ThreadDeps): Promise<unknown> {
-  const request = parse(threadUpdate, body);
-  const ignored = Object.keys(body).filter((k) => !(k in threadUpdate.shape));
-  if (ignored.length > 0) recordIgnoredParameters(ignored);
-  const threads = threadsOf(deps);
-  const record = await threads.store.update(consumer, threadId, request.metadata ?? {}, MAX_METADATA_BYTES);
+  const request = parseCounting(threadUpdate, body);
+  const record = await threadsOf(deps).store.update(consumer, threadId, request.metadata ?? {}, MAX_METADATA_BYTES);
   return threadDict(record, await latestValues(consumer, threadId, deps));
 }
 
