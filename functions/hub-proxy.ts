@@ -52,7 +52,8 @@ export const handler = createHandler('hub-proxy', async (event, context, { signa
     mode: 'buffered',
     signal,
   });
-  request.fields.path = fillPath(event.resource, event.pathParameters).slice(0, 200);
+  const path = fillPath(event.resource, event.pathParameters);
+  request.fields.path = path.slice(0, 200);
   return upstream(request, async () => {
     if (operation === 'legacy-models') return legacyListModels(request);
     if (operation === 'legacy-predict') {
@@ -65,7 +66,7 @@ export const handler = createHandler('hub-proxy', async (event, context, { signa
     }
     const call = {
       method: event.httpMethod,
-      path: fillPath(event.resource, event.pathParameters),
+      path,
       resource: event.resource,
       body: readBody(event, config.proxyMaxRequestBytes),
       headers: forwardedRequestHeaders(event),

@@ -17,6 +17,7 @@ import { getConfig } from '#shared/config.ts';
 import { toErrorResponse, toStatus } from '#shared/errors.ts';
 import { settleAfterResponse } from '#shared/http/after-response.ts';
 import { corsHeaders } from '#shared/http/cors.ts';
+import { followSignal } from '#shared/http/follow-signal.ts';
 import { currentConsumers, refreshConsumers } from '#shared/usage/current-consumers.ts';
 import { consumerName } from '#shared/usage/consumer-settings.ts';
 import { getHeader } from '#shared/http/event.ts';
@@ -59,8 +60,8 @@ function consumerKeys(): MiddlewareObj<APIGatewayProxyEvent> {
   };
 }
 
-// Client-gone signals of streaming invocations, by their Lambda context (one per invocation).
-const clientGone = new WeakMap<object, AbortSignal>();
+// The controllers of streaming invocations, aborted when the client leaves, by their Lambda context (one per invocation).
+const clientGone = new WeakMap<object, AbortController>();
 
 type StreamingHandler = (
   event: unknown,
@@ -76,7 +77,7 @@ function watchClient(inner: StreamingHandler) {
       if (responseStream.writableFinished !== true) gone.abort(new Error('the client closed the connection'));
     };
     responseStream.once('close', onClose);
-    clientGone.set(context, gone.signal);
+    clientGone.set(context, gone);
     try {
       return await inner(event, responseStream, context);
     } finally {
@@ -118,7 +119,9 @@ export function createHandler(name: FunctionName, handler: RouteHandler) {
   const stack = streaming ? middy({ executionMode: executionModeStreamifyResponse }) : middy();
   const withClientSignal = (event: APIGatewayProxyEvent, context: Context, { signal }: { signal: AbortSignal }) => {
     const gone = clientGone.get(context);
-    return handler(event, context, { signal: gone === undefined ? signal : AbortSignal.any([signal, gone]), timeoutSignal: signal });
+    if (gone === undefined) return handler(event, context, { signal, timeoutSignal: signal });
+    followSignal(gone, signal); // both end with this invocation: nothing to stop following
+    return handler(event, context, { signal: gone.signal, timeoutSignal: signal });
   };
   // onError runs in reverse order of use: the mapper builds the response, then CORS decorates it.
   const wrapped = stack

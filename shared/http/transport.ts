@@ -18,6 +18,8 @@ export interface TransportRequest {
   signal: AbortSignal;
   /** A streamed answer that sends nothing for this long is ended with a {@link STREAM_STALLED} error. */
   idleTimeoutMs?: number;
+  /** Called once the exchange is over: the answer read whole, its stream ended or broken off, or the request failed. */
+  onClose?: () => void;
 }
 
 type Client = { request: (url: URL, options: RequestOptions, onResponse: (res: IncomingMessage) => void) => ClientRequest; agent: Agent };
@@ -55,11 +57,10 @@ function endWhenIdle(res: IncomingMessage, ms: number): void {
  * first: every caller reads JSON whole anyway, and a buffer skips the Node → web stream adapter.
  */
 function toAnswer(res: IncomingMessage, idleTimeoutMs: number | undefined): Promise<UpstreamAnswer> {
-  const headers = new AnswerHeaders(
-    Object.entries(res.headers).flatMap(([name, value]) =>
-      value === undefined ? [] : [[name, Array.isArray(value) ? value.join(', ') : value] as const],
-    ),
-  );
+  const headers = new AnswerHeaders();
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
   const status = res.statusCode ?? 502;
   if (NULL_BODY_STATUS.has(status)) {
     res.resume();
@@ -111,6 +112,7 @@ export const transport = {
         toAnswer(res, init.idleTimeoutMs).then(resolve, reject),
       );
       req.on('error', reject);
+      if (init.onClose !== undefined) req.once('close', init.onClose);
       req.end(asText(init.body));
     });
   },

@@ -19,6 +19,10 @@ export class AnswerHeaders {
     return this.#values.get(name.toLowerCase()) ?? null;
   }
 
+  set(name: string, value: string): void {
+    this.#values.set(name.toLowerCase(), value);
+  }
+
   delete(name: string): void {
     this.#values.delete(name.toLowerCase());
   }

@@ -12,6 +12,7 @@ import {
   UpstreamHttpError,
   type UpstreamErrorDetail,
 } from '#shared/errors.ts';
+import { followSignal } from '#shared/http/follow-signal.ts';
 import { BODY_CUT, STREAM_STALLED, transport } from '#shared/http/transport.ts';
 import type { AnswerHeaders, UpstreamAnswer } from '#shared/http/upstream-answer.ts';
 import { parseRetryAfter, sleep } from '#shared/time.ts';
@@ -60,16 +61,23 @@ export interface UpstreamRequest {
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
+// The configured base URLs, parsed once: every upstream call is checked against its base.
+const bases = new Map<string, { origin: string; pathname: string }>();
+function baseOf(baseUrl: string): { origin: string; pathname: string } {
+  let base = bases.get(baseUrl);
+  if (base === undefined) {
+    const url = new URL(baseUrl);
+    base = { origin: url.origin, pathname: url.pathname.replace(/\/$/, '') };
+    bases.set(baseUrl, base);
+  }
+  return base;
+}
+
 /** Joins base URL and path, refusing anything that would leave the upstream's origin or base path. */
 export function upstreamUrl(upstream: Pick<Upstream, 'baseUrl'>, path: string): URL {
   const url = new URL(upstream.baseUrl + path);
-  const base = new URL(upstream.baseUrl);
-  if (
-    !path.startsWith('/') ||
-    url.origin !== base.origin ||
-    !url.pathname.startsWith(base.pathname.replace(/\/$/, '')) ||
-    path.includes('..')
-  ) {
+  const base = baseOf(upstream.baseUrl);
+  if (!path.startsWith('/') || url.origin !== base.origin || !url.pathname.startsWith(base.pathname) || path.includes('..')) {
     throw new BadGatewayError('Refused to build an upstream URL outside the configured upstream.', { code: 'invalid_upstream_path' });
   }
   return url;
@@ -114,16 +122,18 @@ function retryDelayMs(err: unknown, attempt: number, policy: RetryPolicy | undef
 
 async function fetchOnce(upstream: Upstream, req: UpstreamRequest): Promise<UpstreamAnswer> {
   const url = upstreamUrl(upstream, req.path);
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), req.timeoutMs);
-  const signal = req.signal ? AbortSignal.any([req.signal, timeout.signal]) : timeout.signal;
+  // One signal for the attempt: its own timeout, or the request's end (the client gone, the deadline).
+  const attempt = new AbortController();
+  const timer = setTimeout(() => attempt.abort(), req.timeoutMs);
+  const unfollow = followSignal(attempt, req.signal);
   let response: UpstreamAnswer;
   try {
     response = await transport.send(url, {
       method: req.method ?? 'GET',
       headers: { ...req.headers, authorization: `Bearer ${req.token}` },
       body: req.body,
-      signal,
+      signal: attempt.signal,
+      onClose: unfollow, // a stream goes on after this returns: the request's end still ends it until then
       idleTimeoutMs: req.timeoutMs, // a stream may pause between events as long as it may wait for its headers
     });
   } catch (cause) {
@@ -134,7 +144,7 @@ async function fetchOnce(upstream: Upstream, req: UpstreamRequest): Promise<Upst
         cause,
       });
     }
-    if (timeout.signal.aborted) {
+    if (attempt.signal.aborted) {
       throw new GatewayTimeoutError(
         `${upstream.name} did not answer within ${Math.round(req.timeoutMs / 1000)} s. Try again later.`,
         cause,
