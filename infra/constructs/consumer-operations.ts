@@ -27,12 +27,20 @@ export class ConsumerOperations extends Construct {
         label,
         period: Duration.minutes(5),
       });
+    // A request's metrics carry the consumer as a second dimension set (see shared/metrics.ts): its tokens
+    // are the prompt and completion tokens of every function (`service`), summed.
+    const tokens = (consumer: string) =>
+      new MathExpression({
+        expression: `SUM(SEARCH('{${METRICS_NAMESPACE},consumer,service} (MetricName="PromptTokens" OR MetricName="CompletionTokens") consumer="${consumer}"', 'Sum', 300))`,
+        label: 'tokens',
+        period: Duration.minutes(5),
+      });
     for (const [name, consumer] of Object.entries(config.consumers)) {
       this.widgets.push([
         new GraphWidget({
           title: `${name}: tokens and requests (reached IONOS)`,
-          left: [search(name, 'consumer,service', 'ConsumerTokens', 'tokens')],
-          right: [search(name, 'consumer,service', 'ConsumerRequests', 'requests')],
+          left: [tokens(name)],
+          right: [search(name, 'consumer,service', 'Requests', 'requests')],
           width: 12,
         }),
         new GraphWidget({

@@ -27,7 +27,6 @@ import type { HubCallOptions, HubClient } from '#shared/ionos/hub-client.ts';
 import type { StudioClient, StudioGenerateRequest, StudioGenerateResult } from '#shared/ionos/studio-client.ts';
 import { HUB, IMAGE_PATHS } from '#shared/ionos/upstreams.ts';
 import {
-  recordConsumerUsage,
   recordFailure,
   recordMonthlyBudgetUse,
   recordRejected,
@@ -238,9 +237,15 @@ export class HubRequest {
     if (this.#ahead !== undefined) this.#settle(this.#ahead, { tokens: 0, images: 0, studioJobs: 0 }); // never used: given back
     const model = status < 300 ? this.model : 'unverified';
     const usage = reached.length > 0 ? { promptTokens: total.promptTokens, completionTokens: total.completionTokens } : undefined;
-    recordRequestMetrics({ route, model, status, upstreamMs: this.#upstreamMs, usage });
+    recordRequestMetrics({
+      route,
+      model,
+      status,
+      upstreamMs: this.#upstreamMs,
+      usage,
+      consumer: reached.length > 0 ? consumer : undefined,
+    });
     if (reached.length > 0) {
-      recordConsumerUsage(consumer, total.promptTokens + total.completionTokens);
       const entry = {
         consumer,
         model,

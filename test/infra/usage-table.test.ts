@@ -168,6 +168,13 @@ describe('usage table', () => {
       expect(body).toContain(`${name}: tokens and requests (reached IONOS)`);
       expect(body).toContain(`${name}: 429 by reason (budget, contract)`);
       expect(body).toMatch(new RegExp(`MetricName=\\W+Rejected\\W+ consumer=\\W+${name}\\W`));
+      // What the functions emit by consumer (shared/metrics.ts: the request's record, a second dimension set).
+      expect(body).toMatch(new RegExp(`consumer,service\\} MetricName=\\W+Requests\\W+ consumer=\\W+${name}\\W`));
+      expect(body).toMatch(
+        new RegExp(
+          `SUM\\(SEARCH\\(\\W+\\{IonosAgentBackend,consumer,service\\} \\(MetricName=\\W+PromptTokens\\W+ OR MetricName=\\W+CompletionTokens\\W+\\) consumer=\\W+${name}\\W`,
+        ),
+      );
     }
   });
 

@@ -115,7 +115,7 @@ describe('budgets', () => {
 
   it('emits the per-consumer metrics the dashboard and the 80 % alarm read', async () => {
     const res = await chat(api, ERIN);
-    const { usage } = (await res.json()) as { usage: { total_tokens: number } };
+    const { usage } = (await res.json()) as { usage: { total_tokens: number; prompt_tokens: number; completion_tokens: number } };
     /** The EMF line carrying a metric for a consumer. */
     const emf = (name: string, consumer: string) =>
       api
@@ -128,7 +128,13 @@ describe('budgets', () => {
     expect(emf('MonthlyBudgetUsedPercent', 'erin')).toMatchObject({
       MonthlyBudgetUsedPercent: Math.round((usage.total_tokens / 1_000_000) * 1000) / 10,
     });
-    expect(emf('ConsumerTokens', 'erin')).toMatchObject({ ConsumerRequests: 1, ConsumerTokens: usage.total_tokens });
+    // The request's record counts it for the consumer as well: a second dimension set, the same values.
+    const request = emf('Requests', 'erin') as { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } } & Record<string, unknown>;
+    expect(request).toMatchObject({ Requests: 1, PromptTokens: usage.prompt_tokens, CompletionTokens: usage.completion_tokens });
+    expect(request._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([
+      ['service', 'route', 'model', 'statusClass'],
+      ['service', 'consumer'],
+    ]);
     expect(emf('Rejected', 'carol')).toMatchObject({ reason: 'budget_exceeded', Rejected: 1 });
   });
 });
