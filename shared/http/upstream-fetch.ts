@@ -73,13 +73,23 @@ function baseOf(baseUrl: string): { origin: string; pathname: string } {
   return base;
 }
 
+// URLs already built and checked: most calls go to a handful of endpoints, and parsing a URL is a visible
+// share of a proxied request's CPU. Bounded, as `/v1/{proxy+}` paths come from clients; never mutated.
+const checked = new Map<string, URL>();
+const CHECKED_MAX = 256;
+
 /** Joins base URL and path, refusing anything that would leave the upstream's origin or base path. */
 export function upstreamUrl(upstream: Pick<Upstream, 'baseUrl'>, path: string): URL {
-  const url = new URL(upstream.baseUrl + path);
+  const joined = upstream.baseUrl + path;
+  const known = checked.get(joined);
+  if (known !== undefined) return known;
+  const url = new URL(joined);
   const base = baseOf(upstream.baseUrl);
   if (!path.startsWith('/') || url.origin !== base.origin || !url.pathname.startsWith(base.pathname) || path.includes('..')) {
     throw new BadGatewayError('Refused to build an upstream URL outside the configured upstream.', { code: 'invalid_upstream_path' });
   }
+  if (checked.size >= CHECKED_MAX) checked.clear();
+  checked.set(joined, url);
   return url;
 }
 
