@@ -1,15 +1,16 @@
 /**
- * The one Lambda function construct: Node 24 on arm64, an ESM bundle built by the locally installed
- * esbuild (no Docker), minified with source maps beside it (not loaded at run time), X-Ray tracing, its own log group with retention, and
- * Powertools settings. Function specifics come from the shared route table's FUNCTIONS entry.
+ * The one Lambda function construct: Node 24 on arm64, an ESM bundle built locally by
+ * infra/bundling/bundle.ts (esbuild, no Docker), minified with source maps beside it (not loaded at run
+ * time), X-Ray tracing, its own log group with retention, and Powertools settings. Function specifics come
+ * from the shared route table's FUNCTIONS entry.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { METRICS_NAMESPACE } from '#shared/metrics.ts';
 import type { StudioModelMap } from '#shared/models/studio-map.ts';
@@ -27,11 +28,31 @@ export interface BackendFunctionProps {
 
 const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
-// ESM bundles still meet CommonJS dependencies that call require(); give them one.
-const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+/**
+ * The function's code: `functions/<name>.ts` bundled by infra/bundling/bundle.ts, which the bench and the
+ * bundle tests use too (CDK's `NodejsFunction` runs esbuild without plugins, and the bundles need one). The
+ * bundling runs locally, as a script, because CDK's local bundling is synchronous.
+ */
+function bundledCode(name: FunctionName): Code {
+  return Code.fromAsset(root(''), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // The same step in a container, for CDK's Docker path, which is never taken (local bundling succeeds
+      // or fails the synth); the command also keys CDK's bundling cache, which leaves `tryBundle` out.
+      image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:24'),
+      command: ['node', '/asset-input/infra/bundling/bundle.ts', `/asset-input/functions/${name}.ts`, '/asset-output'],
+      local: {
+        tryBundle(outputDir: string): boolean {
+          execFileSync(process.execPath, [root('infra/bundling/bundle.ts'), root(`functions/${name}.ts`), outputDir], { stdio: 'inherit' });
+          return true;
+        },
+      },
+    },
+  });
+}
 
 /** A backend Lambda function built from `functions/<name>.ts`. */
-export class BackendFunction extends NodejsFunction {
+export class BackendFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: BackendFunctionProps) {
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetentionDays as RetentionDays,
@@ -44,10 +65,8 @@ export class BackendFunction extends NodejsFunction {
     });
     logGroup.grantWrite(role);
     super(scope, id, {
-      entry: root(`functions/${props.name}.ts`),
-      handler: 'handler',
-      projectRoot: root(''),
-      depsLockFilePath: root('package-lock.json'),
+      code: bundledCode(props.name),
+      handler: 'index.handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.spec.memoryMb,
@@ -64,19 +83,6 @@ export class BackendFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: props.name,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         ...props.environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        // Mapping a stack trace back needs the mappings, not the original sources (the bulk of a map).
-        sourcesContent: false,
-        externalModules: ['@aws-sdk/*'],
-        // esbuild's size table for every function on every synth is noise; its warnings and errors still show.
-        logLevel: LogLevel.WARNING,
       },
     });
     Validations.of(role).acknowledge({

@@ -1,11 +1,11 @@
 /**
- * Bundles each function as the stack does (esbuild, ESM, minified, `@aws-sdk/*` external) and measures the
- * bundle size and the cold import of the bundle in a fresh Node process (what Lambda's init does).
+ * Bundles each function as the stack does (infra/bundling/bundle.ts) and measures the bundle size and the
+ * cold import of the bundle in a fresh Node process (what Lambda's init does).
  */
-import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundleFunction } from '#infra/bundling/bundle.ts';
 import { FUNCTIONS, type FunctionName } from '#shared/routes.ts';
 import { percentile, round } from './stats.ts';
 
@@ -27,23 +27,6 @@ const t=performance.now();await import(process.argv[1]);console.log(performance.
 // Inside the project, so the bundles' external `@aws-sdk/*` imports resolve as the Lambda runtime provides them.
 const DIR = join(ROOT, 'node_modules', '.cache', 'bench-bundles');
 
-/** Bundles `entry` as the stack does, to `outfile`. */
-async function bundle(entry: { path: string } | { contents: string }, outfile: string): Promise<void> {
-  await build({
-    ...('path' in entry ? { entryPoints: [entry.path] } : { stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'ts' } }),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    minify: true,
-    outfile,
-    mainFields: ['module', 'main'],
-    external: ['@aws-sdk/*'],
-    logLevel: 'silent',
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  });
-}
-
 /** p50 of `runs` cold imports of a bundle, each in a fresh Node process. */
 function coldImportMs(outfile: string, runs: number): number {
   const samples: number[] = [];
@@ -63,7 +46,7 @@ export async function measureBundles(runs: number): Promise<BundleFigures[]> {
   for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
     // As in the deployed asset: the function's folder with its index.mjs (the runtime loads index.handler).
     const outfile = join(DIR, name, 'index.mjs');
-    await bundle({ path: join(ROOT, 'functions', `${name}.ts`) }, outfile);
+    await bundleFunction({ path: join(ROOT, 'functions', `${name}.ts`) }, join(DIR, name));
     figures.push({
       name,
       dir: join(DIR, name),
@@ -80,6 +63,7 @@ export async function measureBundles(runs: number): Promise<BundleFigures[]> {
  * response-streaming mode; LangGraph and LangChain's OpenAI model for the agent); Node's own modules they
  * import are listed beside them.
  */
+const LANGGRAPH_FLOOR = 'LangGraph StateGraph + ToolNode + @langchain/openai ChatOpenAI (what the agent requires)';
 const FLOOR_PARTS: Record<string, string> = {
   'an empty module': 'export const handler = () => undefined;',
   'node:crypto (imported by Powertools Logger)': "export { randomInt } from 'node:crypto';",
@@ -94,7 +78,7 @@ const FLOOR_PARTS: Record<string, string> = {
     export const handler = awslambda.streamifyResponse(
       middy({ executionMode: executionModeStreamifyResponse }).use(injectLambdaContext(logger)).handler(async () => new Metrics()),
     );`,
-  'LangGraph StateGraph + ToolNode + @langchain/openai ChatOpenAI (what the agent requires)': `
+  [LANGGRAPH_FLOOR]: `
     export { StateGraph } from '@langchain/langgraph';
     export { ToolNode } from '@langchain/langgraph/prebuilt';
     export { ChatOpenAI } from '@langchain/openai';`,
@@ -107,14 +91,15 @@ const FLOOR_PARTS: Record<string, string> = {
  */
 export async function bundleAgentInitFloor(): Promise<string> {
   const dir = join(DIR, 'agent-init-floor');
-  await bundle(
+  await bundleFunction(
     {
       contents: `import { StateGraph } from '@langchain/langgraph';
         import { ToolNode } from '@langchain/langgraph/prebuilt';
         import { ChatOpenAI } from '@langchain/openai';
         export const handler = async () => [StateGraph, ToolNode, ChatOpenAI].length;`,
     },
-    join(dir, 'index.mjs'),
+    dir,
+    { sourcemap: false },
   );
   return dir;
 }
@@ -123,9 +108,32 @@ export async function bundleAgentInitFloor(): Promise<string> {
 export async function measureFloors(runs: number): Promise<{ part: string; coldImportMsP50: number }[]> {
   const figures: { part: string; coldImportMsP50: number }[] = [];
   for (const [i, [part, contents]] of Object.entries(FLOOR_PARTS).entries()) {
-    const outfile = join(DIR, 'floor', `${i}.mjs`);
-    await bundle({ contents }, outfile);
-    figures.push({ part, coldImportMsP50: coldImportMs(outfile, runs) });
+    const dir = join(DIR, 'floor', String(i));
+    await bundleFunction({ contents }, dir, { sourcemap: false });
+    figures.push({ part, coldImportMsP50: coldImportMs(join(dir, 'index.mjs'), runs) });
   }
   return figures;
+}
+
+/** The agent's bundle and its LangGraph floor as they were before zod's locales were left out. */
+export interface BeforeZodLocales {
+  agentKb: number;
+  agentColdImportMsP50: number;
+  floorColdImportMsP50: number;
+}
+
+/**
+ * The same bundles with every zod locale kept (issue #18: lower the floor, showing it before and after):
+ * the agent's and the LangGraph floor part's.
+ */
+export async function measureBeforeZodLocales(runs: number): Promise<BeforeZodLocales> {
+  const agent = join(DIR, 'before', 'agent');
+  await bundleFunction({ path: join(ROOT, 'functions', 'agent.ts') }, agent, { zodLocales: 'all' });
+  const floor = join(DIR, 'before', 'floor');
+  await bundleFunction({ contents: FLOOR_PARTS[LANGGRAPH_FLOOR] as string }, floor, { sourcemap: false, zodLocales: 'all' });
+  return {
+    agentKb: round(statSync(join(agent, 'index.mjs')).size / 1024, 1),
+    agentColdImportMsP50: coldImportMs(join(agent, 'index.mjs'), runs),
+    floorColdImportMsP50: coldImportMs(join(floor, 'index.mjs'), runs),
+  };
 }
