@@ -10,8 +10,11 @@ import { BadRequestError } from '#shared/errors.ts';
 import { createHandler } from '#shared/http/handler.ts';
 
 let release: () => void = () => undefined;
+const LARGE = JSON.stringify({ text: Array.from({ length: 40_000 }, (_, i) => `w${i}`).join(' ') });
 const handler = createHandler('agent', async (event) => {
   if (event.path === '/fail') throw new BadRequestError('messages must not be empty', { param: 'messages' });
+  // A buffered answer larger than middy's 16 KB write size: several writes, with backpressure, in one tick or more.
+  if (event.path === '/large') return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: LARGE };
   async function* events() {
     yield 'data: {"status":"thinking"}\n\n';
     await new Promise<void>((resolve) => (release = resolve)); // held until the test saw the first event
@@ -52,6 +55,14 @@ describe('streaming adapter', () => {
     let rest = '';
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
     expect(rest).toBe('data: [DONE]\n\n');
+  });
+
+  it('sends a large buffered answer whole and intact (the adapter holds a tick of writes in one socket write)', async () => {
+    const res = await fetch(`${url}/large`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text.length).toBe(LARGE.length);
+    expect(text).toBe(LARGE);
   });
 
   it('maps errors of a streaming handler to the envelope with its status', async () => {
