@@ -19,7 +19,7 @@ const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const r
 /**
  * zod's `locales` namespace (error messages in 40-odd languages, ~260 KB minified, 15 % of the agent's bundle)
  * is exported by `zod/v4`, `zod/v4/core` and `zod/v4/mini`, so it lands in every bundle that imports one of
- * those namespaces whole, as LangChain does. Nothing bundled reads it (`test/infra/bundles.test.ts` checks
+ * those namespaces whole, as LangChain does. Nothing bundled reads it (`test/infra/bundling.test.ts` checks
  * every input of the agent's bundle), and zod loads its English messages from `locales/en.js` itself; the
  * namespace keeps `en` (infra/bundling/zod-locales.js).
  */
