@@ -61,18 +61,6 @@ export interface UpstreamRequest {
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
-// The configured base URLs, parsed once: every upstream call is checked against its base.
-const bases = new Map<string, { origin: string; pathname: string }>();
-function baseOf(baseUrl: string): { origin: string; pathname: string } {
-  let base = bases.get(baseUrl);
-  if (base === undefined) {
-    const url = new URL(baseUrl);
-    base = { origin: url.origin, pathname: url.pathname.replace(/\/$/, '') };
-    bases.set(baseUrl, base);
-  }
-  return base;
-}
-
 // URLs already built and checked: most calls go to a handful of endpoints, and parsing a URL is a visible
 // share of a proxied request's CPU. Bounded, as `/v1/{proxy+}` paths come from clients; never mutated.
 const checked = new Map<string, URL>();
@@ -84,8 +72,13 @@ export function upstreamUrl(upstream: Pick<Upstream, 'baseUrl'>, path: string): 
   const known = checked.get(joined);
   if (known !== undefined) return known;
   const url = new URL(joined);
-  const base = baseOf(upstream.baseUrl);
-  if (!path.startsWith('/') || url.origin !== base.origin || !url.pathname.startsWith(base.pathname) || path.includes('..')) {
+  const base = new URL(upstream.baseUrl);
+  if (
+    !path.startsWith('/') ||
+    url.origin !== base.origin ||
+    !url.pathname.startsWith(base.pathname.replace(/\/$/, '')) ||
+    path.includes('..')
+  ) {
     throw new BadGatewayError('Refused to build an upstream URL outside the configured upstream.', { code: 'invalid_upstream_path' });
   }
   if (checked.size >= CHECKED_MAX) checked.clear();
