@@ -62,9 +62,9 @@ export class LocalResponseStream extends Writable {
   // What is written within one tick leaves in one socket write: a buffered answer (head, body, end, which
   // middy writes in one go) is one write instead of two, as API Gateway sends it whole; a stream's chunks
   // still leave as they come, a tick later at most. A syscall per response is a visible share of npm
-  // start's CPU per request under load (`npm run bench`, throughput).
-  // The socket is corked, not the response: a corked ServerResponse re-frames chunked bodies itself, which
-  // broke large ones; the socket only holds bytes already framed. end() uncorks it fully on its own.
+  // start's CPU per request under load (`npm run bench`, throughput). The socket is corked, not the
+  // response: a corked ServerResponse re-frames chunked bodies itself, which broke large ones, while the
+  // socket only holds bytes already framed; end() uncorks it fully on its own.
   #corkForTick(): void {
     const socket = this.#res.socket;
     if (this.#corked || socket === null) return;
