@@ -1,19 +1,17 @@
 /**
- * The OpenAI-compatible proxy to the IONOS Hub (`/v1/*`; Studio UUIDs for chat completions), the Responses
- * API on top of it (`POST /v1/responses`), the caller's usage (`GET /v1/usage`) and the legacy native routes
- * (`GET /models`, `POST /models/{modelId}/predictions`). A response-streaming handler, so streams are
- * relayed as they arrive and long completions are not cut at API Gateway's 29 s.
+ * The OpenAI-compatible proxy to the IONOS Hub (`/v1/*`; Studio UUIDs for chat completions), the caller's
+ * usage (`GET /v1/usage`) and the legacy native routes (`GET /models`, `POST /models/{modelId}/predictions`).
+ * A response-streaming handler, so streams are relayed as they arrive and long completions are not cut at
+ * API Gateway's 29 s. The Responses API on top of the Hub is functions/responses.ts.
  */
 import { getConfig } from '#shared/config.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
-import { toStatus } from '#shared/errors.ts';
 import { readBody, readJsonObject } from '#shared/http/event.ts';
 import { consumerOf, createHandler } from '#shared/http/handler.ts';
 import { createHubClient } from '#shared/ionos/hub-client.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
-import { createPipeline, type HubRequest } from '#shared/pipeline/hub-request.ts';
+import { createPipeline } from '#shared/pipeline/hub-request.ts';
 import { forward } from '#shared/proxy/forward.ts';
-import { responses, storedResponse } from '#shared/responses/bridge.ts';
 import { forwardedRequestHeaders } from '#shared/proxy/headers.ts';
 import { legacyListModels, legacyPredict } from '#shared/proxy/legacy.ts';
 import { fillPath, operationOf } from '#shared/routes.ts';
@@ -28,22 +26,11 @@ const pipeline = createPipeline({ hub: createHubClient(config, credentials), stu
 
 const PREDICTIONS = /^(.+)\/predictions$/;
 
-/** Runs one request that reaches IONOS; one that fails before its answer is finished with its error's status. */
-async function upstream<T>(request: HubRequest, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    request.finish(toStatus(err), 'error', err);
-    throw err;
-  }
-}
-
 export const handler = createHandler('hub-proxy', async (event, context, { signal }) => {
   const deadlineMs = workDeadlineMs(context, config.proxyDeadlineMs);
   const operation = operationOf(event.resource);
   const consumer = consumerOf(event);
   if (operation === 'usage') return usageAnswer(consumer, usageLedger(), budgetUse);
-  if (operation === 'response-item') return storedResponse(event.httpMethod, event.pathParameters?.id ?? '', consumer);
   const request = pipeline.begin({
     consumer,
     kind: 'proxied',
@@ -54,7 +41,7 @@ export const handler = createHandler('hub-proxy', async (event, context, { signa
   });
   const path = fillPath(event.resource, event.pathParameters);
   request.fields.path = path.slice(0, 200);
-  return upstream(request, async () => {
+  return request.run(async () => {
     if (operation === 'legacy-models') return legacyListModels(request);
     if (operation === 'legacy-predict') {
       // The model id has a slash (provider/name); a greedy path keeps it whether or not the client encoded it.
@@ -71,15 +58,6 @@ export const handler = createHandler('hub-proxy', async (event, context, { signa
       body: readBody(event, config.proxyMaxRequestBytes),
       headers: forwardedRequestHeaders(event),
     };
-    const deps = { config, deadlineMs };
-    if (operation !== 'responses') return forward(call, request, deps);
-    // The hosted web_search tool runs with the agent's search key and within the agent's tool-call bounds.
-    const { tavilyApiKey } = await credentials.get();
-    return responses(call, request, {
-      ...deps,
-      search:
-        tavilyApiKey === undefined ? undefined : { tavilyApiKey, tavilyBaseUrl: config.tavilyBaseUrl, timeoutMs: config.upstreamTimeoutMs },
-      searchLimits: { perCall: config.agent.maxToolCallsPerStep, perResponse: config.agent.maxToolCallsPerRun },
-    });
+    return forward(call, request, { config, deadlineMs });
   });
 });

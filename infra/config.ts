@@ -51,11 +51,13 @@ export interface DeployConfig {
   /** Where alarm notifications go; empty for none (subscribe to the topic later). */
   alarmEmail: string;
   /**
-   * Reserved concurrency of the agent and the proxy: what one consumer (or all together) can hold at once,
-   * so they cannot exhaust the account's concurrency and starve the authorizer. See docs/operations.md for sizing.
+   * Reserved concurrency of the agent, the proxy and the Responses API: what one consumer (or all together)
+   * can hold at once, so they cannot exhaust the account's concurrency and starve the authorizer. See
+   * docs/operations.md for sizing.
    */
   agentReservedConcurrency: number;
   proxyReservedConcurrency: number;
+  responsesReservedConcurrency: number;
   /** Days before the IONOS token's expiry at which the alarm fires. */
   tokenExpiryAlarmDays: number;
   /** The runtime settings the deployer set (environment variable → value), for the functions that read them. */
@@ -82,6 +84,7 @@ export function deployedNumber(config: Pick<DeployConfig, 'settings'>, name: str
 export const RESERVED_CONCURRENCY = [
   { function: 'agent', key: 'agentReservedConcurrency', alarm: 'ThrottledAgent' },
   { function: 'hub-proxy', key: 'proxyReservedConcurrency', alarm: 'ThrottledProxy' },
+  { function: 'responses', key: 'responsesReservedConcurrency', alarm: 'ThrottledResponses' },
 ] as const satisfies readonly { function: FunctionName; key: keyof DeployConfig; alarm: string }[];
 
 // CloudWatch Logs accepts only these retention periods.
@@ -154,6 +157,7 @@ const schema = z.object({
   // AWS keeps 100 of an account's concurrency unreserved, so the default 1,000 leaves 900 to reserve.
   agentReservedConcurrency: whole(1, 900),
   proxyReservedConcurrency: whole(1, 900),
+  responsesReservedConcurrency: whole(1, 900),
   tokenExpiryAlarmDays: whole(1, 180),
 });
 
@@ -173,7 +177,8 @@ export const STACK_KEYS: Record<keyof typeof schema.shape, string> = {
   smokeRetryAttempts: 'retries of a failed smoke run',
   alarmEmail: 'email subscribed to the alarm topic (confirm the subscription mail); empty for none',
   agentReservedConcurrency: 'reserved concurrency of the agent function (see operations.md for the sizing)',
-  proxyReservedConcurrency: 'reserved concurrency of the proxy function',
+  proxyReservedConcurrency: 'reserved concurrency of the proxy function (`/v1/*` but the Responses API, the legacy `/models` routes)',
+  responsesReservedConcurrency: 'reserved concurrency of the Responses API function (`/v1/responses`)',
   tokenExpiryAlarmDays: 'the *IonosTokenExpiring* alarm fires when the IONOS token has fewer days left',
 };
 

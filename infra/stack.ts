@@ -57,7 +57,8 @@ export class BackendStack extends Stack {
     this.api = new BackendApi(this, 'Http', { config, functions });
     const usage = new UsageTable(this, 'Usage', { config, consumerKeys: this.api.consumerKeys });
     usage.bind(functions.get('agent') as BackendFunction, [...USAGE_TABLE_ACTIONS, ...THREAD_STORE_ACTIONS]);
-    usage.bind(functions.get('hub-proxy') as BackendFunction, [...USAGE_TABLE_ACTIONS, ...RESPONSE_STORE_ACTIONS]);
+    usage.bind(functions.get('hub-proxy') as BackendFunction, USAGE_TABLE_ACTIONS);
+    usage.bind(functions.get('responses') as BackendFunction, [...USAGE_TABLE_ACTIONS, ...RESPONSE_STORE_ACTIONS]);
     const smokeFn = functions.get('smoke-test') as BackendFunction;
     new SmokeTest(this, 'Smoke', { config, api: this.api, fn: smokeFn });
     new Operations(this, 'Operations', { config, api: this.api, functions });

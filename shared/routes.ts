@@ -12,6 +12,11 @@ export interface FunctionSpec {
   memoryMb: number;
   /** Reads the IONOS credentials secret. */
   readsSecret: boolean;
+  /**
+   * Calls IONOS for a client, through the one pipeline (shared/pipeline/): its routes are throttled to the
+   * contract, its settings include the contract's and the consumers', and the coverage test walks them.
+   */
+  callsIonos: boolean;
   description: string;
 }
 
@@ -23,6 +28,7 @@ export const FUNCTIONS = {
     timeoutSeconds: 300,
     memoryMb: 1024,
     readsSecret: true,
+    callsIonos: true,
     description: 'POST /: the LangGraph ReAct agent over the IONOS Hub, or a fine-tuned Studio model; its threads and runs (LangGraph API)',
   },
   'hub-proxy': {
@@ -30,13 +36,25 @@ export const FUNCTIONS = {
     timeoutSeconds: 300,
     memoryMb: 512,
     readsSecret: true,
-    description: '/v1/*: OpenAI-compatible pass-through to the IONOS Hub, and the legacy native /models routes',
+    callsIonos: true,
+    description: "/v1/*: OpenAI-compatible pass-through to the IONOS Hub, the caller's usage, and the legacy native /models routes",
+  },
+  // Apart from the pass-through: a Responses call runs a tool loop (several Hub calls, hosted searches) and
+  // holds stored conversations, so it gets its own reserved concurrency and the thin proxy its small bundle.
+  responses: {
+    streaming: true,
+    timeoutSeconds: 300,
+    memoryMb: 512,
+    readsSecret: true, // the hosted web_search tool's key
+    callsIonos: true,
+    description: "/v1/responses: the OpenAI Responses API over the Hub's chat completions, with stored responses",
   },
   'studio-models': {
     streaming: false,
     timeoutSeconds: 10,
     memoryMb: 256,
     readsSecret: false,
+    callsIonos: false,
     description: 'GET /studio/models: the configured fine-tuned Studio model names and UUIDs',
   },
   // Not behind routes: the gateway's authorizer and the scheduled smoke test.
@@ -45,6 +63,7 @@ export const FUNCTIONS = {
     timeoutSeconds: 5,
     memoryMb: 256,
     readsSecret: false,
+    callsIonos: false,
     description: 'TOKEN authorizer: Authorization: Bearer <api key> as the usage-plan key',
   },
   'smoke-test': {
@@ -52,6 +71,7 @@ export const FUNCTIONS = {
     timeoutSeconds: 300,
     memoryMb: 256,
     readsSecret: true, // only to report how long the IONOS token has left
+    callsIonos: false, // it calls the deployed API, whose functions account for what reaches IONOS
     description: 'Scheduled smoke test of every route of the deployed API',
   },
 } as const satisfies Record<string, FunctionSpec>;
@@ -59,12 +79,16 @@ export const FUNCTIONS = {
 /** A function name from {@link FUNCTIONS}. */
 export type FunctionName = keyof typeof FUNCTIONS;
 
+/** The functions that call IONOS for a client ({@link FunctionSpec.callsIonos}). */
+export const IONOS_CALLERS = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => FUNCTIONS[name].callsIonos);
+
 /** HTTP methods a route can take; `ANY` matches all. */
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
 
 /**
- * What a function does on a route. hub-proxy: the `/v1` pass-through, the caller's usage, the Responses API,
- * the two legacy native routes. agent: `POST /` has none; the rest are the LangGraph API's.
+ * What a function does on a route. hub-proxy: the `/v1` pass-through, the caller's usage, the two legacy
+ * native routes. responses: a response created, or a stored one read or deleted. agent: `POST /` has none;
+ * the rest are the LangGraph API's.
  */
 export type Operation =
   | 'proxy'
@@ -121,9 +145,9 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/images/edits', function: 'hub-proxy', operation: 'proxy' },
   // The caller's own usage from the ledger; ours, not IONOS's, so it is matched before the greedy path.
   { method: 'GET', path: '/v1/usage', function: 'hub-proxy', operation: 'usage' },
-  { method: 'POST', path: '/v1/responses', function: 'hub-proxy', operation: 'responses' },
-  { method: 'GET', path: '/v1/responses/{id}', function: 'hub-proxy', operation: 'response-item' },
-  { method: 'DELETE', path: '/v1/responses/{id}', function: 'hub-proxy', operation: 'response-item' },
+  { method: 'POST', path: '/v1/responses', function: 'responses', operation: 'responses' },
+  { method: 'GET', path: '/v1/responses/{id}', function: 'responses', operation: 'response-item' },
+  { method: 'DELETE', path: '/v1/responses/{id}', function: 'responses', operation: 'response-item' },
   { method: 'ANY', path: '/v1/{proxy+}', function: 'hub-proxy', operation: 'proxy' },
   { method: 'GET', path: '/models', function: 'hub-proxy', operation: 'legacy-models' },
   { method: 'POST', path: '/models/{modelPath+}', function: 'hub-proxy', operation: 'legacy-predict' },

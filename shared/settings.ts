@@ -8,7 +8,7 @@
  */
 import * as z from 'zod/mini';
 import { isHubModelId, isStudioModelId } from '#shared/models/model-ids.ts';
-import type { FunctionName } from '#shared/routes.ts';
+import { FUNCTIONS, IONOS_CALLERS, ROUTES, type FunctionName } from '#shared/routes.ts';
 
 /** What a setting's value is, for the docs. */
 export type SettingUnit =
@@ -64,10 +64,12 @@ const decimal = (min: number, max: number, fallback: number) =>
   );
 
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
-const ALL: readonly FunctionName[] = ['agent', 'hub-proxy', 'studio-models', 'authorizer', 'smoke-test'];
-const CALLERS: readonly FunctionName[] = ['agent', 'hub-proxy']; // the functions that call IONOS for a client
-const ROUTED: readonly FunctionName[] = ['agent', 'hub-proxy', 'studio-models'];
-const SECRET_READERS: readonly FunctionName[] = ['agent', 'hub-proxy', 'smoke-test'];
+// Who reads what follows from the route table's FUNCTIONS and ROUTES, so a new function gets its settings.
+const ALL = Object.keys(FUNCTIONS) as FunctionName[];
+const CALLERS = IONOS_CALLERS;
+const ROUTED = [...new Set(ROUTES.map((r) => r.function))];
+const SECRET_READERS = ALL.filter((name) => FUNCTIONS[name].readsSecret);
+const PROXIES: readonly FunctionName[] = ['hub-proxy', 'responses']; // the /v1 pass-through and the Responses API on it
 
 /** A number setting; its default is both the validator's and the docs'. */
 function num(
@@ -102,13 +104,13 @@ export const SETTINGS: readonly Setting[] = [
   num('SECRET_CACHE_SECONDS', 'seconds', [0, 86_400, 300], SECRET_READERS),
   // Time allowed.
   num('UPSTREAM_TIMEOUT_MS', 'ms', [100, 900_000, 30_000], CALLERS),
-  num('PROXY_DEADLINE_MS', 'ms', [1_000, 900_000, 290_000], ['hub-proxy']),
+  num('PROXY_DEADLINE_MS', 'ms', [1_000, 900_000, 290_000], PROXIES),
   num('AGENT_DEADLINE_MS', 'ms', [1_000, 900_000, 240_000], ['agent']),
   // What one request may be and cost.
   num('AGENT_MAX_REQUEST_BYTES', 'bytes', [1_024, 10 * 1024 * 1024, 1024 * 1024], ['agent']),
-  num('PROXY_MAX_REQUEST_BYTES', 'bytes', [1_024, 10 * 1024 * 1024, 5 * 1024 * 1024], ['hub-proxy']),
-  num('PROXY_MAX_OUTPUT_TOKENS', 'tokens', [1, 1_000_000, 16_384], ['hub-proxy']),
-  num('PROXY_MAX_CHOICES', 'count', [1, 128, 4], ['hub-proxy']),
+  num('PROXY_MAX_REQUEST_BYTES', 'bytes', [1_024, 10 * 1024 * 1024, 5 * 1024 * 1024], PROXIES),
+  num('PROXY_MAX_OUTPUT_TOKENS', 'tokens', [1, 1_000_000, 16_384], PROXIES),
+  num('PROXY_MAX_CHOICES', 'count', [1, 128, 4], PROXIES),
   // The agent.
   num('AGENT_MAX_MESSAGES', 'count', [1, 500, 50], ['agent']),
   num('AGENT_MAX_CHARS', 'characters', [1_000, 2_000_000, 200_000], ['agent']),

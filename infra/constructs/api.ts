@@ -180,7 +180,7 @@ export class BackendApi extends Construct {
   #throttles(config: DeployConfig): Record<string, { throttlingRateLimit: number; throttlingBurstLimit: number }> {
     const throttles: Record<string, { throttlingRateLimit: number; throttlingBurstLimit: number }> = {};
     for (const route of ROUTES) {
-      if (route.function !== 'agent' && route.function !== 'hub-proxy') continue;
+      if (!FUNCTIONS[route.function].callsIonos) continue;
       const images = IMAGE_PATHS.has(route.path);
       // A contract limit of 0 is one that is not held (shared/settings.ts): no method throttling for it.
       if (deployedNumber(config, images ? 'IONOS_IMAGES_PER_MINUTE' : 'IONOS_REQUESTS_PER_SECOND') === 0) continue;

@@ -7,12 +7,17 @@ import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, GraphWidget, MathExpression, Metric, TreatMissingData, type IWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '#shared/metrics.ts';
+import { IONOS_CALLERS, type FunctionName } from '#shared/routes.ts';
 import type { DeployConfig } from '#infra/config.ts';
 
 /** The share of a monthly budget at which its alarm fires. */
 export const MONTHLY_BUDGET_ALARM_PERCENT = 80;
 
-const SERVICES = { agent: 'agent', proxy: 'hub-proxy' } as const;
+/** A function's id in metric math, which takes letters and digits only: its name in camelCase (`hub-proxy`: hubProxy). */
+export const metricIdOf = (fn: FunctionName) => fn.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+
+// The `service` of every function that calls IONOS, by its metric math id.
+const SERVICES = Object.fromEntries(IONOS_CALLERS.map((name) => [metricIdOf(name), name]));
 
 /** Widgets and alarms of each consumer. */
 export class ConsumerOperations extends Construct {
@@ -62,8 +67,10 @@ export class ConsumerOperations extends Construct {
         new Alarm(this, `MonthlyBudget-${name}`, {
           alarmDescription: `Consumer ${name} has used ${MONTHLY_BUDGET_ALARM_PERCENT} % of its monthly token budget (${consumer.tokensPerMonth} tokens). At 100 % its requests get 429 budget_exceeded until the month ends; raise tokensPerMonth in CDK context consumers if that is not intended.`,
           metric: new MathExpression({
-            expression: 'MAX([FILL(agent, 0), FILL(proxy, 0)])',
-            usingMetrics: { agent: percent(SERVICES.agent), proxy: percent(SERVICES.proxy) },
+            expression: `MAX([${Object.keys(SERVICES)
+              .map((id) => `FILL(${id}, 0)`)
+              .join(', ')}])`,
+            usingMetrics: Object.fromEntries(Object.entries(SERVICES).map(([id, service]) => [id, percent(service)])),
             period: Duration.minutes(5),
           }),
           threshold: MONTHLY_BUDGET_ALARM_PERCENT,

@@ -1,6 +1,6 @@
 /**
  * Operations: alarms (smoke failures or missing smoke data, 5xx rate including failures inside streams that
- * had answered 200, throttling spikes, agent or proxy at their reserved concurrency, the IONOS token close
+ * had answered 200, throttling spikes, a function calling IONOS at its reserved concurrency, the IONOS token close
  * to its expiry, the usage table failing, a consumer at 80 % of its monthly budget) to an SNS topic with an
  * optional email subscription, and one dashboard with requests, errors, latency, tokens per model, threads, 429s and
  * a row per consumer.
@@ -13,11 +13,11 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { CREDENTIALS_SERVICE, METRICS_NAMESPACE, STORE_FAILURE_METRICS } from '#shared/metrics.ts';
-import type { FunctionName } from '#shared/routes.ts';
+import { IONOS_CALLERS, type FunctionName } from '#shared/routes.ts';
 import { RESERVED_CONCURRENCY, type DeployConfig } from '#infra/config.ts';
 import type { BackendApi } from '#infra/constructs/api.ts';
 import type { BackendFunction } from '#infra/constructs/backend-function.ts';
-import { ConsumerOperations } from '#infra/constructs/consumer-operations.ts';
+import { ConsumerOperations, metricIdOf } from '#infra/constructs/consumer-operations.ts';
 
 /** What each usage-table failure alarm means. */
 const STORE_FAILURE_HELP: Record<keyof typeof STORE_FAILURE_METRICS, string> = {
@@ -78,8 +78,16 @@ export class Operations extends Construct {
         statistic: 'Sum',
         period: Duration.minutes(5),
       });
-    const storeFailures = (metricName: string, service: FunctionName) =>
+    const storeFailures = (metricName: string) => (service: FunctionName) =>
       new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service }, statistic: 'Sum', period: Duration.minutes(5) });
+    // One metric of every function that calls IONOS, to be summed.
+    const callers = (metric: (service: FunctionName) => Metric) =>
+      Object.fromEntries(IONOS_CALLERS.map((name) => [metricIdOf(name), metric(name)]));
+    const sumOf = (metrics: Record<string, Metric>) =>
+      Object.keys(metrics)
+        .map((id) => `FILL(${id}, 0)`)
+        .join(' + ');
+    const streamFailures = callers(streamErrors);
     const tokenDays = new Metric({
       namespace: METRICS_NAMESPACE,
       metricName: 'IonosTokenDaysToExpiry',
@@ -103,8 +111,8 @@ export class Operations extends Construct {
         alarmDescription:
           'More than 5% of requests failed server-side for 15 minutes (5xx answers, and streams that ended in an error event after their 200). Check the function logs ("agent run failed", "proxied" with outcome failed) for upstream failures (502/503/504).',
         metric: new MathExpression({
-          expression: 'IF(requests > 0, 100 * (errors + FILL(agentStream, 0) + FILL(proxyStream, 0)) / requests, 0)',
-          usingMetrics: { errors: errors5xx, requests, agentStream: streamErrors('agent'), proxyStream: streamErrors('hub-proxy') },
+          expression: `IF(requests > 0, 100 * (errors + ${sumOf(streamFailures)}) / requests, 0)`,
+          usingMetrics: { errors: errors5xx, requests, ...streamFailures },
           period: Duration.minutes(5),
         }),
         threshold: 5,
@@ -134,8 +142,8 @@ export class Operations extends Construct {
           new Alarm(this, metricName, {
             alarmDescription: `${STORE_FAILURE_HELP[part as keyof typeof STORE_FAILURE_METRICS]} Check DynamoDB throttling and the usage table's health.`,
             metric: new MathExpression({
-              expression: 'FILL(agent, 0) + FILL(proxy, 0)',
-              usingMetrics: { agent: storeFailures(metricName, 'agent'), proxy: storeFailures(metricName, 'hub-proxy') },
+              expression: sumOf(callers(storeFailures(metricName))),
+              usingMetrics: callers(storeFailures(metricName)),
               period: Duration.minutes(5),
             }),
             threshold: 0,

@@ -20,7 +20,7 @@
  * contract with its own 429s); each failure is logged and counted in its metric, which has an alarm.
  */
 import { afterResponse } from '#shared/http/after-response.ts';
-import { toErrorBody, TooManyRequestsError, UpstreamHttpError } from '#shared/errors.ts';
+import { toErrorBody, toStatus, TooManyRequestsError, UpstreamHttpError } from '#shared/errors.ts';
 import { parseJsonAnswer, type RetryPolicy } from '#shared/http/upstream-fetch.ts';
 import type { UpstreamAnswer } from '#shared/http/upstream-answer.ts';
 import type { HubCallOptions, HubClient } from '#shared/ionos/hub-client.ts';
@@ -211,6 +211,19 @@ export class HubRequest {
       });
       return meteredResponse(response, call);
     };
+  }
+
+  /**
+   * Runs the handler's work for this request; work that throws before its answer is sent finishes the
+   * request with the error's status (and rethrows, for the handler's one error answer).
+   */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      this.finish(toStatus(err), 'error', err);
+      throw err;
+    }
   }
 
   /**

@@ -29,6 +29,7 @@ const TYPICAL: Partial<Record<FunctionName, unknown>> = {
     pathParameters: { proxy: 'chat/completions' },
     body: JSON.stringify({ model: CHAT, messages: [{ role: 'user', content: 'Hello' }] }),
   }),
+  responses: restEvent('/v1/responses', '/v1/responses', 'POST', { body: JSON.stringify({ model: CHAT, input: 'Hello', store: false }) }),
   'studio-models': restEvent('/studio/models', '/studio/models', 'GET'),
   authorizer: {
     type: 'TOKEN',

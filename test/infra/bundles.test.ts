@@ -113,6 +113,21 @@ describe('bundles under the Lambda runtime interface client', () => {
     expect(JSON.parse(refused.body)).toMatchObject({ error: { param: 'n', code: 'limit_exceeded' } });
   });
 
+  it('responses: answers a buffered response and streams one, and refuses a hosted tool it lacks, in streaming mode', async () => {
+    const responses = await run('responses');
+    const create = (body: unknown) => restEvent('/v1/responses', '/v1/responses', 'POST', { body: JSON.stringify(body) });
+    const buffered = parseStreamingResponse(await responses.invoke(create({ model: CHAT, input: 'Hello bundle', store: false })));
+    expect(buffered.prelude).toMatchObject({ statusCode: 200, headers: { 'content-type': 'application/json' } });
+    expect(JSON.parse(buffered.body)).toMatchObject({ object: 'response', status: 'completed' });
+    expect(buffered.body).toContain('Hello bundle');
+    const streamed = parseStreamingResponse(await responses.invoke(create({ model: CHAT, input: 'Hello', store: false, stream: true })));
+    expect(streamed.prelude).toMatchObject({ statusCode: 200, headers: { 'content-type': 'text/event-stream' } });
+    expect(streamed.body).toContain('event: response.completed');
+    const refused = parseStreamingResponse(await responses.invoke(create({ model: CHAT, input: 'Hi', tools: [{ type: 'file_search' }] })));
+    expect(refused.prelude.statusCode).toBe(400);
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { param: 'tools[0].type' } });
+  });
+
   it('studio-models: answers a buffered proxy result', async () => {
     const listing = await run('studio-models');
     const result = await listing.invoke(restEvent('/studio/models', '/studio/models', 'GET'));
@@ -126,7 +141,7 @@ describe('bundles under the Lambda runtime interface client', () => {
   // of node:http: tens of milliseconds of a cold start's first request. The proxy's path needs none of it
   // (shared/http/upstream-answer.ts); the agent's model (the OpenAI SDK) does, the control that shows the
   // probe sees it.
-  it("hub-proxy: a cold start and its first requests (buffered, streamed, Responses) load no undici; the agent's do", async () => {
+  it("hub-proxy and responses: a cold start and its first requests (buffered, streamed) load no undici; the agent's do", async () => {
     const fresh = async (name: FunctionName, events: unknown[]) => {
       const { stdout } = await promisify(execFile)(
         process.execPath,
@@ -141,16 +156,19 @@ describe('bundles under the Lambda runtime interface client', () => {
         pathParameters: { proxy: 'chat/completions' },
         body: JSON.stringify(body),
       });
-    const proxy = await fresh('hub-proxy', [
-      chat({ model: CHAT, messages }),
-      chat({ model: CHAT, messages, stream: true }),
-      restEvent('/v1/responses', '/v1/responses', 'POST', { body: JSON.stringify({ model: CHAT, input: 'Hello', store: false }) }),
-    ]);
+    const proxy = await fresh('hub-proxy', [chat({ model: CHAT, messages }), chat({ model: CHAT, messages, stream: true })]);
     const statuses = proxy.answers.map((a) => (JSON.parse(a.split('\n')[0] as string) as { statusCode: number }).statusCode);
-    expect(statuses).toEqual([200, 200, 200]);
+    expect(statuses).toEqual([200, 200]);
     expect(proxy.answers[1]).toContain('data: [DONE]');
-    expect(proxy.answers[2]).toContain('"output_text"');
     expect(proxy.undici).toBe(false);
+    const create = (body: unknown) => restEvent('/v1/responses', '/v1/responses', 'POST', { body: JSON.stringify(body) });
+    const responses = await fresh('responses', [
+      create({ model: CHAT, input: 'Hello', store: false }),
+      create({ model: CHAT, input: 'Hello', store: false, stream: true }),
+    ]);
+    expect(responses.answers[0]).toContain('"output_text"');
+    expect(responses.answers[1]).toContain('event: response.completed');
+    expect(responses.undici).toBe(false);
 
     const agent = await fresh('agent', [
       restEvent('/', '/', 'POST', {

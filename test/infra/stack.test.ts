@@ -255,11 +255,13 @@ describe('smoke test and operations', () => {
       Expression?: string;
       MetricStat?: { Metric: { MetricName: string; Dimensions?: { Value: string }[] } };
     }[];
-    expect(metrics.find((m) => m.Expression !== undefined)?.Expression).toContain('errors + FILL(agentStream, 0) + FILL(proxyStream, 0)');
+    expect(metrics.find((m) => m.Expression !== undefined)?.Expression).toContain(
+      'errors + FILL(agent, 0) + FILL(hubProxy, 0) + FILL(responses, 0)',
+    );
     const streams = metrics
       .filter((m) => m.MetricStat?.Metric.MetricName === 'StreamServerErrors')
       .map((m) => m.MetricStat?.Metric.Dimensions?.[0]?.Value);
-    expect(streams.sort()).toEqual(['agent', 'hub-proxy']);
+    expect(streams.sort()).toEqual(['agent', 'hub-proxy', 'responses']);
   });
 
   it('alarms when the IONOS token expires within the configured days', () => {
@@ -296,16 +298,27 @@ describe('what one consumer can cost', () => {
   const fnId = (prefix: string) =>
     (resources(template, 'AWS::Lambda::Function').find(([id]) => id.startsWith(prefix)) as [string, Resource])[0];
 
-  it('reserves concurrency for the agent and the proxy from config, never for the authorizer or the smoke test', () => {
+  it('reserves concurrency for the functions that call IONOS from config, never for the authorizer or the smoke test', () => {
     const byId = Object.fromEntries(
       resources(template, 'AWS::Lambda::Function').map(([id, r]) => [
         id.replace(/[0-9A-F]{8}$/, ''),
         r.Properties.ReservedConcurrentExecutions,
       ]),
     );
-    expect(Object.keys(byId).sort()).toEqual(['Agent', 'Authorizer', 'HubProxy', 'SmokeTest', 'StudioModels']);
-    expect(byId).toEqual({ Agent: 50, HubProxy: 100, Authorizer: undefined, SmokeTest: undefined, StudioModels: undefined });
-    const custom = synth({ agentReservedConcurrency: 20, proxyReservedConcurrency: '40' });
+    expect(Object.keys(byId).sort()).toEqual(['Agent', 'Authorizer', 'HubProxy', 'Responses', 'SmokeTest', 'StudioModels']);
+    expect(byId).toEqual({
+      Agent: 50,
+      HubProxy: 100,
+      Responses: 50,
+      Authorizer: undefined,
+      SmokeTest: undefined,
+      StudioModels: undefined,
+    });
+    const custom = synth({ agentReservedConcurrency: 20, proxyReservedConcurrency: '40', responsesReservedConcurrency: 30 });
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Description: FUNCTIONS.responses.description,
+      ReservedConcurrentExecutions: 30,
+    });
     custom.hasResourceProperties('AWS::Lambda::Function', { Description: FUNCTIONS.agent.description, ReservedConcurrentExecutions: 20 });
     custom.hasResourceProperties('AWS::Lambda::Function', {
       Description: FUNCTIONS['hub-proxy'].description,
@@ -313,8 +326,8 @@ describe('what one consumer can cost', () => {
     });
   });
 
-  it('alarms when the agent or the proxy is throttled at its reserved concurrency', () => {
-    for (const prefix of ['Agent', 'HubProxy']) {
+  it('alarms when a function that calls IONOS is throttled at its reserved concurrency', () => {
+    for (const prefix of ['Agent', 'HubProxy', 'Responses']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'Throttles',
         Namespace: 'AWS/Lambda',
@@ -326,7 +339,7 @@ describe('what one consumer can cost', () => {
   });
 
   it('gives the functions the Studio allowlist, and each deploy setting to exactly the functions that read it', () => {
-    for (const fn of ['hub-proxy', 'agent'] as const) {
+    for (const fn of ['hub-proxy', 'responses', 'agent'] as const) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Description: FUNCTIONS[fn].description,
         Environment: { Variables: Match.objectLike({ STUDIO_MODELS: JSON.stringify(MAP) }) },

@@ -1,4 +1,4 @@
-// The usage table in the synthesized template: its settings, exactly the grants the agent and the proxy
+// The usage table in the synthesized template: its settings, exactly the grants the agent, the proxy and the Responses API
 // need, the contract limits and consumer map they are told, and the alarms and dashboard rows of the usage.
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -39,19 +39,23 @@ describe('usage table', () => {
     });
   });
 
-  it('tells the agent and the proxy its name, and no other function', () => {
+  it('tells the functions that call IONOS its name, and no other function', () => {
     const functions = Object.entries(template.findResources('AWS::Lambda::Function')) as [
       string,
       { Properties: { Environment?: { Variables?: Record<string, unknown> } } },
     ][];
     const withTable = functions.filter(([, fn]) => fn.Properties.Environment?.Variables?.USAGE_TABLE !== undefined).map(([id]) => id);
-    expect(withTable.sort()).toEqual([expect.stringMatching(/^Agent/), expect.stringMatching(/^HubProxy/)]);
+    expect(withTable.sort()).toEqual([
+      expect.stringMatching(/^Agent/),
+      expect.stringMatching(/^HubProxy/),
+      expect.stringMatching(/^Responses/),
+    ]);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ USAGE_TABLE: { Ref: tableRef() } }) },
     });
   });
 
-  it('grants only the actions the functions use on the table, to the agent and the proxy only', () => {
+  it('grants only the actions the functions use on the table, to the functions that call IONOS only', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
       Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] }; Roles: { Ref: string }[] };
     }[];
@@ -61,20 +65,25 @@ describe('usage table', () => {
         actions: [s.Action].flat(),
       })),
     );
-    expect(onTable).toHaveLength(2);
+    expect(onTable).toHaveLength(3);
     const base = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
     const actionsOf = (role: RegExp) => onTable.find((g) => g.roles.some((r) => role.test(r)))?.actions.sort();
     // The agent also keeps threads: their records and checkpoints (written and read in batches).
     expect(actionsOf(/^Agent/)).toEqual(
       [...base, 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'].sort(),
     );
-    // The proxy also keeps stored Responses API responses.
-    expect(actionsOf(/^HubProxy/)).toEqual([...base, 'dynamodb:DeleteItem', 'dynamodb:PutItem'].sort());
-    expect(onTable.flatMap((g) => g.roles).sort()).toEqual([expect.stringMatching(/^Agent/), expect.stringMatching(/^HubProxy/)]);
+    expect(actionsOf(/^HubProxy/)).toEqual(base);
+    // The Responses API also keeps stored responses.
+    expect(actionsOf(/^Responses/)).toEqual([...base, 'dynamodb:DeleteItem', 'dynamodb:PutItem'].sort());
+    expect(onTable.flatMap((g) => g.roles).sort()).toEqual([
+      expect.stringMatching(/^Agent/),
+      expect.stringMatching(/^HubProxy/),
+      expect.stringMatching(/^Responses/),
+    ]);
   });
 
-  it('tells the agent and the proxy the IONOS contract from context, to hold it in the table', () => {
-    for (const id of [/^Agent/, /^HubProxy/]) {
+  it('tells the functions that call IONOS the contract from context, to hold it in the table', () => {
+    for (const id of [/^Agent/, /^HubProxy/, /^Responses/]) {
       const [fn] = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([logical]) => id.test(logical));
       expect(
         (fn?.[1] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables,
@@ -88,7 +97,7 @@ describe('usage table', () => {
     }
   });
 
-  it("writes each consumer's API key id, name and budgets to the consumer parameter, readable by the agent and the proxy only", () => {
+  it("writes each consumer's API key id, name and budgets to the consumer parameter, readable by the functions that call IONOS only", () => {
     const [param] = Object.values(template.findResources('AWS::SSM::Parameter')) as { Properties: { Name: string; Value: unknown } }[];
     expect(param?.Properties.Name).toBe('/IonosAgentBackend/consumers');
     // Fn::Join of the JSON text around each key's Ref.
@@ -120,6 +129,7 @@ describe('usage table', () => {
     expect(readers.flatMap((p) => p.Properties.Roles.map((r) => r.Ref)).sort()).toEqual([
       expect.stringMatching(/^Agent/),
       expect.stringMatching(/^HubProxy/),
+      expect.stringMatching(/^Responses/),
     ]);
   });
 
@@ -133,7 +143,7 @@ describe('usage table', () => {
         AlarmDescription: Match.stringLikeRegexp(text as string),
         Threshold: 0,
         Metrics: Match.arrayWith([
-          Match.objectLike({ Expression: 'FILL(agent, 0) + FILL(proxy, 0)' }),
+          Match.objectLike({ Expression: 'FILL(agent, 0) + FILL(hubProxy, 0) + FILL(responses, 0)' }),
           Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: metric }) }) }),
         ]),
       });
@@ -151,7 +161,7 @@ describe('usage table', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       AlarmActions: Match.anyValue(),
       Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: 'MAX([FILL(agent, 0), FILL(proxy, 0)])' }),
+        Match.objectLike({ Expression: 'MAX([FILL(agent, 0), FILL(hubProxy, 0), FILL(responses, 0)])' }),
         Match.objectLike({
           MetricStat: Match.objectLike({
             Metric: Match.objectLike({ Dimensions: Match.arrayWith([{ Name: 'consumer', Value: 'alice' }]) }),

@@ -8,7 +8,7 @@ import { EMBEDDED_AWS_ENV, startEmbeddedDynamo, type EmbeddedDynamo } from '#inf
 import { STUDIO_MODELS } from '#infra/offline/ionos-simulator/catalogue.ts';
 import { startSimulator, type Simulator } from '#infra/offline/ionos-simulator/server.ts';
 import { ENDPOINTS } from '#shared/proxy/endpoints.ts';
-import { ROUTES, type Operation } from '#shared/routes.ts';
+import { FUNCTIONS, ROUTES, type Operation } from '#shared/routes.ts';
 import { reserve } from '#shared/usage/budgets.ts';
 import { openUsageStore } from '#shared/usage/store.ts';
 import { spawnApi, type SpawnedApi } from '#test/helpers/spawn-api.ts';
@@ -301,9 +301,9 @@ const after = (key: string, before: Counts, check: (now: Counts) => void) =>
 
 describe('the one pipeline, route by route', () => {
   it('has a case for every route that can reach IONOS, and for every Hub endpoint behind the greedy path', () => {
-    const upstreamRoutes = ROUTES.filter(
-      (r) => (r.function === 'agent' || r.function === 'hub-proxy') && !OWN_ANSWERS.includes(r.operation as Operation),
-    ).map((r) => `${r.method} ${r.path}`);
+    const upstreamRoutes = ROUTES.filter((r) => FUNCTIONS[r.function].callsIonos && !OWN_ANSWERS.includes(r.operation as Operation)).map(
+      (r) => `${r.method} ${r.path}`,
+    );
     const covered = new Set(CASES.map((c) => c.route));
     expect(upstreamRoutes.filter((r) => !covered.has(r))).toEqual([]);
     const endpoints = new Set(CASES.map((c) => c.path.split('?')[0]));

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isStreamingHandler } from '#infra/offline/api-gateway/awslambda-shim.ts';
 import { fillPath, FUNCTIONS, matchRoute, operationOf, ROUTES, type FunctionName } from '#shared/routes.ts';
@@ -24,8 +25,10 @@ describe('route table', () => {
     expect(matchRoute('GET', '/studio/models/extra')).toBeUndefined();
   });
 
-  it('gives hub-proxy an operation for each of its routes, and fills a resource with its path parameters', () => {
-    for (const route of ROUTES.filter((r) => r.function === 'hub-proxy')) expect(route.operation).toBeDefined();
+  it('gives hub-proxy and responses an operation for each of their routes, and fills a resource with its path parameters', () => {
+    for (const route of ROUTES.filter((r) => r.function === 'hub-proxy' || r.function === 'responses'))
+      expect(route.operation).toBeDefined();
+    expect(operationOf('/v1/responses/{id}')).toBe('response-item');
     expect(operationOf('/models/{modelPath+}')).toBe('legacy-predict');
     expect(operationOf('/v1/{proxy+}')).toBe('proxy');
     expect(fillPath('/v1/{proxy+}', { proxy: 'chat/completions' })).toBe('/v1/chat/completions');
@@ -38,4 +41,14 @@ describe('route table', () => {
     const { handler } = (await import(`../../functions/${name}.ts`)) as { handler: unknown };
     expect(isStreamingHandler(handler)).toBe(FUNCTIONS[name].streaming);
   });
+
+  // callsIonos decides who is throttled to the contract, gets the consumers' settings and is walked by the
+  // pipeline's coverage test: it must say the truth, and the pipeline is how a function reaches IONOS.
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    'functions/%s.ts creates the pipeline exactly when the table says it calls IONOS',
+    (name) => {
+      const source = readFileSync(new URL(`../../functions/${name}.ts`, import.meta.url), 'utf8');
+      expect(source.includes('createPipeline('), name).toBe(FUNCTIONS[name].callsIonos);
+    },
+  );
 });
