@@ -182,9 +182,15 @@ export function operationOf(resource: string): Operation | undefined {
   return ROUTES.find((r) => r.path === resource)?.operation;
 }
 
+// Each resource split once into its literal pieces and parameter names (odd indices): filled on every request.
+const TEMPLATES = new Map(ROUTES.map((r) => [r.path, r.path.split(/\{(\w+)\+?\}/)]));
+
 /** The request's path: the gateway resource with its path parameters put in (`/v1/{proxy+}` → `/v1/models`). */
 export function fillPath(resource: string, pathParameters: Record<string, string | undefined> | null): string {
-  return resource.replace(/\{(\w+)\+?\}/g, (_, name: string) => pathParameters?.[name] ?? '');
+  const pieces = TEMPLATES.get(resource) ?? resource.split(/\{(\w+)\+?\}/);
+  let path = pieces[0] as string;
+  for (let i = 1; i < pieces.length; i += 2) path += (pathParameters?.[pieces[i] as string] ?? '') + (pieces[i + 1] as string);
+  return path;
 }
 
 /** A route matched against a concrete path, with its path parameters. */

@@ -7,18 +7,18 @@
  * they would show each consumer the others' traffic and mislead its client (its own allowance is its usage
  * plan, not the contract). `Retry-After` on a 429 is what SDKs back off on, and it is kept.
  */
-import { getHeader } from '#shared/http/event.ts';
 import type { AnswerHeaders } from '#shared/http/upstream-answer.ts';
 
-const REQUEST_HEADERS = ['content-type', 'accept', 'user-agent', 'idempotency-key'];
+const REQUEST_HEADERS = new Set(['content-type', 'accept', 'user-agent', 'idempotency-key']);
 const RESPONSE_HEADERS = ['content-type', 'retry-after'];
 
-/** The request headers forwarded upstream. */
+/** The request headers forwarded upstream (API Gateway keeps the client's casing; the first of a name wins). */
 export function forwardedRequestHeaders(event: { headers: Record<string, string | undefined> | null }): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of REQUEST_HEADERS) {
-    const value = getHeader({ headers: event.headers ?? {} }, name);
-    if (value !== undefined) out[name] = value;
+  // One pass over the client's headers, on every proxied request.
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    const name = key.toLowerCase();
+    if (value !== undefined && REQUEST_HEADERS.has(name) && !(name in out)) out[name] = value;
   }
   return out;
 }

@@ -33,6 +33,8 @@ describe('route table', () => {
     expect(operationOf('/v1/{proxy+}')).toBe('proxy');
     expect(fillPath('/v1/{proxy+}', { proxy: 'chat/completions' })).toBe('/v1/chat/completions');
     expect(fillPath('/v1/images/generations', null)).toBe('/v1/images/generations');
+    expect(fillPath('/threads/{thread_id}/state/{checkpoint_id}', { thread_id: 't1', checkpoint_id: 'c2' })).toBe('/threads/t1/state/c2');
+    expect(fillPath('/not/{a}/in/the/table', {})).toBe('/not//in/the/table');
   });
 
   // The deployed integration's transfer mode comes from FUNCTIONS; a handler built in the other mode would
