@@ -26,6 +26,7 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 10);
 const STREAM_RUNS = Number(process.env.BENCH_STREAM_RUNS ?? 100);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 3);
+const THROUGHPUT_ROUNDS = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 5);
 
 const rows: Row[] = [];
 const add = (figure: string, value: number, unit: string, target?: number, atLeast?: number) =>
@@ -84,18 +85,52 @@ try {
     add(`Responses bridge stream event delay p50 (${bridgeStream.events} deltas)`, bridgeStream.p50, 'ms');
     add('Responses bridge stream event delay p99', bridgeStream.p99, 'ms', 5);
 
-    for (const connections of [1, 16, 64]) {
+    for (const connections of [1, 16]) {
       const ours = await measureThroughput(api.url, api.pid, connections, LOAD_SECONDS);
       const raw = await measureThroughput(pipe.url, pipe.pid, connections, LOAD_SECONDS);
       add(`raw node:http pipe req/s at ${connections} (reference; ${raw.errors} errors)`, raw.rps, 'req/s');
       add(`proxy req/s at ${connections} (${ours.errors} errors)`, ours.rps, 'req/s');
-      if (connections === 64) {
-        // Issue #18: npm start's throughput at 64 connections stays at least 45% of the raw pipe's.
-        add('proxy req/s at 64 as % of raw pipe', round((100 * ours.rps) / raw.rps, 1), '%', undefined, 45);
-        add('raw pipe CPU per request at 64 (reference)', raw.cpuMsPerRequest, 'ms');
-        add('proxy (npm start) CPU per request at 64', ours.cpuMsPerRequest, 'ms');
-      }
     }
+    // Issue #18: npm start's throughput at 64 connections stays at least 45% of the raw pipe's. One run of a
+    // few seconds moved by ±10 points between runs of the same code (a GC or a neighbour's burst on this
+    // shared host lands in one side), so the share is the median of interleaved rounds, as the handler's CPU is.
+    const rounds: { ours: Awaited<ReturnType<typeof measureThroughput>>; raw: Awaited<ReturnType<typeof measureThroughput>> }[] = [];
+    for (let r = 0; r < THROUGHPUT_ROUNDS; r++) {
+      const ours = await measureThroughput(api.url, api.pid, 64, LOAD_SECONDS);
+      rounds.push({ ours, raw: await measureThroughput(pipe.url, pipe.pid, 64, LOAD_SECONDS) });
+    }
+    const median = (pick: (r: (typeof rounds)[number]) => number) => round(percentile(rounds.map(pick), 50), 3);
+    const errors = (side: 'ours' | 'raw') => rounds.reduce((sum, r) => sum + r[side].errors, 0);
+    add(
+      `raw node:http pipe req/s at 64, median of ${THROUGHPUT_ROUNDS} rounds (reference; ${errors('raw')} errors)`,
+      median((r) => r.raw.rps),
+      'req/s',
+    );
+    add(
+      `proxy req/s at 64, median of ${THROUGHPUT_ROUNDS} rounds (${errors('ours')} errors)`,
+      median((r) => r.ours.rps),
+      'req/s',
+    );
+    add(
+      `proxy req/s at 64 as % of raw pipe (median of rounds; each ${rounds.map((r) => Math.round((100 * r.ours.rps) / r.raw.rps)).join(', ')})`,
+      round(
+        median((r) => (100 * r.ours.rps) / r.raw.rps),
+        1,
+      ),
+      '%',
+      undefined,
+      45,
+    );
+    add(
+      'raw pipe CPU per request at 64 (reference)',
+      median((r) => r.raw.cpuMsPerRequest),
+      'ms',
+    );
+    add(
+      'proxy (npm start) CPU per request at 64',
+      median((r) => r.ours.cpuMsPerRequest),
+      'ms',
+    );
     add('peak RSS of the npm start process', round(peakRssMb(api.pid), 1), 'MB');
   } finally {
     pipe.stop();
