@@ -7,17 +7,11 @@ import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, GraphWidget, MathExpression, Metric, TreatMissingData, type IWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '#shared/metrics.ts';
-import { IONOS_CALLERS, type FunctionName } from '#shared/routes.ts';
 import type { DeployConfig } from '#infra/config.ts';
+import { callerMetrics } from '#infra/constructs/caller-metrics.ts';
 
 /** The share of a monthly budget at which its alarm fires. */
 export const MONTHLY_BUDGET_ALARM_PERCENT = 80;
-
-/** A function's id in metric math, which takes letters and digits only: its name in camelCase (`hub-proxy`: hubProxy). */
-export const metricIdOf = (fn: FunctionName) => fn.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
-
-// The `service` of every function that calls IONOS, by its metric math id.
-const SERVICES = Object.fromEntries(IONOS_CALLERS.map((name) => [metricIdOf(name), name]));
 
 /** Widgets and alarms of each consumer. */
 export class ConsumerOperations extends Construct {
@@ -55,22 +49,22 @@ export class ConsumerOperations extends Construct {
         }),
       ]);
       if (consumer.tokensPerMonth === undefined) continue;
-      const percent = (service: string) =>
-        new Metric({
-          namespace: METRICS_NAMESPACE,
-          metricName: 'MonthlyBudgetUsedPercent',
-          dimensionsMap: { consumer: name, service },
-          statistic: 'Maximum',
-          period: Duration.minutes(5),
-        });
+      const percent = callerMetrics(
+        (service) =>
+          new Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: 'MonthlyBudgetUsedPercent',
+            dimensionsMap: { consumer: name, service },
+            statistic: 'Maximum',
+            period: Duration.minutes(5),
+          }),
+      );
       this.alarms.push(
         new Alarm(this, `MonthlyBudget-${name}`, {
           alarmDescription: `Consumer ${name} has used ${MONTHLY_BUDGET_ALARM_PERCENT} % of its monthly token budget (${consumer.tokensPerMonth} tokens). At 100 % its requests get 429 budget_exceeded until the month ends; raise tokensPerMonth in CDK context consumers if that is not intended.`,
           metric: new MathExpression({
-            expression: `MAX([${Object.keys(SERVICES)
-              .map((id) => `FILL(${id}, 0)`)
-              .join(', ')}])`,
-            usingMetrics: Object.fromEntries(Object.entries(SERVICES).map(([id, service]) => [id, percent(service)])),
+            expression: `MAX([${percent.terms.join(', ')}])`,
+            usingMetrics: percent.usingMetrics,
             period: Duration.minutes(5),
           }),
           threshold: MONTHLY_BUDGET_ALARM_PERCENT,

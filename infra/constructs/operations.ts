@@ -13,11 +13,12 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { CREDENTIALS_SERVICE, METRICS_NAMESPACE, STORE_FAILURE_METRICS } from '#shared/metrics.ts';
-import { IONOS_CALLERS, type FunctionName } from '#shared/routes.ts';
+import type { FunctionName } from '#shared/routes.ts';
 import { RESERVED_CONCURRENCY, type DeployConfig } from '#infra/config.ts';
 import type { BackendApi } from '#infra/constructs/api.ts';
 import type { BackendFunction } from '#infra/constructs/backend-function.ts';
-import { ConsumerOperations, metricIdOf } from '#infra/constructs/consumer-operations.ts';
+import { callerMetrics } from '#infra/constructs/caller-metrics.ts';
+import { ConsumerOperations } from '#infra/constructs/consumer-operations.ts';
 
 /** What each usage-table failure alarm means. */
 const STORE_FAILURE_HELP: Record<keyof typeof STORE_FAILURE_METRICS, string> = {
@@ -80,14 +81,7 @@ export class Operations extends Construct {
       });
     const storeFailures = (metricName: string) => (service: FunctionName) =>
       new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service }, statistic: 'Sum', period: Duration.minutes(5) });
-    // One metric of every function that calls IONOS, to be summed.
-    const callers = (metric: (service: FunctionName) => Metric) =>
-      Object.fromEntries(IONOS_CALLERS.map((name) => [metricIdOf(name), metric(name)]));
-    const sumOf = (metrics: Record<string, Metric>) =>
-      Object.keys(metrics)
-        .map((id) => `FILL(${id}, 0)`)
-        .join(' + ');
-    const streamFailures = callers(streamErrors);
+    const streamFailures = callerMetrics(streamErrors);
     const tokenDays = new Metric({
       namespace: METRICS_NAMESPACE,
       metricName: 'IonosTokenDaysToExpiry',
@@ -111,8 +105,8 @@ export class Operations extends Construct {
         alarmDescription:
           'More than 5% of requests failed server-side for 15 minutes (5xx answers, and streams that ended in an error event after their 200). Check the function logs ("agent run failed", "proxied" with outcome failed) for upstream failures (502/503/504).',
         metric: new MathExpression({
-          expression: `IF(requests > 0, 100 * (errors + ${sumOf(streamFailures)}) / requests, 0)`,
-          usingMetrics: { errors: errors5xx, requests, ...streamFailures },
+          expression: `IF(requests > 0, 100 * (errors + ${streamFailures.terms.join(' + ')}) / requests, 0)`,
+          usingMetrics: { errors: errors5xx, requests, ...streamFailures.usingMetrics },
           period: Duration.minutes(5),
         }),
         threshold: 5,
@@ -137,21 +131,21 @@ export class Operations extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING, // no data is the smoke alarm's case
       }),
       // The usage table's three uses fail open (requests are answered); each failure gets an alarm instead.
-      ...Object.entries(STORE_FAILURE_METRICS).map(
-        ([part, metricName]) =>
-          new Alarm(this, metricName, {
-            alarmDescription: `${STORE_FAILURE_HELP[part as keyof typeof STORE_FAILURE_METRICS]} Check DynamoDB throttling and the usage table's health.`,
-            metric: new MathExpression({
-              expression: sumOf(callers(storeFailures(metricName))),
-              usingMetrics: callers(storeFailures(metricName)),
-              period: Duration.minutes(5),
-            }),
-            threshold: 0,
-            comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluationPeriods: 1,
-            treatMissingData: TreatMissingData.NOT_BREACHING,
+      ...Object.entries(STORE_FAILURE_METRICS).map(([part, metricName]) => {
+        const failures = callerMetrics(storeFailures(metricName));
+        return new Alarm(this, metricName, {
+          alarmDescription: `${STORE_FAILURE_HELP[part as keyof typeof STORE_FAILURE_METRICS]} Check DynamoDB throttling and the usage table's health.`,
+          metric: new MathExpression({
+            expression: failures.terms.join(' + '),
+            usingMetrics: failures.usingMetrics,
+            period: Duration.minutes(5),
           }),
-      ),
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        });
+      }),
       ...RESERVED_CONCURRENCY.map(
         ({ function: name, key, alarm }) =>
           new Alarm(this, alarm, {
