@@ -12,7 +12,7 @@ import { limitConversation, parseAgentRequest } from '#shared/agent/request.ts';
 import { ToolLessModels } from '#shared/agent/tool-less.ts';
 import { getConfig } from '#shared/config.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
-import { BadRequestError, toStatus } from '#shared/errors.ts';
+import { BadRequestError } from '#shared/errors.ts';
 import { getHeader, queryFlag, readJsonObject } from '#shared/http/event.ts';
 import { consumerOf, createHandler } from '#shared/http/handler.ts';
 import { jsonResponse } from '#shared/http/json-response.ts';
@@ -75,7 +75,8 @@ export const handler = createHandler('agent', async (event, context, { signal, t
     signal,
     waitUntil: Date.now() + deadlineMs, // the agent waits for a contract slot within its run, rather than failing
   });
-  try {
+  // A request that fails before its answer is finished with the error's status (a no-op when the run finished it).
+  return upstream.run(async () => {
     const modelId = getHeader(event, 'x-model-id');
     if (modelId === undefined || modelId.trim() === '') {
       throw new BadRequestError('Missing x-model-id header', { param: 'x-model-id', code: 'missing_model_id' });
@@ -89,8 +90,5 @@ export const handler = createHandler('agent', async (event, context, { signal, t
     const request = { route, messages, deadlineMs, signal, upstream };
     if (stream) return sseResponse(streamAgent(request, deps));
     return jsonResponse(200, await runAgent(request, deps));
-  } catch (err) {
-    upstream.finish(toStatus(err), 'error', err); // a no-op when the run finished it
-    throw err;
-  }
+  });
 });
