@@ -6,13 +6,12 @@
  */
 import { getConfig } from '#shared/config.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
-import { readBody, readJsonObject } from '#shared/http/event.ts';
+import { readJsonObject } from '#shared/http/event.ts';
 import { consumerOf, createHandler } from '#shared/http/handler.ts';
 import { createHubClient } from '#shared/ionos/hub-client.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
 import { createPipeline } from '#shared/pipeline/hub-request.ts';
-import { forward } from '#shared/proxy/forward.ts';
-import { forwardedRequestHeaders } from '#shared/proxy/headers.ts';
+import { forward, proxyCallOf } from '#shared/proxy/forward.ts';
 import { legacyListModels, legacyPredict } from '#shared/proxy/legacy.ts';
 import { fillPath, operationOf } from '#shared/routes.ts';
 import { workDeadlineMs } from '#shared/time.ts';
@@ -51,13 +50,6 @@ export const handler = createHandler('hub-proxy', async (event, context, { signa
         deadlineMs,
       });
     }
-    const call = {
-      method: event.httpMethod,
-      path,
-      resource: event.resource,
-      body: readBody(event, config.proxyMaxRequestBytes),
-      headers: forwardedRequestHeaders(event),
-    };
-    return forward(call, request, { config, deadlineMs });
+    return forward(proxyCallOf(event, path, config.proxyMaxRequestBytes), request, { config, deadlineMs });
   });
 });

@@ -6,12 +6,11 @@
  */
 import { getConfig } from '#shared/config.ts';
 import { createCredentialStore } from '#shared/credentials.ts';
-import { readBody } from '#shared/http/event.ts';
 import { consumerOf, createHandler } from '#shared/http/handler.ts';
 import { createHubClient } from '#shared/ionos/hub-client.ts';
 import { createStudioClient } from '#shared/ionos/studio-client.ts';
 import { createPipeline } from '#shared/pipeline/hub-request.ts';
-import { forwardedRequestHeaders } from '#shared/proxy/headers.ts';
+import { proxyCallOf } from '#shared/proxy/forward.ts';
 import { responses, storedResponse } from '#shared/responses/bridge.ts';
 import { operationOf } from '#shared/routes.ts';
 import { workDeadlineMs } from '#shared/time.ts';
@@ -36,13 +35,7 @@ export const handler = createHandler('responses', async (event, context, { signa
   });
   request.fields.path = event.resource;
   return request.run(async () => {
-    const call = {
-      method: event.httpMethod,
-      path: event.resource,
-      resource: event.resource,
-      body: readBody(event, config.proxyMaxRequestBytes),
-      headers: forwardedRequestHeaders(event),
-    };
+    const call = proxyCallOf(event, event.resource, config.proxyMaxRequestBytes);
     // The hosted web_search tool runs with the agent's search key and within the agent's tool-call bounds.
     const { tavilyApiKey } = await credentials.get();
     return responses(call, request, {

@@ -8,6 +8,8 @@
  * events; a buffered answer (which arrives whole, after the whole generation) gets `PROXY_DEADLINE_MS`,
  * lowered to the function's remaining time. A client that leaves aborts the upstream call either way.
  */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { readBody } from '#shared/http/event.ts';
 import type { HandlerResult } from '#shared/http/handler.ts';
 import type { UpstreamAnswer } from '#shared/http/upstream-answer.ts';
 import { BadRequestError, toErrorBody, UpstreamHttpError } from '#shared/errors.ts';
@@ -17,7 +19,7 @@ import { routeModel, type ModelRoute } from '#shared/models/route-model.ts';
 import { hubEstimate, NO_COST } from '#shared/pipeline/estimate.ts';
 import { readMeteredJson, type HubRequest, type MeteredCall } from '#shared/pipeline/hub-request.ts';
 import { resolveEndpoint, type Endpoint } from '#shared/proxy/endpoints.ts';
-import { passedResponseHeaders } from '#shared/proxy/headers.ts';
+import { forwardedRequestHeaders, passedResponseHeaders } from '#shared/proxy/headers.ts';
 import { checkGenerationLimits } from '#shared/proxy/limits.ts';
 import { relay } from '#shared/proxy/relay.ts';
 import { requestFields } from '#shared/proxy/request-body.ts';
@@ -34,6 +36,20 @@ export interface ProxyCall {
   body: Buffer;
   /** Already filtered by the request header allowlist. */
   headers: Record<string, string>;
+}
+
+/**
+ * The proxy call of an API Gateway event: its body held to `maxBytes`, its headers filtered by the
+ * allowlist. @throws PayloadTooLargeError over the limit.
+ */
+export function proxyCallOf(event: APIGatewayProxyEvent, path: string, maxBytes: number): ProxyCall {
+  return {
+    method: event.httpMethod,
+    path,
+    resource: event.resource,
+    body: readBody(event, maxBytes),
+    headers: forwardedRequestHeaders(event),
+  };
 }
 
 /** Reads and routes `model`: present where the spec requires it; a UUID (Studio) only for chat completions. */
