@@ -182,15 +182,12 @@ export function operationOf(resource: string): Operation | undefined {
   return ROUTES.find((r) => r.path === resource)?.operation;
 }
 
-// Each resource split once into its literal pieces and parameter names (odd indices): filled on every request.
-const TEMPLATES = new Map(ROUTES.map((r) => [r.path, r.path.split(/\{(\w+)\+?\}/)]));
-
 /** The request's path: the gateway resource with its path parameters put in (`/v1/{proxy+}` → `/v1/models`). */
 export function fillPath(resource: string, pathParameters: Record<string, string | undefined> | null): string {
-  const pieces = TEMPLATES.get(resource) ?? resource.split(/\{(\w+)\+?\}/);
-  let path = pieces[0] as string;
-  for (let i = 1; i < pieces.length; i += 2) path += (pathParameters?.[pieces[i] as string] ?? '') + (pieces[i + 1] as string);
-  return path;
+  // A route's resource is split once (SEGMENTS, as the matcher uses it): this runs on every request.
+  const segments = SEGMENTS.get(resource);
+  if (segments === undefined) return resource.replace(/\{(\w+)\+?\}/g, (_, name: string) => pathParameters?.[name] ?? '');
+  return `/${segments.map((s) => ('param' in s ? (pathParameters?.[s.param] ?? '') : s.literal)).join('/')}`;
 }
 
 /** A route matched against a concrete path, with its path parameters. */
@@ -211,6 +208,7 @@ const COMPILED = ROUTES.map((route) => ({
       return param ? { param: param[1] as string, greedy: param[2] === '+' } : { literal: segment };
     }),
 }));
+const SEGMENTS = new Map(COMPILED.map(({ route, segments }) => [route.path, segments]));
 
 /**
  * Finds the route for a method and path, as API Gateway would.
