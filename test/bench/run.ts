@@ -94,7 +94,8 @@ try {
     // Issue #18: npm start's throughput at 64 connections stays at least 45% of the raw pipe's. One run of a
     // few seconds moved by ±10 points between runs of the same code (a GC or a neighbour's burst on this
     // shared host lands in one side), so the share is the median of interleaved rounds, as the handler's CPU is.
-    const rounds: { ours: Awaited<ReturnType<typeof measureThroughput>>; raw: Awaited<ReturnType<typeof measureThroughput>> }[] = [];
+    type Throughput = Awaited<ReturnType<typeof measureThroughput>>;
+    const rounds: { ours: Throughput; raw: Throughput }[] = [];
     for (let r = 0; r < THROUGHPUT_ROUNDS; r++) {
       const ours = await measureThroughput(api.url, api.pid, 64, LOAD_SECONDS);
       rounds.push({ ours, raw: await measureThroughput(pipe.url, pipe.pid, 64, LOAD_SECONDS) });
